@@ -1,0 +1,3 @@
+from lok_action.cli import main
+
+raise SystemExit(main())

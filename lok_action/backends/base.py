@@ -1,0 +1,97 @@
+"""The one small interface every backend kind implements."""
+
+from __future__ import annotations
+
+import os
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from lok_action.config import BackendConfig
+
+
+@dataclass(frozen=True)
+class Availability:
+    ready: bool
+    reason: str  # "ready" or why not, e.g. "codex not found on PATH"
+    fix: str = ""  # how to make it ready, e.g. "npm install -g @openai/codex"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One backend's answer to one prompt. Runtime failures are replies with ``error`` set, never raised."""
+
+    backend: str
+    text: str = ""
+    error: str | None = None
+    retryable: bool = False  # 429, 5xx, timeouts: worth another try
+    duration: float = 0.0
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost_usd: float | None = None
+    cached: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "ok": self.ok,
+            "text": self.text,
+            "error": self.error,
+            "retryable": self.retryable,
+            "duration": round(self.duration, 3),
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cost_usd": self.cost_usd,
+            "cached": self.cached,
+        }
+
+
+class Backend(ABC):
+    """A configured backend instance (several may share one kind under different names)."""
+
+    kind: ClassVar[str]
+    # CLI agents read the repository themselves; HTTP/embedded models only see what the prompt carries.
+    reads_workspace: ClassVar[bool] = False
+
+    def __init__(self, config: BackendConfig) -> None:
+        self.config = config
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @abstractmethod
+    def available(self) -> Availability:
+        """Whether the backend can answer now, and if not, why and how to fix it. Never raises."""
+
+    @abstractmethod
+    def query(self, prompt: str, workdir: Path, timeout: float) -> Reply:
+        """Ask once. Never raises for runtime failures: returns a Reply with error set."""
+
+    def identity(self) -> dict[str, Any]:
+        """What makes two answers interchangeable (the cache key's backend part)."""
+        return {
+            "kind": self.kind,
+            "command": self.config.command,
+            "model": self.config.model or self.config.model_path,
+            "args": list(self.config.args),
+            "args_mode": self.config.args_mode,
+        }
+
+    def child_env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        """The environment a child process of this backend gets."""
+        env = dict(os.environ)
+        env.update(self.config.env)
+        if extra:
+            env.update(extra)
+        return env
+
+
+def elapsed_since(started: float) -> float:
+    return time.monotonic() - started

@@ -1,0 +1,38 @@
+"""User-facing errors. The CLI prints ``str(error)`` on one line and exits 2."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class LokError(Exception):
+    """An error the user can cause and fix: bad input, missing tool, bad config."""
+
+    exit_code = 2
+
+
+class ConfigError(LokError):
+    """lok.toml is malformed or has an invalid value."""
+
+
+class WorkflowError(LokError):
+    """A workflow file is malformed or invalid."""
+
+
+class BackendError(LokError):
+    """A backend is unknown, disabled or misconfigured."""
+
+
+class UsageError(LokError):
+    """Bad command-line or action input."""
+
+
+class GitHubError(LokError):
+    """A GitHub operation cannot be done (missing token, repo, permissions)."""
+
+
+def closest(word: str, choices: Iterable[str]) -> str:
+    """A ' (did you mean X?)' hint, or '' when nothing is close."""
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""

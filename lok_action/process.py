@@ -1,0 +1,121 @@
+"""Run a subprocess the one safe way: own process group, whole group killed on timeout,
+stdin closed unless we write to it, output captured up to a cap."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+DEFAULT_OUTPUT_CAP = 4 * 1024 * 1024  # bytes kept per stream; the rest is counted and dropped
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    argv: tuple[str, ...]
+    returncode: int | None  # None when killed for the timeout
+    stdout: str
+    stderr: str
+    duration: float
+    timed_out: bool
+    truncated: bool
+    pid: int
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+
+def _drain(stream, sink: list[bytes], cap: int, flags: dict[str, bool]) -> None:
+    kept = 0
+    for chunk in iter(lambda: stream.read1(65536), b""):
+        if kept < cap:
+            piece = chunk[: cap - kept]
+            sink.append(piece)
+            kept += len(piece)
+            if len(piece) < len(chunk):
+                flags["truncated"] = True
+        else:
+            flags["truncated"] = True
+    stream.close()
+
+
+def kill_group(pid: int) -> None:
+    """SIGTERM then SIGKILL the whole process group led by ``pid``."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        if sig == signal.SIGTERM:
+            time.sleep(0.2)
+
+
+def run_process(
+    argv: Sequence[str],
+    *,
+    input_text: str | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+    output_cap: int = DEFAULT_OUTPUT_CAP,
+) -> ProcessResult:
+    """Run ``argv`` (never through a shell) and return what it did.
+
+    Raises FileNotFoundError when the program does not exist, like subprocess does.
+    """
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        list(argv),
+        stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        start_new_session=True,  # own session => own process group, killable as a whole
+    )
+    out: list[bytes] = []
+    err: list[bytes] = []
+    flags = {"truncated": False}
+    readers = [
+        threading.Thread(target=_drain, args=(proc.stdout, out, output_cap, flags), daemon=True),
+        threading.Thread(target=_drain, args=(proc.stderr, err, output_cap, flags), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    if input_text is not None:
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(input_text.encode())
+        except BrokenPipeError:
+            pass  # the program did not read its stdin; its exit status tells the rest
+        finally:
+            try:
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
+    timed_out = False
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        kill_group(proc.pid)
+        proc.wait()
+    # Children that outlived the leader would hold the pipes open and leak: end the whole group.
+    kill_group(proc.pid)
+    for reader in readers:
+        reader.join(timeout=5)
+    return ProcessResult(
+        argv=tuple(argv),
+        returncode=None if timed_out else proc.returncode,
+        stdout=b"".join(out).decode(errors="replace"),
+        stderr=b"".join(err).decode(errors="replace"),
+        duration=time.monotonic() - started,
+        timed_out=timed_out,
+        truncated=flags["truncated"],
+        pid=proc.pid,
+    )

@@ -1,0 +1,70 @@
+"""What a workflow run produced. Sinks (reports, GitHub) read only these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lok_action.backends.base import Reply
+
+# success: ran and succeeded; failed: hard failure (stops the workflow);
+# soft_failed: failed with continue_on_error (error text passed on as output);
+# skipped: its `when` was false, or too few dependencies succeeded under continue_on_error;
+# not_run: never started because the workflow stopped on a hard failure.
+STATUSES = ("success", "failed", "soft_failed", "skipped", "not_run")
+
+
+@dataclass
+class StepResult:
+    name: str
+    status: str = "not_run"
+    output: Any = ""  # text, or the parsed JSON value when output_format is json/json_array/jsonl
+    text: str = ""  # the raw text (joined per backend for multi-backend steps)
+    error: str | None = None
+    duration: float = 0.0
+    attempts: int = 0
+    replies: list[Reply] = field(default_factory=list)  # one per backend call (per chunk for chunked steps)
+    parsed_by_backend: dict[str, Any] = field(default_factory=dict)  # backend -> parsed output (structured steps)
+    message: str = ""  # e.g. "consensus reached (2/3 succeeded)"
+
+    @property
+    def success(self) -> bool:
+        return self.status == "success"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "success": self.success,
+            "output": self.output,
+            "error": self.error,
+            "duration": round(self.duration, 3),
+            "attempts": self.attempts,
+            "message": self.message,
+            "replies": [reply.to_dict() for reply in self.replies],
+        }
+
+
+@dataclass
+class RunResult:
+    workflow: str
+    source: str  # file path or "built-in"
+    steps: dict[str, StepResult] = field(default_factory=dict)  # in workflow order
+    duration: float = 0.0
+
+    @property
+    def success(self) -> bool:
+        return not any(step.status == "failed" for step in self.steps.values())
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.success else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "workflow": self.workflow,
+            "source": self.source,
+            "success": self.success,
+            "duration": round(self.duration, 3),
+            "steps": [step.to_dict() for step in self.steps.values()],
+        }

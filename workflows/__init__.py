@@ -1,0 +1,1 @@
+"""Built-in workflows, shipped inside the wheel (see pyproject package-dir)."""
