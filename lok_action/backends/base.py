@@ -32,6 +32,7 @@ class Reply:
     output_tokens: int | None = None
     cost_usd: float | None = None
     cached: bool = False
+    attempts: int = 1
 
     @property
     def ok(self) -> bool:
@@ -49,6 +50,7 @@ class Reply:
             "output_tokens": self.output_tokens,
             "cost_usd": self.cost_usd,
             "cached": self.cached,
+            "attempts": self.attempts,
         }
 
 

@@ -15,6 +15,30 @@ STATUSES = ("success", "failed", "soft_failed", "skipped", "not_run")
 
 
 @dataclass
+class BackendOutput:
+    """One backend's contribution to a step (one per chunk for steps with for_each = "chunk")."""
+
+    backend: str
+    text: str
+    parsed: Any = None  # the parsed JSON when output_format is not text and parsing worked
+    error: str | None = None  # backend failure or parse failure
+    chunk_index: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "chunk": self.chunk_index,
+            "ok": self.ok,
+            "error": self.error,
+            "parsed": self.parsed,
+        }
+
+
+@dataclass
 class StepResult:
     name: str
     status: str = "not_run"
@@ -24,7 +48,7 @@ class StepResult:
     duration: float = 0.0
     attempts: int = 0
     replies: list[Reply] = field(default_factory=list)  # one per backend call (per chunk for chunked steps)
-    parsed_by_backend: dict[str, Any] = field(default_factory=dict)  # backend -> parsed output (structured steps)
+    outputs: list[BackendOutput] = field(default_factory=list)  # per backend (and chunk), LLM steps only
     message: str = ""  # e.g. "consensus reached (2/3 succeeded)"
 
     @property
@@ -42,6 +66,7 @@ class StepResult:
             "attempts": self.attempts,
             "message": self.message,
             "replies": [reply.to_dict() for reply in self.replies],
+            "outputs": [output.to_dict() for output in self.outputs],
         }
 
 

@@ -1,0 +1,60 @@
+"""Ask one backend once, through the cache and with retries for transient failures."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from lok_action.backends.base import Backend, Reply
+from lok_action.cache import AnswerCache
+
+
+def call_backend(
+    backend: Backend,
+    prompt: str,
+    workdir: Path,
+    timeout: float,
+    *,
+    cache: AnswerCache | None = None,
+    retries: int = 0,
+    retry_delay_ms: int = 1000,
+) -> Reply:
+    """The answer, from the cache when fresh, else from the backend with up to ``retries`` retries.
+
+    Waits ``retry_delay_ms`` before the first retry and doubles it each time (2 s, 4 s, 8 s).
+    Only retryable replies (429, 5xx, timeouts) are retried; auth errors and missing tools are not.
+    """
+    identity = backend.identity()
+    if cache is not None:
+        hit = cache.get(identity, prompt, workdir)
+        if hit is not None:
+            return dataclasses.replace(hit, backend=backend.name)
+
+    from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_exponential
+
+    attempts = 0
+
+    def attempt() -> Reply:
+        nonlocal attempts
+        attempts += 1
+        return backend.query(prompt, workdir, timeout)
+
+    retrying = Retrying(
+        stop=stop_after_attempt(retries + 1),
+        wait=wait_exponential(multiplier=retry_delay_ms / 1000, exp_base=2),
+        retry=retry_if_result(lambda reply: not reply.ok and reply.retryable),
+        # out of attempts: hand back the last failed reply instead of raising
+        retry_error_callback=lambda state: state.outcome.result(),
+    )
+    reply = dataclasses.replace(retrying(attempt), attempts=attempts)
+    if cache is not None and reply.ok:
+        cache.put(identity, prompt, workdir, reply)
+    return reply
+
+
+def open_cache(enabled: bool, ttl_hours: float, no_cache: bool = False) -> AnswerCache | None:
+    if not enabled or no_cache:
+        return None
+    from lok_action.cache import cache_dir
+
+    return AnswerCache(cache_dir(), ttl_hours)
