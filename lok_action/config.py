@@ -95,10 +95,7 @@ def user_config_path(env: Mapping[str, str] | None = None) -> Path:
 
 def _check_type(source: str, key: str, value: Any, types: tuple[type, ...]) -> None:
     # bool is an int in Python; do not let `timeout = true` pass as a number
-    if isinstance(value, bool) and bool not in types:
-        ok = False
-    else:
-        ok = isinstance(value, types)
+    ok = False if isinstance(value, bool) and bool not in types else isinstance(value, types)
     if not ok:
         wanted = " or ".join(t.__name__ for t in types).replace("str", "string").replace("float", "number")
         raise ConfigError(f"{source}: {key} must be a {wanted}, got {value!r}")

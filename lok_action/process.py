@@ -3,6 +3,7 @@ stdin closed unless we write to it, output captured up to a cap."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -94,10 +95,8 @@ def run_process(
         except BrokenPipeError:
             pass  # the program did not read its stdin; its exit status tells the rest
         finally:
-            try:
+            with contextlib.suppress(BrokenPipeError):
                 proc.stdin.close()
-            except BrokenPipeError:
-                pass
     timed_out = False
     try:
         proc.wait(timeout=timeout)

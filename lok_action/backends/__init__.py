@@ -26,13 +26,17 @@ __all__ = ["Availability", "Backend", "Reply", "create_backend", "resolve_backen
 def create_backend(config: BackendConfig) -> Backend:
     target = KINDS.get(config.kind)
     if target is None:
-        raise BackendError(f"{config.source}: backends.{config.name}: unknown kind '{config.kind}'{closest(config.kind, KINDS)}")
+        raise BackendError(
+            f"{config.source}: backends.{config.name}: unknown kind '{config.kind}'{closest(config.kind, KINDS)}"
+        )
     module_name, class_name = target.split(":")
     cls = getattr(importlib.import_module(module_name), class_name)
     return cls(config)
 
 
-def resolve_backends(config: Config, names: Iterable[str], *, include_disabled: bool = False) -> list[Backend]:
+def resolve_backends(
+    config: Config, names: Iterable[str], *, include_disabled: bool = False
+) -> list[Backend]:
     """Backends by name, in the given order. Unknown or disabled names are an error naming the backend."""
     backends = []
     for name in names:

@@ -44,7 +44,7 @@ def call_backend(
         wait=wait_exponential(multiplier=retry_delay_ms / 1000, exp_base=2),
         retry=retry_if_result(lambda reply: not reply.ok and reply.retryable),
         # out of attempts: hand back the last failed reply instead of raising
-        retry_error_callback=lambda state: state.outcome.result(),
+        retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
     )
     reply = dataclasses.replace(retrying(attempt), attempts=attempts)
     if cache is not None and reply.ok:

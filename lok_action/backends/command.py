@@ -19,22 +19,32 @@ class CommandBackend(Backend):
 
     def argv(self) -> list[str]:
         if not self.config.command:
-            raise BackendError(f"{self.config.source}: backends.{self.name}.command is required for kind 'command'")
+            raise BackendError(
+                f"{self.config.source}: backends.{self.name}.command is required for kind 'command'"
+            )
         return [*shlex.split(self.config.command), *self.config.args]
 
     def available(self) -> Availability:
         program = self.argv()[0]
         if shutil.which(program) is None:
-            return Availability(False, f"{program} not found on PATH", f"install {program} or fix backends.{self.name}.command")
+            return Availability(
+                False,
+                f"{program} not found on PATH",
+                f"install {program} or fix backends.{self.name}.command",
+            )
         return Availability(True, "ready")
 
     def query(self, prompt: str, workdir: Path, timeout: float) -> Reply:
         try:
-            result = run_process(self.argv(), input_text=prompt, cwd=workdir, env=self.child_env(), timeout=timeout)
+            result = run_process(
+                self.argv(), input_text=prompt, cwd=workdir, env=self.child_env(), timeout=timeout
+            )
         except FileNotFoundError:
             return Reply(self.name, error=f"{self.argv()[0]} not found on PATH")
         if result.timed_out:
-            return Reply(self.name, error=f"timed out after {timeout:g}s", retryable=True, duration=result.duration)
+            return Reply(
+                self.name, error=f"timed out after {timeout:g}s", retryable=True, duration=result.duration
+            )
         if result.returncode != 0:
             tail = result.stderr.strip()[-STDERR_TAIL:] or result.stdout.strip()[-STDERR_TAIL:]
             return Reply(
