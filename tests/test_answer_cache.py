@@ -1,0 +1,118 @@
+"""The answer cache and the retrying backend call, through a real `command` backend process."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from lok_action.backends import create_backend
+from lok_action.backends.calling import call_backend
+from lok_action.cache import AnswerCache, cache_key
+from lok_action.config import BackendConfig
+
+COUNTING_BACKEND = """
+import os, sys
+counter = os.environ["LOK_TEST_COUNTER"]
+calls = int(open(counter).read()) if os.path.exists(counter) else 0
+open(counter, "w").write(str(calls + 1))
+fail_first = int(os.environ.get("LOK_TEST_FAIL_FIRST", "0"))
+if calls < fail_first:
+    sys.exit(int(os.environ.get("LOK_TEST_FAIL_CODE", "75")))
+print("answer to " + sys.stdin.read().strip())
+"""
+
+
+def make_backend(tmp_path: Path, fail_first: int = 0, fail_code: int = 75):
+    script = tmp_path / "backend.py"
+    script.write_text(COUNTING_BACKEND)
+    counter = tmp_path / "calls"
+    env = {
+        "LOK_TEST_COUNTER": str(counter),
+        "LOK_TEST_FAIL_FIRST": str(fail_first),
+        "LOK_TEST_FAIL_CODE": str(fail_code),
+    }
+    config = BackendConfig(name="counting", kind="command", command=f"{sys.executable} {script}", env=env)
+    return create_backend(config), counter
+
+
+def calls(counter: Path) -> int:
+    return int(counter.read_text()) if counter.exists() else 0
+
+
+def test_cached_answer_is_replayed_without_calling_the_backend(tmp_path):
+    backend, counter = make_backend(tmp_path)
+    cache = AnswerCache(tmp_path / "cache", ttl_hours=1)
+    first = call_backend(backend, "q1", tmp_path, 10, cache=cache)
+    second = call_backend(backend, "q1", tmp_path, 10, cache=cache)
+    assert first.text == second.text == "answer to q1\n"
+    assert not first.cached and second.cached
+    assert calls(counter) == 1
+    call_backend(backend, "q2", tmp_path, 10, cache=cache)
+    assert calls(counter) == 2  # a different prompt is a different key
+
+
+def test_failures_are_not_cached(tmp_path):
+    backend, counter = make_backend(tmp_path, fail_first=1, fail_code=1)
+    cache = AnswerCache(tmp_path / "cache", ttl_hours=1)
+    assert not call_backend(backend, "q", tmp_path, 10, cache=cache).ok
+    assert call_backend(backend, "q", tmp_path, 10, cache=cache).ok
+    assert calls(counter) == 2
+
+
+def test_expired_entries_are_removed(tmp_path):
+    backend, counter = make_backend(tmp_path)
+    cache = AnswerCache(tmp_path / "cache", ttl_hours=1)
+    call_backend(backend, "q", tmp_path, 10, cache=cache)
+    [entry] = list((tmp_path / "cache").glob("*/*.json"))
+    data = json.loads(entry.read_text())
+    data["created"] = time.time() - 7200
+    entry.write_text(json.dumps(data))
+    assert cache.get(backend.identity(), "q", tmp_path) is None
+    assert not entry.exists()
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    entry.write_text(json.dumps(data))
+    assert cache.prune() == 1
+
+
+def test_key_is_order_independent_and_covers_identity_prompt_and_workdir(tmp_path):
+    identity = {"kind": "codex", "command": "codex", "model": "m", "args": ["-x"]}
+    reordered = dict(reversed(list(identity.items())))
+    assert cache_key(identity, "p", tmp_path) == cache_key(reordered, "p", tmp_path)
+    assert cache_key(identity, "p", tmp_path) != cache_key({**identity, "model": "n"}, "p", tmp_path)
+    assert cache_key(identity, "p", tmp_path) != cache_key(identity, "p2", tmp_path)
+    assert cache_key(identity, "p", tmp_path) != cache_key(identity, "p", tmp_path / "sub")
+
+
+def test_retryable_failures_are_retried_with_doubling_delay(tmp_path):
+    backend, counter = make_backend(tmp_path, fail_first=2)
+    started = time.monotonic()
+    reply = call_backend(backend, "q", tmp_path, 10, retries=3, retry_delay_ms=200)
+    elapsed = time.monotonic() - started
+    assert reply.ok and reply.attempts == 3
+    assert calls(counter) == 3
+    assert elapsed >= 0.6  # 0.2 s then 0.4 s
+
+
+def test_retries_give_up_and_return_the_last_failure(tmp_path):
+    backend, counter = make_backend(tmp_path, fail_first=10)
+    reply = call_backend(backend, "q", tmp_path, 10, retries=2, retry_delay_ms=10)
+    assert not reply.ok and reply.retryable and reply.attempts == 3
+    assert calls(counter) == 3
+
+
+def test_non_retryable_failures_are_not_retried(tmp_path):
+    backend, counter = make_backend(tmp_path, fail_first=10, fail_code=1)
+    reply = call_backend(backend, "q", tmp_path, 10, retries=3, retry_delay_ms=10)
+    assert not reply.ok and not reply.retryable and reply.attempts == 1
+    assert calls(counter) == 1
+
+
+def test_cache_dir_honours_xdg_cache_home(tmp_path):
+    from lok_action.cache import cache_dir
+
+    assert cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "lok"
+    assert cache_dir({"HOME": str(tmp_path)}) == tmp_path / ".cache" / "lok"
+    assert os.environ  # the real environment is untouched

@@ -1,0 +1,71 @@
+"""run_process: process groups, timeouts, caps, stdin handling — with real processes."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from lok_action.process import run_process
+from tests.fakes.procs import live_group_members
+
+
+def group_alive(pgid: int) -> bool:
+    return bool(live_group_members(pgid))
+
+
+def test_output_and_exit_status_are_captured():
+    result = run_process(
+        [sys.executable, "-c", "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"]
+    )
+    assert result.returncode == 3
+    assert result.stdout == "out\n"
+    assert result.stderr == "err\n"
+    assert not result.ok and not result.timed_out
+
+
+def test_prompt_goes_to_stdin_and_stdin_is_closed_after():
+    code = "import sys; data = sys.stdin.read(); print(len(data), data[-3:])"
+    result = run_process([sys.executable, "-c", code], input_text="x" * 200_000 + "end")
+    assert result.ok
+    assert result.stdout.split() == ["200003", "end"]
+
+
+def test_stdin_is_closed_when_no_input_is_given():
+    # A program that reads stdin must see EOF at once (codex waits forever on an open pipe).
+    result = run_process([sys.executable, "-c", "import sys; print(repr(sys.stdin.read()))"], timeout=5)
+    assert result.ok and result.stdout.strip() == "''"
+
+
+def test_timeout_kills_the_whole_process_group():
+    # The child starts a grandchild that would outlive it; both must be gone after the timeout.
+    code = (
+        "import subprocess, sys, time\n"
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "time.sleep(60)\n"
+    )
+    started = time.monotonic()
+    result = run_process([sys.executable, "-c", code], timeout=0.5)
+    assert result.timed_out and result.returncode is None
+    assert time.monotonic() - started < 5
+    assert not group_alive(result.pid)
+
+
+def test_leftover_children_are_ended_after_a_normal_exit():
+    code = "import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+    result = run_process([sys.executable, "-c", code], timeout=10)
+    assert result.returncode == 0
+    assert not group_alive(result.pid)
+
+
+def test_output_is_capped_and_marked_truncated():
+    result = run_process([sys.executable, "-c", "print('y' * 100_000)"], output_cap=1000)
+    assert len(result.stdout) == 1000
+    assert result.truncated
+
+
+def test_missing_program_raises_file_not_found():
+    try:
+        run_process(["definitely-not-a-program-lok"])
+    except FileNotFoundError:
+        return
+    raise AssertionError("expected FileNotFoundError")
