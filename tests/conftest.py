@@ -1,4 +1,6 @@
 """Shared pytest setup. Each area registers its fixtures module here."""
 
 pytest_plugins: list[str] = [
+    "tests.fakes.github_fixtures",
+    "tests.fakes.engine_fixtures",
 ]

@@ -1,0 +1,338 @@
+"""Workflow files: parse the TOML, check every field, and refuse anything that would fail mid-run."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lok_action.errors import WorkflowError, closest
+from lok_action.tomlload import load_toml, parse_toml
+
+OUTPUT_FORMATS = ("text", "json", "json_array", "jsonl")
+PUBLISH_TARGETS = ("issue-comment", "pr-review", "issues")
+FOR_EACH_VALUES = ("chunk",)
+DEFAULT_BACKENDS = "*"  # a backend entry meaning "the run's default backends"
+STEP_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+# key -> accepted python types. bool is checked separately (it is an int in Python).
+WORKFLOW_KEYS: dict[str, tuple[type, ...]] = {
+    "name": (str,),
+    "description": (str,),
+    "continue_on_error": (bool,),
+    "timeout": (int,),
+    "publish": (str,),
+    "steps": (list,),
+}
+STEP_KEYS: dict[str, tuple[type, ...]] = {
+    "name": (str,),
+    "backend": (str,),
+    "backends": (list,),
+    "prompt": (str,),
+    "shell": (str,),
+    "depends_on": (list,),
+    "when": (str, bool),
+    "min_deps_success": (int,),
+    "continue_on_error": (bool,),
+    "timeout": (int,),
+    "retries": (int,),
+    "retry_delay": (int,),
+    "apply_edits": (bool,),
+    "verify": (str,),
+    "output_format": (str,),
+    "for_each": (str,),
+    "findings": (bool,),
+}
+TEMPLATE_FIELDS = ("prompt", "shell", "verify", "when")
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    backend: str | None = None  # as written; `backends` is the effective list the runner uses
+    backends: tuple[str, ...] = ()  # ("*",) when the step names none: the run's default backends
+    prompt: str | None = None
+    shell: str | None = None
+    depends_on: tuple[str, ...] = ()
+    when: str | None = None
+    min_deps_success: int | None = None
+    continue_on_error: bool = False  # the workflow default is already applied
+    timeout_ms: int | None = None  # the workflow default is already applied; None = config timeout
+    retries: int = 0
+    retry_delay_ms: int = 1000
+    apply_edits: bool = False
+    verify: str | None = None
+    output_format: str = "text"
+    for_each: str | None = None
+    findings: bool = False
+
+    @property
+    def is_shell(self) -> bool:
+        return self.shell is not None
+
+
+@dataclass(frozen=True)
+class Workflow:
+    name: str
+    description: str = ""
+    source: str = "<string>"
+    steps: tuple[Step, ...] = ()
+    continue_on_error: bool = False
+    timeout_ms: int | None = None
+    publish: str | None = None
+
+    def step(self, name: str) -> Step:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise KeyError(name)
+
+
+def load_workflow_file(path: Path) -> Workflow:
+    data = load_toml(Path(path), WorkflowError)
+    return build_workflow(data, str(path), default_name=Path(path).stem)
+
+
+def parse_workflow(text: str, source: str = "<string>") -> Workflow:
+    data = parse_toml(text, source, WorkflowError)
+    return build_workflow(data, source, default_name=Path(source).stem if source.endswith(".toml") else "")
+
+
+def _type_name(types: tuple[type, ...]) -> str:
+    names = {str: "string", int: "integer", bool: "boolean", list: "list", float: "number"}
+    return " or ".join(names.get(t, t.__name__) for t in types)
+
+
+def _check_type(where: str, key: str, value: Any, types: tuple[type, ...]) -> None:
+    ok = False if isinstance(value, bool) and bool not in types else isinstance(value, types)
+    if not ok:
+        raise WorkflowError(f"{where}: '{key}' must be a {_type_name(types)}, got {value!r}")
+
+
+def _check_keys(where: str, table: Mapping[str, Any], schema: Mapping[str, tuple[type, ...]]) -> None:
+    for key, value in table.items():
+        if key not in schema:
+            hint = closest(key, schema)
+            if key == "retry_delay_ms":
+                hint = " (did you mean 'retry_delay'?)"
+            raise WorkflowError(f"{where}: unknown key '{key}'{hint}")
+        _check_type(where, key, value, schema[key])
+
+
+def _string_list(where: str, key: str, value: list[Any]) -> tuple[str, ...]:
+    if not all(isinstance(item, str) and item for item in value):
+        raise WorkflowError(f"{where}: '{key}' must be a list of non-empty strings, got {value!r}")
+    return tuple(value)
+
+
+def build_workflow(data: Mapping[str, Any], source: str, default_name: str = "") -> Workflow:
+    _check_keys(source, data, WORKFLOW_KEYS)
+    name = data.get("name", default_name)
+    if not name:
+        raise WorkflowError(f"{source}: missing 'name'")
+    publish = data.get("publish")
+    if publish is not None and publish not in PUBLISH_TARGETS:
+        raise WorkflowError(
+            f"{source}: 'publish' must be one of {', '.join(PUBLISH_TARGETS)}, got '{publish}'"
+            f"{closest(publish, PUBLISH_TARGETS)}"
+        )
+    timeout = data.get("timeout")
+    if timeout is not None and timeout <= 0:
+        raise WorkflowError(f"{source}: 'timeout' must be > 0 milliseconds, got {timeout}")
+    raw_steps = data.get("steps")
+    if not raw_steps:
+        raise WorkflowError(f"{source}: no steps (add at least one [[steps]] table)")
+    default_continue = data.get("continue_on_error", False)
+    steps = tuple(
+        _build_step(source, index, raw, default_continue, timeout) for index, raw in enumerate(raw_steps)
+    )
+    workflow = Workflow(
+        name=name,
+        description=data.get("description", ""),
+        source=source,
+        steps=steps,
+        continue_on_error=default_continue,
+        timeout_ms=timeout,
+        publish=publish,
+    )
+    validate_graph(workflow)
+    validate_templates(workflow)
+    return workflow
+
+
+def _build_step(
+    source: str, index: int, raw: Any, default_continue: bool, default_timeout: int | None
+) -> Step:
+    where = f"{source}: steps[{index}]"
+    if not isinstance(raw, dict):
+        raise WorkflowError(f"{where}: each step must be a [[steps]] table")
+    name = raw.get("name")
+    if name is None:
+        raise WorkflowError(f"{where}: missing 'name'")
+    _check_type(where, "name", name, (str,))
+    if not STEP_NAME.match(name):
+        raise WorkflowError(
+            f"{where}: step name '{name}' must start with a letter or _ and contain only letters, digits, _ and -"
+        )
+    where = f"{source}: step '{name}'"
+    _check_keys(where, raw, STEP_KEYS)
+    prompt, shell = raw.get("prompt"), raw.get("shell")
+    if prompt is None and shell is None:
+        raise WorkflowError(f"{where}: needs either 'prompt' (ask a backend) or 'shell' (run a command)")
+    if prompt is not None and shell is not None:
+        raise WorkflowError(f"{where}: has both 'prompt' and 'shell'; a step does one or the other")
+    backend = raw.get("backend")
+    backends = _string_list(where, "backends", raw["backends"]) if "backends" in raw else ()
+    if backend is not None and backends:
+        raise WorkflowError(f"{where}: has both 'backend' and 'backends'; use 'backends' for several")
+    if "backends" in raw and not backends:
+        raise WorkflowError(f"{where}: 'backends' is empty")
+    if shell is not None and (backend is not None or backends):
+        raise WorkflowError(f"{where}: 'backend' is only for prompt steps, this step has 'shell'")
+    if shell is None:
+        backends = (backend,) if backend is not None else backends or (DEFAULT_BACKENDS,)
+    depends_on = _string_list(where, "depends_on", raw.get("depends_on", []))
+    if len(set(depends_on)) != len(depends_on):
+        raise WorkflowError(f"{where}: 'depends_on' lists a step twice: {list(depends_on)}")
+    min_deps = raw.get("min_deps_success")
+    if min_deps is not None:
+        if not depends_on:
+            raise WorkflowError(f"{where}: 'min_deps_success' needs 'depends_on'")
+        if min_deps < 1 or min_deps > len(depends_on):
+            raise WorkflowError(
+                f"{where}: 'min_deps_success' = {min_deps} but the step has {len(depends_on)} "
+                f"dependencies (must be 1..{len(depends_on)})"
+            )
+    output_format = raw.get("output_format", "text")
+    if output_format not in OUTPUT_FORMATS:
+        raise WorkflowError(
+            f"{where}: unknown output_format '{output_format}'{closest(output_format, OUTPUT_FORMATS)}"
+            f" (one of {', '.join(OUTPUT_FORMATS)})"
+        )
+    for key in ("timeout",):
+        if key in raw and raw[key] <= 0:
+            raise WorkflowError(f"{where}: '{key}' must be > 0 milliseconds, got {raw[key]}")
+    for key in ("retries", "retry_delay"):
+        if key in raw and raw[key] < 0:
+            raise WorkflowError(f"{where}: '{key}' must be >= 0, got {raw[key]}")
+    for_each = raw.get("for_each")
+    if for_each is not None:
+        if for_each not in FOR_EACH_VALUES:
+            raise WorkflowError(f"{where}: 'for_each' must be \"chunk\", got '{for_each}'")
+        if shell is not None:
+            raise WorkflowError(f"{where}: 'for_each' is only for prompt steps")
+    verify = raw.get("verify")
+    apply_edits = raw.get("apply_edits", False)
+    if verify is not None and not apply_edits:
+        raise WorkflowError(f"{where}: 'verify' checks applied edits; set apply_edits = true or remove it")
+    when = raw.get("when")
+    if isinstance(when, bool):
+        when = "true" if when else "false"
+    return Step(
+        name=name,
+        backend=backend,
+        backends=backends,
+        prompt=prompt,
+        shell=shell,
+        depends_on=depends_on,
+        when=when,
+        min_deps_success=min_deps,
+        continue_on_error=raw.get("continue_on_error", default_continue),
+        timeout_ms=raw.get("timeout", default_timeout),
+        retries=raw.get("retries", 0),
+        retry_delay_ms=raw.get("retry_delay", 1000),
+        apply_edits=apply_edits,
+        verify=verify,
+        output_format=output_format,
+        for_each=for_each,
+        findings=raw.get("findings", False),
+    )
+
+
+def validate_graph(workflow: Workflow) -> None:
+    names: set[str] = set()
+    for step in workflow.steps:
+        if step.name in names:
+            raise WorkflowError(f"{workflow.source}: duplicate step name '{step.name}'")
+        names.add(step.name)
+    for step in workflow.steps:
+        for dep in step.depends_on:
+            if dep == step.name:
+                raise WorkflowError(f"{workflow.source}: step '{step.name}': depends_on lists itself")
+            if dep not in names:
+                raise WorkflowError(
+                    f"{workflow.source}: step '{step.name}': depends_on: unknown step '{dep}'"
+                    f"{closest(dep, names)}"
+                )
+    cycle = find_cycle({step.name: step.depends_on for step in workflow.steps})
+    if cycle:
+        raise WorkflowError(f"{workflow.source}: dependency cycle: {' -> '.join(cycle)}")
+
+
+def find_cycle(graph: Mapping[str, tuple[str, ...]]) -> list[str] | None:
+    """A cycle as [a, b, ..., a], or None. Iterative DFS so deep graphs cannot overflow the stack."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    for root in graph:
+        if state.get(root):
+            continue
+        path: list[str] = []
+        stack: list[tuple[str, int]] = [(root, 0)]
+        while stack:
+            node, index = stack.pop()
+            if index == 0:
+                state[node] = 1
+                path.append(node)
+            deps = graph[node]
+            if index < len(deps):
+                stack.append((node, index + 1))
+                dep = deps[index]
+                if state.get(dep) == 1:
+                    return [*path[path.index(dep) :], dep]
+                if not state.get(dep):
+                    stack.append((dep, 0))
+            else:
+                state[node] = 2
+                path.pop()
+    return None
+
+
+def ancestors(workflow: Workflow, name: str) -> set[str]:
+    deps = {step.name: step.depends_on for step in workflow.steps}
+    seen: set[str] = set()
+    todo = list(deps[name])
+    while todo:
+        current = todo.pop()
+        if current not in seen:
+            seen.add(current)
+            todo.extend(deps[current])
+    return seen
+
+
+def validate_templates(workflow: Workflow) -> None:
+    """Compile every template and check each `steps.X` it reads is an ancestor of its step."""
+    from lok_action.workflow.templating import TemplateProblem, referenced_steps
+
+    names = [step.name for step in workflow.steps]
+    for step in workflow.steps:
+        allowed = ancestors(workflow, step.name)
+        for field_name in TEMPLATE_FIELDS:
+            text = getattr(step, field_name)
+            if text is None:
+                continue
+            where = f"{workflow.source}: step '{step.name}': {field_name}"
+            try:
+                refs = referenced_steps(text, names, expression=field_name == "when")
+            except TemplateProblem as problem:
+                raise WorkflowError(f"{where}: {problem}") from None
+            for ref in refs:
+                if ref == step.name:
+                    raise WorkflowError(f"{where}: refers to its own step 'steps.{ref}'")
+                if ref not in names:
+                    raise WorkflowError(f"{where}: refers to unknown step 'steps.{ref}'{closest(ref, names)}")
+                if ref not in allowed:
+                    raise WorkflowError(
+                        f"{where}: refers to 'steps.{ref}' which is not a dependency"
+                        f' (add "{ref}" to depends_on)'
+                    )

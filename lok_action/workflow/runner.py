@@ -1,0 +1,406 @@
+"""Run a workflow: a DAG scheduler where each step starts as soon as its own dependencies are done."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lok_action.errors import BackendError, LokError
+from lok_action.workflow.model import DEFAULT_BACKENDS, Step, Workflow
+from lok_action.workflow.result import BackendOutput, RunResult, StepResult
+
+if TYPE_CHECKING:
+    from lok_action.backends.base import Backend, Reply
+    from lok_action.cache import AnswerCache
+    from lok_action.config import Config
+    from lok_action.process import ProcessResult
+    from lok_action.progress import Progress
+
+STDERR_TAIL = 500
+
+
+@dataclass
+class RunContext:
+    config: Config
+    workdir: Path
+    args: list[str] = field(default_factory=list)
+    named_args: dict[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    cache: AnswerCache | None = None
+    default_backends: list[str] | None = None
+    # backend -> chunks (objects with .index, .text, .files) for `for_each = "chunk"` steps
+    chunker: Callable[[Backend], list[Any]] | None = None
+    template_vars: dict[str, Any] = field(default_factory=dict)
+    progress: Progress | None = None
+    max_parallel: int | None = None
+
+    def parallelism(self) -> int:
+        if self.max_parallel is not None:
+            return max(1, self.max_parallel)
+        return self.config.max_parallel if self.config.parallel else 1
+
+
+class StepFailure(Exception):
+    """Internal: a step failed; the message becomes StepResult.error."""
+
+
+def run_workflow(workflow: Workflow, ctx: RunContext) -> RunResult:
+    """Run every step in dependency order, independent ones in parallel. Raises LokError (exit 2) for
+    problems found before anything runs (unknown or disabled backends)."""
+    backends = resolve_step_backends(workflow, ctx)
+    return _Scheduler(workflow, ctx, backends).run()
+
+
+def resolve_step_backends(workflow: Workflow, ctx: RunContext) -> dict[str, list[Backend]]:
+    """step name -> its Backend objects, one instance per backend name, checked before anything runs."""
+    from lok_action.backends import resolve_backends
+
+    instances: dict[str, Backend] = {}
+
+    def get(name: str) -> Backend:
+        if name not in instances:
+            instances[name] = resolve_backends(ctx.config, [name])[0]
+        return instances[name]
+
+    defaults: list[str] | None = None
+    mapping: dict[str, list[Backend]] = {}
+    for step in workflow.steps:
+        if step.is_shell:
+            continue
+        names: list[str] = []
+        for name in step.backends:
+            if name == DEFAULT_BACKENDS:
+                if defaults is None:
+                    defaults = list(ctx.default_backends) if ctx.default_backends else _ready_backends(ctx)
+                if not defaults:
+                    raise BackendError(
+                        f"{workflow.source}: step '{step.name}' uses the default backends but none is ready"
+                        " (run 'lok doctor', or pass -b NAME)"
+                    )
+                names.extend(defaults)
+            else:
+                names.append(name)
+        try:
+            mapping[step.name] = [get(name) for name in dict.fromkeys(names)]
+        except LokError as error:
+            raise BackendError(f"{workflow.source}: step '{step.name}': {error}") from None
+    return mapping
+
+
+def _ready_backends(ctx: RunContext) -> list[str]:
+    """Enabled backends that say they are ready, in config order (what `lok ask` with no -b uses)."""
+    from lok_action.backends import create_backend
+
+    ready = []
+    for name, config in ctx.config.backends.items():
+        if not config.enabled:
+            continue
+        try:
+            if create_backend(config).available().ready:
+                ready.append(name)
+        except (LokError, ImportError):
+            continue  # a kind whose module is missing or misconfigured is simply not ready
+    return ready
+
+
+def step_view(result: StepResult) -> dict[str, Any]:
+    """What templates see as steps.NAME."""
+    return {
+        "output": result.output,
+        "text": result.text,
+        "success": result.success,
+        "error": result.error,
+        "status": result.status,
+        "message": result.message,
+        "outputs": [output.to_dict() for output in result.outputs],
+    }
+
+
+class _Scheduler:
+    def __init__(self, workflow: Workflow, ctx: RunContext, backends: dict[str, list[Backend]]) -> None:
+        self.workflow = workflow
+        self.ctx = ctx
+        self.backends = backends
+        self.names = [step.name for step in workflow.steps]
+        self.results: dict[str, StepResult] = {}
+
+    def run(self) -> RunResult:
+        started = time.monotonic()
+        limit = self.ctx.parallelism()
+        pending = list(self.workflow.steps)
+        running: dict[Future[StepResult], str] = {}
+        stopped = False
+        with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="lok-step") as pool:
+            while True:
+                if not stopped:
+                    for step in list(pending):
+                        if len(running) >= limit:
+                            break
+                        if all(dep in self.results for dep in step.depends_on):
+                            pending.remove(step)
+                            variables = self.variables()  # built here: only this thread writes results
+                            if self.ctx.progress:
+                                self.ctx.progress.step_started(step.name)
+                            running[pool.submit(self.execute, step, variables)] = step.name
+                if not running:
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    name = running.pop(future)
+                    result = future.result()
+                    self.results[name] = result
+                    if self.ctx.progress:
+                        self.ctx.progress.step_finished(result)
+                    if result.status == "failed":
+                        stopped = True  # hard failure: let running steps finish, start nothing new
+        for step in pending:
+            self.results[step.name] = StepResult(step.name, status="not_run")
+        ordered = {name: self.results[name] for name in self.names}
+        return RunResult(
+            workflow=self.workflow.name,
+            source=self.workflow.source,
+            steps=ordered,
+            duration=time.monotonic() - started,
+        )
+
+    def variables(self) -> dict[str, Any]:
+        ctx = self.ctx
+        variables: dict[str, Any] = dict(ctx.template_vars)
+        variables.update(
+            steps={name: step_view(result) for name, result in self.results.items()},
+            env=dict(ctx.env),
+            args=list(ctx.args),
+            arg=dict(ctx.named_args),
+            workflow={"name": self.workflow.name, "description": self.workflow.description},
+        )
+        return variables
+
+    def execute(self, step: Step, variables: dict[str, Any]) -> StepResult:
+        """Run one step; never raises (every problem becomes the step's failure)."""
+        started = time.monotonic()
+        result = StepResult(step.name, status="success")
+        try:
+            self._check_consensus(step, result)
+            if step.when is not None and not self._condition(step, variables):
+                result.status = "skipped"
+                result.message = "skipped: `when` is false"
+            elif step.is_shell:
+                self._run_shell(step, variables, result)
+            else:
+                self._run_prompt(step, variables, result)
+        except (StepFailure, LokError) as failure:
+            result.status = "failed"
+            result.error = str(failure)
+        except Exception as error:  # a bug must not hang the scheduler; report it on the step
+            result.status = "failed"
+            result.error = f"internal error: {type(error).__name__}: {error}"
+        if result.status == "failed" and step.continue_on_error:
+            result.status = "soft_failed"
+            # dependants get the error text in place of output; it always contains the word "error"
+            result.output = result.text = f"error: {result.error}"
+        result.duration = time.monotonic() - started
+        return result
+
+    def _check_consensus(self, step: Step, result: StepResult) -> None:
+        """min_deps_success: go on when enough dependencies succeeded, else fail with the counts."""
+        if step.min_deps_success is None:
+            return
+        succeeded = sum(1 for dep in step.depends_on if self.results[dep].success)
+        counts = f"{succeeded}/{len(step.depends_on)} succeeded"
+        if succeeded >= step.min_deps_success:
+            result.message = f"consensus reached ({counts})"
+            if self.ctx.progress:
+                self.ctx.progress.note(f"{step.name}: {result.message}")
+            return
+        raise StepFailure(f"consensus not reached: {counts}, min_deps_success = {step.min_deps_success}")
+
+    def _condition(self, step: Step, variables: dict[str, Any]) -> bool:
+        from lok_action.workflow.templating import evaluate_condition
+
+        assert step.when is not None
+        try:
+            return evaluate_condition(step.when, variables, self.names)
+        except LokError as error:
+            raise StepFailure(f"when: {error}") from None
+
+    # ---- shell steps
+
+    def _run_shell(self, step: Step, variables: dict[str, Any], result: StepResult) -> None:
+        from lok_action.workflow.jsonextract import extract_json
+        from lok_action.workflow.templating import render_shell
+
+        assert step.shell is not None
+        try:
+            command = render_shell(step.shell, variables, self.names)
+        except LokError as error:
+            raise StepFailure(f"shell: {error}") from None
+        timeout = step.timeout_ms / 1000 if step.timeout_ms else self.ctx.config.timeout
+        process, attempts = run_shell_command(
+            command, self.ctx, timeout, retries=step.retries, retry_delay_ms=step.retry_delay_ms
+        )
+        result.attempts = attempts
+        result.text = process.stdout
+        if not process.ok:
+            raise StepFailure(describe_process_failure(process, timeout))
+        output = process.stdout.rstrip("\n")
+        result.output = extract_json(output, step.output_format)
+
+    # ---- prompt steps
+
+    def _run_prompt(self, step: Step, variables: dict[str, Any], result: StepResult) -> None:
+        from lok_action.workflow.templating import render_text
+
+        assert step.prompt is not None
+        calls: list[tuple[Backend, Any]] = []
+        for backend in self.backends[step.name]:
+            if step.for_each == "chunk":
+                if self.ctx.chunker is None:
+                    raise StepFailure(
+                        'for_each = "chunk" needs code chunks, which this command does not provide'
+                    )
+                calls.extend((backend, chunk) for chunk in self.ctx.chunker(backend))
+            else:
+                calls.append((backend, None))
+        if not calls:
+            result.output = [] if step.output_format in ("json_array", "jsonl") else ""
+            result.message = "no code chunks to analyse"
+            return
+
+        def prompt_for(chunk: Any) -> str:
+            scope = dict(variables, chunk=chunk) if chunk is not None else variables
+            try:
+                return render_text(step.prompt or "", scope, self.names)
+            except LokError as error:
+                raise StepFailure(f"prompt: {error}") from None
+
+        prompts = [prompt_for(chunk) for _backend, chunk in calls]  # template errors fail before any call
+        width = max(1, min(len(calls), self.ctx.parallelism()))
+        with ThreadPoolExecutor(max_workers=width, thread_name_prefix=f"lok-{step.name}") as pool:
+            replies = list(
+                pool.map(lambda pair: self._ask(step, pair[0][0], pair[1]), zip(calls, prompts, strict=True))
+            )
+        self._collect(step, calls, replies, result)
+        if step.apply_edits:
+            self._apply_edits(step, variables, result)
+
+    def _ask(self, step: Step, backend: Backend, prompt: str) -> Reply:
+        from lok_action.backends.calling import call_backend
+
+        timeout = (
+            step.timeout_ms / 1000 if step.timeout_ms else self.ctx.config.backend_timeout(backend.config)
+        )
+        return call_backend(
+            backend,
+            prompt,
+            self.ctx.workdir,
+            timeout,
+            cache=self.ctx.cache,
+            retries=step.retries,
+            retry_delay_ms=step.retry_delay_ms,
+        )
+
+    def _collect(
+        self, step: Step, calls: list[tuple[Backend, Any]], replies: list[Reply], result: StepResult
+    ) -> None:
+        from lok_action.workflow.jsonextract import extract_json
+
+        for (backend, chunk), reply in zip(calls, replies, strict=True):
+            index = getattr(chunk, "index", None) if chunk is not None else None
+            output = BackendOutput(backend.name, reply.text, error=reply.error, chunk_index=index)
+            if reply.ok:
+                try:
+                    output.parsed = extract_json(reply.text, step.output_format)
+                except LokError as error:
+                    output.error = f"{backend.name}: {error}"
+            result.outputs.append(output)
+            result.replies.append(reply)
+            result.attempts += reply.attempts
+        good = [output for output in result.outputs if output.ok]
+        several = len(result.outputs) > 1
+        result.text = "\n\n".join(
+            (f"## {o.backend}{_chunk_label(o)}\n{o.text}" if several else o.text) for o in result.outputs
+        )
+        if not good:
+            raise StepFailure("; ".join(f"{o.backend}{_chunk_label(o)}: {o.error}" for o in result.outputs))
+        result.output = merge_outputs(step.output_format, good, several)
+        failed = len(result.outputs) - len(good)
+        if failed:
+            note = f"{len(good)}/{len(result.outputs)} backend calls succeeded"
+            result.message = f"{result.message}; {note}" if result.message else note
+
+    def _apply_edits(self, step: Step, variables: dict[str, Any], result: StepResult) -> None:
+        from lok_action.workflow.edits import apply_edits_from_outputs
+
+        def note(text: str) -> None:
+            if self.ctx.progress:
+                self.ctx.progress.note(f"{step.name}: {text}")
+
+        timeout = step.timeout_ms / 1000 if step.timeout_ms else self.ctx.config.timeout
+        summary = apply_edits_from_outputs(
+            [o.text for o in result.outputs if o.ok],
+            self.ctx,
+            verify=step.verify,
+            variables=variables,
+            step_names=self.names,
+            timeout=timeout,
+            note=note,
+        )
+        result.message = f"{result.message}; {summary}" if result.message else summary
+
+
+def _chunk_label(output: BackendOutput) -> str:
+    return f" (chunk {output.chunk_index})" if output.chunk_index is not None else ""
+
+
+def merge_outputs(output_format: str, good: list[BackendOutput], several: bool) -> Any:
+    """One step output from several backend (and chunk) outputs."""
+    if not several:
+        return good[0].parsed
+    if output_format in ("json_array", "jsonl"):
+        merged: list[Any] = []
+        for output in good:
+            merged.extend(output.parsed)
+        return merged
+    if output_format == "json":
+        return [output.parsed for output in good]
+    return "\n\n".join(f"## {o.backend}{_chunk_label(o)}\n{o.text}" for o in good)
+
+
+def run_shell_command(
+    command: str, ctx: RunContext, timeout: float, retries: int = 0, retry_delay_ms: int = 1000
+) -> tuple[ProcessResult, int]:
+    """`sh -c command` (through command_wrapper when set) in the workdir, retrying non-zero exits
+    with a doubling delay. Returns the last result and the number of attempts."""
+    from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_exponential
+
+    from lok_action.process import run_process
+    from lok_action.workflow.templating import quote_for_wrapper
+
+    if ctx.config.command_wrapper:
+        command = quote_for_wrapper(ctx.config.command_wrapper, command)
+    attempts = 0
+
+    def attempt() -> ProcessResult:
+        nonlocal attempts
+        attempts += 1
+        return run_process(["sh", "-c", command], cwd=ctx.workdir, env=ctx.env, timeout=timeout)
+
+    retrying = Retrying(
+        stop=stop_after_attempt(retries + 1),
+        wait=wait_exponential(multiplier=retry_delay_ms / 1000, exp_base=2),
+        retry=retry_if_result(lambda process: not process.ok),
+        retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+    )
+    return retrying(attempt), attempts
+
+
+def describe_process_failure(process: ProcessResult, timeout: float) -> str:
+    if process.timed_out:
+        return f"timed out after {timeout:g}s (process group killed)"
+    tail = process.stderr.strip()[-STDERR_TAIL:] or process.stdout.strip()[-STDERR_TAIL:]
+    return f"exit {process.returncode}: {tail}" if tail else f"exit {process.returncode}"

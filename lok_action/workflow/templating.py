@@ -1,0 +1,266 @@
+"""Jinja2 templates for prompts, shell commands and `when` conditions.
+
+Sandboxed and strict (a missing variable is an error, not an empty string). In shell commands every
+`{{ ... }}` value is quoted for the place it stands in the command, so step output (LLM text) can never
+become shell syntax: each expression renders to a placeholder, then a small POSIX-sh quoting tracker walks
+the rendered command and replaces each placeholder with the value escaped for its quoting context.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from lok_action.errors import LokError
+
+if TYPE_CHECKING:
+    from jinja2 import Environment, nodes
+
+# Private-use code points delimit placeholders; a template containing them is refused.
+MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
+PLACEHOLDER = re.compile(f"{MARK_OPEN}(\\d+){MARK_CLOSE}")
+TAG = re.compile(r"({{.*?}}|{%.*?%})", re.DOTALL)
+FALSE_WORDS = ("", "false", "0", "no", "none", "null", "off")
+
+
+class TemplateProblem(LokError):
+    """A template cannot be compiled, rendered or safely quoted."""
+
+
+def make_environment() -> Environment:
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, finalize=_plain)
+
+
+def _plain(value: Any) -> Any:
+    """How a value prints in a prompt: JSON for parsed structures, '' for None."""
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def rewrite_hyphenated(source: str, step_names: Iterable[str]) -> str:
+    """`steps.deep-dive.output` parses as `steps.deep - dive.output`; rewrite it to `steps["deep-dive"]`
+    for known step names, inside Jinja tags only (literal text stays as written)."""
+    hyphenated = sorted((n for n in step_names if "-" in n), key=len, reverse=True)
+    if not hyphenated:
+        return source
+    pattern = re.compile(r"\bsteps\.(" + "|".join(map(re.escape, hyphenated)) + r")(?![\w-])")
+
+    def fix_tag(match: re.Match[str]) -> str:
+        return pattern.sub(lambda m: f'steps["{m.group(1)}"]', match.group(0))
+
+    return TAG.sub(fix_tag, source)
+
+
+def _parse(source: str, expression: bool) -> nodes.Template:
+    from jinja2 import TemplateSyntaxError
+
+    env = make_environment()
+    try:
+        if expression and "{{" not in source and "{%" not in source:
+            return env.parse("{{ (" + source + ") }}")
+        return env.parse(source)
+    except TemplateSyntaxError as error:
+        raise TemplateProblem(f"invalid template syntax (line {error.lineno}): {error.message}") from None
+
+
+def referenced_steps(source: str, step_names: Iterable[str], expression: bool = False) -> list[str]:
+    """Names X read as `steps.X` or `steps['X']` in a template (after the hyphen rewrite)."""
+    from jinja2 import nodes
+
+    names = list(step_names)
+    if MARK_OPEN in source or MARK_CLOSE in source:
+        raise TemplateProblem("contains reserved characters U+E000/U+E001")
+    tree = _parse(rewrite_hyphenated(source, names), expression)
+    found: list[str] = []
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        target = getattr(node, "node", None)
+        if not (isinstance(target, nodes.Name) and target.name == "steps"):
+            continue
+        if isinstance(node, nodes.Getattr):
+            found.append(node.attr)
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+            if isinstance(node.arg.value, str):
+                found.append(node.arg.value)
+    return found
+
+
+def render_text(source: str, variables: Mapping[str, Any], step_names: Iterable[str]) -> str:
+    """Render a prompt (no quoting)."""
+    return _render(make_environment(), rewrite_hyphenated(source, step_names), variables)
+
+
+def _render(env: Environment, source: str, variables: Mapping[str, Any]) -> str:
+    from jinja2 import TemplateError
+
+    try:
+        return env.from_string(source).render(dict(variables))
+    except TemplateError as error:
+        raise TemplateProblem(f"template error: {error}") from None
+
+
+def evaluate_condition(source: str, variables: Mapping[str, Any], step_names: Iterable[str]) -> bool:
+    """`when`: a Jinja expression (`steps.scan.success`) or a template rendering to a true/false word."""
+    from jinja2 import TemplateError
+
+    source = rewrite_hyphenated(source, step_names)
+    env = make_environment()
+    if "{{" in source or "{%" in source:
+        return _render(env, source, variables).strip().lower() not in FALSE_WORDS
+    try:
+        value = env.compile_expression(source, undefined_to_none=False)(dict(variables))
+    except TemplateError as error:
+        raise TemplateProblem(f"template error: {error}") from None
+    if isinstance(value, str):
+        return value.strip().lower() not in FALSE_WORDS
+    return bool(value)
+
+
+def render_shell(source: str, variables: Mapping[str, Any], step_names: Iterable[str]) -> str:
+    """Render a shell command with every interpolated value quoted for its position."""
+    values: list[str] = []
+
+    def capture(value: Any) -> str:
+        text = str(_plain(value))
+        # output captured by {% set %}/macros comes back through here: put its values back first
+        text = PLACEHOLDER.sub(lambda m: values[int(m.group(1))], text)
+        values.append(text.replace("\x00", ""))  # NUL cannot travel in argv
+        return f"{MARK_OPEN}{len(values) - 1}{MARK_CLOSE}"
+
+    if MARK_OPEN in source or MARK_CLOSE in source:
+        raise TemplateProblem("contains reserved characters U+E000/U+E001")
+    env = make_environment()
+    env.finalize = capture
+    rendered = _render(env, rewrite_hyphenated(source, step_names), variables)
+    return quote_placeholders(rendered, values)
+
+
+def quote_for_wrapper(wrapper: str, command: str) -> str:
+    """`command_wrapper` with `{cmd}` replaced by the command, quoted for where `{cmd}` stands.
+
+    In a bare position the command becomes `sh -c '<command>'` so it stays one command."""
+    marked = wrapper.replace("{cmd}", f"{MARK_OPEN}0{MARK_CLOSE}")
+    return quote_placeholders(marked, [command], bare_as_command=True)
+
+
+# Quoting contexts on the tracker's stack
+BARE, SINGLE, DOUBLE, CMDSUB, PAREN, BACKTICK, BRACE, ARITH, COMMENT = (
+    "bare",
+    "single",
+    "double",
+    "cmdsub",
+    "paren",
+    "backtick",
+    "brace",
+    "arith",
+    "comment",
+)
+WORD_BREAKS = " \t\n;&|()<>"
+
+
+def quote_placeholders(rendered: str, values: list[str], bare_as_command: bool = False) -> str:
+    """Replace each placeholder by its value escaped for the POSIX-sh quoting context it stands in."""
+    out: list[str] = []
+    stack = [BARE]
+    heredoc = False
+    i, n = 0, len(rendered)
+    while i < n:
+        char = rendered[i]
+        top = stack[-1]
+        if char == MARK_OPEN:
+            end = rendered.index(MARK_CLOSE, i)
+            value = values[int(rendered[i + 1 : end])]
+            # backquoted text is cut at the first backquote before quotes are parsed: never safe inside
+            context = BACKTICK if BACKTICK in stack else top
+            out.append(_quote_value(context, value, heredoc, bare_as_command))
+            i = end + 1
+            continue
+        nxt = rendered[i + 1] if i + 1 < n else ""
+        if top == SINGLE:
+            if char == "'":
+                stack.pop()
+        elif top == COMMENT:
+            if char == "\n":
+                stack.pop()
+        elif char == "\\":
+            if nxt == MARK_OPEN:
+                raise TemplateProblem("a {{ }} value directly after a backslash cannot be quoted safely")
+            out.append(rendered[i : i + 2])
+            i += 2
+            continue
+        elif char == "$" and nxt == "(":
+            if rendered[i + 2 : i + 3] == "(":
+                stack.append(ARITH)
+                out.append("$((")
+                i += 3
+                continue
+            stack.append(CMDSUB)
+            out.append("$(")
+            i += 2
+            continue
+        elif char == "$" and nxt == "{":
+            stack.append(BRACE)
+            out.append("${")
+            i += 2
+            continue
+        elif char == "`":
+            if top == BACKTICK:
+                stack.pop()
+            else:
+                stack.append(BACKTICK)
+        elif top == DOUBLE:
+            if char == '"':
+                stack.pop()
+        elif char == '"':
+            stack.append(DOUBLE)
+        elif char == "'" and top != BRACE:
+            stack.append(SINGLE)
+        elif top == BRACE:
+            if char == "}":
+                stack.pop()
+        elif char == "(":
+            stack.append(PAREN)
+        elif char == ")":
+            if top == ARITH:
+                stack.pop()
+                if nxt == ")":
+                    out.append("))")
+                    i += 2
+                    continue
+            elif top in (PAREN, CMDSUB):
+                stack.pop()
+        elif char == "#" and (i == 0 or rendered[i - 1] in WORD_BREAKS) and top in (BARE, CMDSUB, PAREN):
+            stack.append(COMMENT)
+        elif char == "<" and nxt == "<" and top != ARITH:
+            heredoc = True  # heredoc bodies expand $(...) whatever the quotes: no values after this
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _quote_value(context: str, value: str, heredoc: bool, bare_as_command: bool) -> str:
+    if heredoc:
+        raise TemplateProblem(
+            "a {{ }} value after a heredoc (<<) cannot be quoted safely; pass it via a file"
+        )
+    if context == SINGLE:
+        return value.replace("'", "'\\''")  # close, escaped quote, reopen
+    if context == DOUBLE:
+        # leave the double quotes, add a single-quoted literal, reopen: nothing inside is special,
+        # not even `!` (escaping it with a backslash would leave the backslash in the value)
+        return '"' + shlex.quote(value) + '"'
+    if context in (BARE, CMDSUB, PAREN):
+        return f"sh -c {shlex.quote(value)}" if bare_as_command else shlex.quote(value)
+    if context == COMMENT:
+        return ""
+    raise TemplateProblem(
+        f"a {{{{ }}}} value inside {context} context cannot be quoted safely; use $(...) or quotes instead"
+    )
