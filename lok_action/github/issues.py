@@ -1,0 +1,66 @@
+"""`lok hunt --issues`: one GitHub issue per new finding, never two for the same fingerprint.
+
+Before creating, the repository's issues (open and closed) are searched for the fingerprint marker, so
+a finding someone closed as "won't fix" is not re-filed. Labels are only applied when they exist:
+the action never creates labels as a side effect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lok_action.findings import Finding
+from lok_action.github.client import RepoHandle
+from lok_action.github.render import finding_details, key_of
+
+DEFAULT_LABELS = ("lok",)
+
+
+@dataclass
+class IssuesResult:
+    created: list[int] = field(default_factory=list)
+    existing: list[int] = field(default_factory=list)
+    labels_missing: list[str] = field(default_factory=list)
+
+
+def issue_for_fingerprint(handle: RepoHandle, fingerprint: str) -> int | None:
+    query = f'repo:{handle.full_name} is:issue in:body "lok-fingerprint: {fingerprint}"'
+    for issue in handle.gh.search_issues(query):
+        if f"lok-fingerprint: {fingerprint} " in (issue.body or ""):
+            return int(issue.number)
+    return None
+
+
+def label_exists(handle: RepoHandle, name: str) -> bool:
+    """The REST subset the action may use has no label listing; an existing label is one that issues
+    of this repository carry (searching by label is the read-only way to learn that)."""
+    result = handle.gh.search_issues(f'repo:{handle.full_name} label:"{name}"')
+    return result.totalCount > 0
+
+
+def issue_title(finding: Finding) -> str:
+    return f"[lok] {finding.severity}: {finding.title} ({finding.file}:{finding.start_line})"[:250]
+
+
+def create_finding_issues(
+    handle: RepoHandle, findings: list[Finding], labels: tuple[str, ...] = DEFAULT_LABELS
+) -> IssuesResult:
+    result = IssuesResult()
+    usable: list[str] = []
+    for name in labels:
+        (usable if label_exists(handle, name) else result.labels_missing).append(name)
+    repo = handle.repo()
+    for finding in findings:
+        key = key_of(finding)
+        number = issue_for_fingerprint(handle, key)
+        if number is not None:
+            result.existing.append(number)
+            continue
+        body = "Found by `lok hunt`.\n\n" + finding_details(finding)
+        issue = (
+            repo.create_issue(title=issue_title(finding), body=body, labels=usable)
+            if usable
+            else repo.create_issue(title=issue_title(finding), body=body)
+        )
+        result.created.append(issue.number)
+    return result

@@ -1,0 +1,102 @@
+"""A pull request review: inline comments on diff lines, everything else in the review body.
+
+Findings already posted on this PR (by fingerprint marker, in a review comment or a review body) are
+not posted again. When GitHub refuses the inline comments (422), the same review is sent again with
+every finding in its body, and if that fails too, as an issue comment: a finding is never lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lok_action.findings import Finding
+from lok_action.github.client import RepoHandle
+from lok_action.github.diffmap import DiffMap
+from lok_action.github.markers import fingerprints_in
+from lok_action.github.render import inline_comment_body, key_of, review_body
+from lok_action.github.report import PublishReport
+
+REVIEW_MODES = ("inline", "summary", "off")
+
+
+@dataclass
+class ReviewResult:
+    action: str  # "created" | "fallback-body" | "fallback-comment" | "nothing-new" | "skipped"
+    inline: int = 0
+    in_body: int = 0
+    already_posted: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def posted_fingerprints(pull: Any) -> set[str]:
+    seen: set[str] = set()
+    for comment in pull.get_review_comments():
+        seen |= fingerprints_in(comment.body)
+    for review in pull.get_reviews():
+        seen |= fingerprints_in(review.body)
+    return seen
+
+
+def build_inline(findings: list[Finding], diff: DiffMap) -> tuple[list[dict[str, object]], list[Finding]]:
+    comments: list[dict[str, object]] = []
+    outside: list[Finding] = []
+    for finding in findings:
+        placement = diff.place(finding.file, finding.start_line, finding.end_line)
+        if placement is None:
+            outside.append(finding)
+            continue
+        suggestion = bool(finding.suggested_fix) and placement.covers_whole_finding
+        comments.append(placement.to_review_comment(inline_comment_body(finding, suggestion)))
+    return comments, outside
+
+
+def publish_review(
+    handle: RepoHandle, number: int, report: PublishReport, mode: str = "inline"
+) -> ReviewResult:
+    from github import GithubException
+
+    if mode == "off":
+        return ReviewResult("skipped")
+    pull = handle.repo().get_pull(number)
+    seen = posted_fingerprints(pull)
+    fresh = [f for f in report.sorted_findings() if key_of(f) not in seen]
+    already = len(report.findings) - len(fresh)
+    if not fresh:
+        return ReviewResult("nothing-new", already_posted=already)
+    if mode == "inline":
+        diff = DiffMap.from_patches((f.filename, f.patch) for f in pull.get_files())
+        comments, outside = build_inline(fresh, diff)
+    else:
+        comments, outside = [], fresh
+    path = f"/repos/{handle.full_name}/pulls/{number}/reviews"
+    payload: dict[str, Any] = {
+        "commit_id": pull.head.sha,
+        "event": "COMMENT",
+        "body": review_body(report, len(comments), outside, fallback=False),
+    }
+    if comments:
+        payload["comments"] = comments
+    errors: list[str] = []
+    try:
+        handle.request_json("POST", path, payload)
+        return ReviewResult("created", inline=len(comments), in_body=len(outside), already_posted=already)
+    except GithubException as error:
+        if error.status != 422:
+            raise
+        errors.append(f"inline review refused: {error.data}")
+    # 422: a line GitHub does not consider part of the diff. Everything goes into the body.
+    payload = {
+        "commit_id": pull.head.sha,
+        "event": "COMMENT",
+        "body": review_body(report, 0, fresh, fallback=True),
+    }
+    try:
+        handle.request_json("POST", path, payload)
+        return ReviewResult("fallback-body", in_body=len(fresh), already_posted=already, errors=errors)
+    except GithubException as error:
+        if error.status != 422:
+            raise
+        errors.append(f"review refused: {error.data}")
+    pull.as_issue().create_comment(review_body(report, 0, fresh, fallback=True))
+    return ReviewResult("fallback-comment", in_body=len(fresh), already_posted=already, errors=errors)

@@ -1,0 +1,1043 @@
+"""A local stand-in for the GitHub REST API (api.github.com), for tests.
+
+It keeps state (repositories, issues, comments, pull requests whose diffs come from a real git
+repository, reviews and review comments, SARIF uploads, workflow runs and job logs), validates every
+request against GitHub's own OpenAPI description (../shared/github-ref/openapi, via openapi-core),
+answers with GitHub's error shapes, can inject faults per test, and logs every request so a test can
+prove which calls were (or were not) made.
+
+The diff-line rules here are written independently of lok_action's own diff parser on purpose: a bug
+in ours must not be hidden by sharing it with the judge.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import re
+import subprocess
+import threading
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+GITHUB = "https://api.github.com"
+DOCS = "https://docs.github.com/rest"
+WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
+SECONDARY_RATE_LIMIT_MESSAGE = (
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
+    "If you reach out to GitHub Support for help, please include the request ID 0000:0000:0000000:0000000:00000000."
+)
+MAX_REQUESTS = 5000  # a runaway client loop ends here instead of spinning forever
+
+
+def shared_dir() -> Path:
+    import os
+
+    override = os.environ.get("LOK_SHARED_DIR")
+    return Path(override) if override else Path(__file__).resolve().parents[3] / "shared"
+
+
+def load_openapi() -> Any:
+    """GitHub's OpenAPI description of the operations the action uses (about 1 s to load)."""
+    from openapi_core import OpenAPI
+
+    spec_path = shared_dir() / "github-ref" / "openapi" / "api.github.com.subset.json"
+    return OpenAPI.from_dict(json.loads(spec_path.read_text(encoding="utf-8")))
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        super().__init__(f"{status} {body.get('message')}")
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+
+def not_found() -> ApiError:
+    return ApiError(404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"})
+
+
+@dataclass
+class Fault:
+    """Answer the next `times` requests matching method + path regex with this status/body."""
+
+    method: str
+    path_regex: str
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int = 1
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    path: str
+    status: int
+    body: Any = None
+
+
+# ---------------------------------------------------------------- diffs from the real git repository
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, encoding="utf-8"
+    ).stdout
+
+
+@dataclass
+class FilePatch:
+    filename: str
+    status: str
+    additions: int
+    deletions: int
+    patch: str
+    right_hunks: list[tuple[int, int]]  # inclusive new-file line ranges covered by each hunk
+    left_hunks: list[tuple[int, int]]
+
+
+HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+
+
+def split_diff(diff: str) -> list[FilePatch]:
+    """Per-file patches the way GitHub's `pulls/{n}/files` shows them."""
+    patches: list[FilePatch] = []
+    for block in re.split(r"(?m)^(?=diff --git )", diff):
+        if not block.startswith("diff --git "):
+            continue
+        lines = block.splitlines()
+        name = ""
+        status = "modified"
+        for line in lines:
+            if line.startswith("+++ "):
+                target = line[4:]
+                name = target[2:] if target.startswith("b/") else name
+            elif line.startswith("--- a/") and not name:
+                name = line[6:]
+            elif line.startswith("new file mode"):
+                status = "added"
+            elif line.startswith("deleted file mode"):
+                status = "removed"
+        if not name:
+            header = re.match(r"diff --git a/(\S+) b/(\S+)", lines[0])
+            name = header.group(2) if header else ""
+        body_start = next((i for i, line in enumerate(lines) if line.startswith("@@")), len(lines))
+        body = lines[body_start:]
+        right: list[tuple[int, int]] = []
+        left: list[tuple[int, int]] = []
+        for line in body:
+            match = HUNK_HEADER.match(line)
+            if match:
+                old_start, old_len = int(match.group(1)), int(match.group(2) or 1)
+                new_start, new_len = int(match.group(3)), int(match.group(4) or 1)
+                if new_len:
+                    right.append((new_start, new_start + new_len - 1))
+                if old_len:
+                    left.append((old_start, old_start + old_len - 1))
+        patches.append(
+            FilePatch(
+                filename=name,
+                status=status,
+                additions=sum(1 for line in body if line.startswith("+")),
+                deletions=sum(1 for line in body if line.startswith("-")),
+                patch="\n".join(body),
+                right_hunks=right,
+                left_hunks=left,
+            )
+        )
+    return patches
+
+
+def hunk_of(hunks: list[tuple[int, int]], line: int) -> int | None:
+    for index, (first, last) in enumerate(hunks):
+        if first <= line <= last:
+            return index
+    return None
+
+
+# ---------------------------------------------------------------- state
+
+
+@dataclass
+class Repo:
+    owner: str
+    name: str
+    id: int
+    default_branch: str = "main"
+    labels: set[str] = field(default_factory=set)
+    next_number: int = 1
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+class GitHubState:
+    """Everything the stand-in remembers. Guarded by the server's lock."""
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+        self.repos: dict[str, Repo] = {}
+        self.issues: dict[tuple[str, int], dict[str, Any]] = {}
+        self.pulls: dict[tuple[str, int], dict[str, Any]] = {}
+        self.pull_files: dict[tuple[str, int], list[FilePatch]] = {}
+        self.pull_diffs: dict[tuple[str, int], str] = {}
+        self.comments: dict[int, dict[str, Any]] = {}  # issue comments by id
+        self.reviews: dict[int, dict[str, Any]] = {}
+        self.review_comments: dict[int, dict[str, Any]] = {}
+        self.sarifs: dict[str, dict[str, Any]] = {}
+        self.workflow_runs: dict[int, dict[str, Any]] = {}
+        self.jobs: dict[int, dict[str, Any]] = {}
+        self.job_logs: dict[int, str] = {}
+        self.tokens: dict[str, str] = {}  # token -> "write" | "read"
+        self.sarif_polls_before_complete = 1
+        self._next_id = 1000
+
+    def new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    # ---- objects in GitHub's shapes
+    def user(self, login: str, kind: str = "User") -> dict[str, Any]:
+        return {
+            "login": login,
+            "id": abs(hash(login)) % 10_000_000,
+            "node_id": "U_" + login,
+            "avatar_url": f"https://avatars.githubusercontent.com/u/1?v=4&{login}",
+            "gravatar_id": "",
+            "url": f"{self.origin}/users/{quote(login)}",
+            "html_url": f"https://github.com/{quote(login)}",
+            "type": kind,
+            "site_admin": False,
+        }
+
+    def repo_json(self, repo: Repo, permission: str) -> dict[str, Any]:
+        url = f"{self.origin}/repos/{repo.full_name}"
+        return {
+            "id": repo.id,
+            "node_id": f"R_{repo.id}",
+            "name": repo.name,
+            "full_name": repo.full_name,
+            "owner": self.user(repo.owner, "Organization"),
+            "private": False,
+            "html_url": f"https://github.com/{repo.full_name}",
+            "url": url,
+            "issues_url": url + "/issues{/number}",
+            "pulls_url": url + "/pulls{/number}",
+            "default_branch": repo.default_branch,
+            "fork": False,
+            "permissions": {
+                "admin": False,
+                "maintain": False,
+                "push": permission == "write",
+                "triage": permission == "write",
+                "pull": True,
+            },
+        }
+
+    def repo(self, full_name: str) -> Repo:
+        repo = self.repos.get(full_name)
+        if repo is None:
+            raise not_found()
+        return repo
+
+    def add_repo(self, full_name: str, labels: tuple[str, ...] = ()) -> Repo:
+        owner, name = full_name.split("/")
+        repo = Repo(owner=owner, name=name, id=self.new_id(), labels=set(labels))
+        self.repos[full_name] = repo
+        return repo
+
+    def add_issue(
+        self, full_name: str, title: str, body: str, author: str = "octocat", labels: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        repo = self.repo(full_name)
+        number = repo.next_number
+        repo.next_number += 1
+        url = f"{self.origin}/repos/{full_name}/issues/{number}"
+        issue = {
+            "id": self.new_id(),
+            "node_id": f"I_{number}",
+            "number": number,
+            "title": title,
+            "body": body,
+            "state": "open",
+            "locked": False,
+            "user": self.user(author),
+            "labels": [self.label_json(full_name, name) for name in labels],
+            "assignee": None,
+            "assignees": [],
+            "milestone": None,
+            "comments": 0,
+            "url": url,
+            "repository_url": f"{self.origin}/repos/{full_name}",
+            "labels_url": url + "/labels{/name}",
+            "comments_url": url + "/comments",
+            "events_url": url + "/events",
+            "html_url": f"https://github.com/{full_name}/issues/{number}",
+            "created_at": "2024-01-01T00:00:00Z",
+            "updated_at": "2024-01-01T00:00:00Z",
+            "closed_at": None,
+            "author_association": "OWNER",
+        }
+        self.issues[(full_name, number)] = issue
+        return issue
+
+    def label_json(self, full_name: str, name: str) -> dict[str, Any]:
+        return {
+            "id": abs(hash(name)) % 1_000_000,
+            "node_id": "L_" + name,
+            "url": f"{self.origin}/repos/{full_name}/labels/{quote(name)}",
+            "name": name,
+            "color": "ededed",
+            "default": False,
+            "description": None,
+        }
+
+    def add_pull_request(
+        self,
+        full_name: str,
+        git_dir: Path,
+        base: str,
+        head: str,
+        title: str,
+        body: str,
+        author: str = "octocat",
+        head_repo: str | None = None,
+    ) -> dict[str, Any]:
+        """A PR whose diff and files are computed by git from two refs of a real repository."""
+        base_sha = git(git_dir, "rev-parse", base).strip()
+        head_sha = git(git_dir, "rev-parse", head).strip()
+        merge_base = git(git_dir, "merge-base", base_sha, head_sha).strip()
+        diff = git(git_dir, "diff", "--no-color", "--no-ext-diff", merge_base, head_sha)
+        issue = self.add_issue(full_name, title, body, author)
+        number = issue["number"]
+        url = f"{self.origin}/repos/{full_name}/pulls/{number}"
+        issue["pull_request"] = {
+            "url": url,
+            "html_url": f"https://github.com/{full_name}/pull/{number}",
+            "diff_url": f"https://github.com/{full_name}/pull/{number}.diff",
+            "patch_url": f"https://github.com/{full_name}/pull/{number}.patch",
+        }
+        base_repo = self.repo(full_name)
+        head_full = head_repo or full_name
+        head_repo_json = (
+            self.repo_json(self.repos[head_full], "read")
+            if head_full in self.repos
+            else {**self.repo_json(base_repo, "read"), "full_name": head_full, "fork": True}
+        )
+        pull = {
+            **{k: issue[k] for k in ("id", "node_id", "number", "title", "body", "state", "locked", "user")},
+            "url": url,
+            "html_url": f"https://github.com/{full_name}/pull/{number}",
+            "diff_url": issue["pull_request"]["diff_url"],
+            "patch_url": issue["pull_request"]["patch_url"],
+            "issue_url": issue["url"],
+            "comments_url": issue["comments_url"],
+            "review_comments_url": url + "/comments",
+            "commits_url": url + "/commits",
+            "statuses_url": f"{self.origin}/repos/{full_name}/statuses/{head_sha}",
+            "draft": False,
+            "merged": False,
+            "mergeable": True,
+            "head": {
+                "label": f"{head_full.split('/')[0]}:{head}",
+                "ref": head,
+                "sha": head_sha,
+                "user": self.user(head_full.split("/")[0]),
+                "repo": head_repo_json,
+            },
+            "base": {
+                "label": f"{base_repo.owner}:{base}",
+                "ref": base,
+                "sha": base_sha,
+                "user": self.user(base_repo.owner),
+                "repo": self.repo_json(base_repo, "read"),
+            },
+            "created_at": issue["created_at"],
+            "updated_at": issue["updated_at"],
+            "author_association": "CONTRIBUTOR",
+        }
+        self.pulls[(full_name, number)] = pull
+        self.pull_diffs[(full_name, number)] = diff
+        self.pull_files[(full_name, number)] = split_diff(diff)
+        return pull
+
+    def add_workflow_run(
+        self, full_name: str, head_sha: str, jobs: list[tuple[str, str, str]], conclusion: str = "failure"
+    ) -> dict[str, Any]:
+        """jobs: (name, conclusion, log text). Steps are parsed from the log's ##[group] markers."""
+        run_id = self.new_id()
+        url = f"{self.origin}/repos/{full_name}/actions/runs/{run_id}"
+        run = {
+            "id": run_id,
+            "name": "CI",
+            "head_sha": head_sha,
+            "head_branch": "feature",
+            "event": "pull_request",
+            "status": "completed",
+            "conclusion": conclusion,
+            "run_number": len(self.workflow_runs) + 1,
+            "run_attempt": 1,
+            "url": url,
+            "html_url": f"https://github.com/{full_name}/actions/runs/{run_id}",
+            "jobs_url": url + "/jobs",
+            "logs_url": url + "/logs",
+            "created_at": f"2024-01-0{min(len(self.workflow_runs) + 1, 9)}T00:00:00Z",
+            "repository": {"full_name": full_name},
+        }
+        self.workflow_runs[run_id] = run
+        for name, job_conclusion, log in jobs:
+            job_id = self.new_id()
+            steps = []
+            for number, step_name in enumerate(re.findall(r"##\[group\]Run (.+)", log), start=1):
+                failed = job_conclusion == "failure" and number == len(re.findall(r"##\[group\]Run ", log))
+                steps.append(
+                    {
+                        "name": step_name,
+                        "status": "completed",
+                        "conclusion": "failure" if failed else "success",
+                        "number": number,
+                    }
+                )
+            self.jobs[job_id] = {
+                "id": job_id,
+                "run_id": run_id,
+                "name": name,
+                "status": "completed",
+                "conclusion": job_conclusion,
+                "head_sha": head_sha,
+                "url": f"{self.origin}/repos/{full_name}/actions/jobs/{job_id}",
+                "html_url": f"https://github.com/{full_name}/actions/runs/{run_id}/job/{job_id}",
+                "steps": steps,
+            }
+            self.job_logs[job_id] = log
+        return run
+
+
+# ---------------------------------------------------------------- the server
+
+
+class GitHubStandIn:
+    """Start with `start()`, stop with `stop()`; `url` is what GITHUB_API_URL should be."""
+
+    def __init__(self, openapi: Any, actions_openapi: Any = None) -> None:
+        self.openapi = openapi
+        self.actions_openapi = actions_openapi
+        self.lock = threading.Lock()
+        self.faults: list[Fault] = []
+        self.log: list[LoggedRequest] = []
+        self.violations: list[str] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.state = GitHubState("http://127.0.0.1:0")
+
+    # ---- lifecycle
+    def start(self) -> GitHubStandIn:
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet test output
+                pass
+
+            def do_GET(self) -> None:
+                stand_in.handle(self, "GET")
+
+            def do_POST(self) -> None:
+                stand_in.handle(self, "POST")
+
+            def do_PATCH(self) -> None:
+                stand_in.handle(self, "PATCH")
+
+            def do_PUT(self) -> None:
+                stand_in.handle(self, "PUT")
+
+            def do_DELETE(self) -> None:
+                stand_in.handle(self, "DELETE")
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.state.origin = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    @property
+    def url(self) -> str:
+        return self.state.origin
+
+    # ---- test controls
+    def add_token(self, token: str, permission: str = "write") -> None:
+        self.state.tokens[token] = permission
+
+    def inject(
+        self,
+        method: str,
+        path_regex: str,
+        status: int,
+        body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
+        default = {"message": "Server Error" if status >= 500 else "Error", "documentation_url": DOCS}
+        self.faults.append(Fault(method.upper(), path_regex, status, body or default, headers or {}, times))
+
+    def inject_secondary_rate_limit(
+        self, method: str, path_regex: str, retry_after: int = 1, times: int = 1
+    ) -> None:
+        body = {
+            "message": SECONDARY_RATE_LIMIT_MESSAGE,
+            "documentation_url": "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+        }
+        self.inject(method, path_regex, 403, body, {"Retry-After": str(retry_after)}, times)
+
+    def requests_matching(self, method: str, path_regex: str) -> list[LoggedRequest]:
+        with self.lock:
+            return [r for r in self.log if r.method == method and re.search(path_regex, r.path)]
+
+    def write_requests(self) -> list[LoggedRequest]:
+        with self.lock:
+            return [r for r in self.log if r.method in WRITE_METHODS]
+
+    # ---- request handling
+    def handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        parts = urlsplit(handler.path)
+        path = parts.path
+        query = {key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
+        status, headers, payload = self._answer(handler, method, path, query, raw)
+        if isinstance(payload, (dict, list)):
+            data = json.dumps(payload).replace(GITHUB, self.url).encode("utf-8")
+            content_type = "application/json; charset=utf-8"
+        else:
+            data = (payload or "").encode("utf-8")
+            content_type = headers.pop("Content-Type", "text/plain; charset=utf-8")
+        try:
+            body_logged = json.loads(raw) if raw else None
+        except ValueError:
+            body_logged = raw.decode("utf-8", "replace")
+        with self.lock:
+            self.log.append(LoggedRequest(method, handler.path, status, body_logged))
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(data)))
+        handler.send_header("X-GitHub-Media-Type", "github.v3; format=json")
+        handler.send_header("X-RateLimit-Limit", "5000")
+        handler.send_header("X-RateLimit-Remaining", "4999")
+        handler.send_header("X-RateLimit-Reset", "4102444800")
+        for key, value in headers.items():
+            handler.send_header(key, value)
+        handler.end_headers()
+        if method != "HEAD":
+            handler.wfile.write(data)
+
+    def _answer(
+        self, handler: BaseHTTPRequestHandler, method: str, path: str, query: dict[str, str], raw: bytes
+    ) -> tuple[int, dict[str, str], Any]:
+        with self.lock:
+            if len(self.log) >= MAX_REQUESTS:
+                self.violations.append(f"{method} {path}: more than {MAX_REQUESTS} requests (client loop?)")
+                return 503, {}, {"message": "Service Unavailable", "documentation_url": DOCS}
+        problem = self._validate(handler, method, path, query, raw)
+        if problem:
+            with self.lock:
+                self.violations.append(f"{method} {path}: {problem}")
+            return (
+                422,
+                {},
+                {"message": "Invalid request.\n\n" + problem, "documentation_url": DOCS, "status": "422"},
+            )
+        token = (handler.headers.get("Authorization") or "").split(" ")[-1]
+        with self.lock:
+            permission = self.state.tokens.get(token)
+        if permission is None:
+            return 401, {}, {"message": "Bad credentials", "documentation_url": DOCS, "status": "401"}
+        with self.lock:
+            for fault in self.faults:
+                if fault.times > 0 and fault.method == method and re.search(fault.path_regex, path):
+                    fault.times -= 1
+                    return fault.status, dict(fault.headers), fault.body
+        if method in WRITE_METHODS and permission != "write":
+            return (
+                403,
+                {},
+                {
+                    "message": "Resource not accessible by integration",
+                    "documentation_url": DOCS,
+                    "status": "403",
+                },
+            )
+        body = json.loads(raw) if raw else {}
+        accept = handler.headers.get("Accept") or ""
+        try:
+            with self.lock:
+                return self._route(method, path, query, body, accept, permission)
+        except ApiError as error:
+            return error.status, error.headers, error.body
+
+    def _validate(
+        self, handler: BaseHTTPRequestHandler, method: str, path: str, query: dict[str, str], raw: bytes
+    ) -> str:
+        from openapi_core.testing import MockRequest
+
+        content_type = (handler.headers.get("Content-Type") or "application/json").split(";")[0].strip()
+        request = MockRequest(
+            GITHUB,
+            method.lower(),
+            path,
+            args=query,
+            headers=dict(handler.headers.items()),
+            data=raw or None,
+            content_type=content_type,
+        )
+        spec = self.openapi
+        if self.actions_openapi is not None and "/actions/" in path:
+            spec = self.actions_openapi
+        try:
+            spec.validate_request(request)
+        except Exception as error:  # openapi-core raises many subclasses; any is a violation
+            detail = "; ".join(
+                str(getattr(e, "message", e)) for e in getattr(error, "schema_errors", []) or []
+            )
+            return f"{type(error).__name__}: {error}" + (f" ({detail})" if detail else "")
+        return ""
+
+    # ---- routes
+    def _route(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        body: dict[str, Any],
+        accept: str,
+        permission: str,
+    ) -> tuple[int, dict[str, str], Any]:
+        s = self.state
+        if path == "/" and method == "GET":
+            return 200, {}, {"current_user_url": f"{s.origin}/user"}
+        if path == "/user" and method == "GET":
+            return 200, {}, s.user("github-actions[bot]", "Bot")
+        if path == "/rate_limit":
+            core = {"limit": 5000, "remaining": 4999, "reset": 4102444800, "used": 1}
+            return 200, {}, {"resources": {"core": core, "search": core}, "rate": core}
+        if path == "/search/issues" and method == "GET":
+            return self._search(query)
+        match = re.fullmatch(r"/repos/([^/]+)/([^/]+)(/.*)?", path)
+        if not match:
+            raise not_found()
+        full_name = f"{match.group(1)}/{match.group(2)}"
+        rest = match.group(3) or ""
+        repo = s.repo(full_name)
+        if rest == "" and method == "GET":
+            return 200, {}, s.repo_json(repo, permission)
+        routes: list[tuple[str, str, Any]] = [
+            ("GET", r"/issues", self._list_issues),
+            ("POST", r"/issues", self._create_issue),
+            ("GET", r"/issues/(\d+)", self._get_issue),
+            ("PATCH", r"/issues/(\d+)", self._update_issue),
+            ("GET", r"/issues/(\d+)/comments", self._list_comments),
+            ("POST", r"/issues/(\d+)/comments", self._create_comment),
+            ("GET", r"/issues/(\d+)/labels", self._list_issue_labels),
+            ("POST", r"/issues/(\d+)/labels", self._add_labels),
+            ("GET", r"/issues/comments/(\d+)", self._get_comment),
+            ("PATCH", r"/issues/comments/(\d+)", self._update_comment),
+            ("DELETE", r"/issues/comments/(\d+)", self._delete_comment),
+            ("GET", r"/pulls/(\d+)", self._get_pull),
+            ("GET", r"/pulls/(\d+)/files", self._list_files),
+            ("GET", r"/pulls/(\d+)/comments", self._list_review_comments),
+            ("GET", r"/pulls/(\d+)/reviews", self._list_reviews),
+            ("POST", r"/pulls/(\d+)/reviews", self._create_review),
+            ("POST", r"/code-scanning/sarifs", self._upload_sarif),
+            ("GET", r"/code-scanning/sarifs/([^/]+)", self._get_sarif),
+            ("GET", r"/actions/runs", self._list_runs),
+            ("GET", r"/actions/runs/(\d+)/jobs", self._list_jobs),
+            ("GET", r"/actions/jobs/(\d+)/logs", self._job_logs),
+        ]
+        for route_method, pattern, function in routes:
+            found = re.fullmatch(pattern, rest)
+            if found and route_method == method:
+                return function(full_name, *found.groups(), query=query, body=body, accept=accept)  # type: ignore[no-any-return]
+        raise not_found()
+
+    def _page(self, items: list[Any], query: dict[str, str], path: str) -> tuple[int, dict[str, str], Any]:
+        per_page = min(int(query.get("per_page", 30)), 100)
+        page = max(int(query.get("page", 1)), 1)
+        chunk = items[(page - 1) * per_page : page * per_page]
+        last = max(1, -(-len(items) // per_page))
+        headers: dict[str, str] = {}
+        links = []
+        extra = "".join(f"&{k}={quote(v)}" for k, v in query.items() if k not in ("page", "per_page"))
+        if page < last:
+            links.append(f'<{self.url}{path}?per_page={per_page}&page={page + 1}{extra}>; rel="next"')
+            links.append(f'<{self.url}{path}?per_page={per_page}&page={last}{extra}>; rel="last"')
+        if links:
+            headers["Link"] = ", ".join(links)
+        return 200, headers, chunk
+
+    def _issue(self, full_name: str, number: str) -> dict[str, Any]:
+        issue = self.state.issues.get((full_name, int(number)))
+        if issue is None:
+            raise not_found()
+        return issue
+
+    def _pull(self, full_name: str, number: str) -> dict[str, Any]:
+        pull = self.state.pulls.get((full_name, int(number)))
+        if pull is None:
+            raise not_found()
+        return pull
+
+    def _list_issues(self, full_name: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        state = kw["query"].get("state", "open")
+        items = [
+            i
+            for (name, _), i in sorted(self.state.issues.items())
+            if name == full_name and (state == "all" or i["state"] == state)
+        ]
+        return self._page(items, kw["query"], f"/repos/{full_name}/issues")
+
+    def _create_issue(self, full_name: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        body = kw["body"]
+        repo = self.state.repo(full_name)
+        labels = [name if isinstance(name, str) else name.get("name", "") for name in body.get("labels", [])]
+        unknown = [name for name in labels if name not in repo.labels]
+        if unknown:  # our action must never create labels as a side effect
+            self.violations.append(f"POST /repos/{full_name}/issues: label(s) {unknown} do not exist")
+            raise ApiError(
+                422,
+                {
+                    "message": "Validation Failed",
+                    "errors": [{"resource": "Label", "code": "invalid", "field": "labels"}],
+                    "documentation_url": DOCS,
+                    "status": "422",
+                },
+            )
+        issue = self.state.add_issue(
+            full_name, str(body["title"]), body.get("body") or "", "github-actions[bot]", tuple(labels)
+        )
+        return 201, {"Location": issue["url"]}, issue
+
+    def _get_issue(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        return 200, {}, self._issue(full_name, number)
+
+    def _update_issue(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        issue = self._issue(full_name, number)
+        for key in ("title", "body", "state"):
+            if key in kw["body"]:
+                issue[key] = kw["body"][key]
+        return 200, {}, issue
+
+    def _list_comments(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        issue = self._issue(full_name, number)
+        items = [c for c in self.state.comments.values() if c["issue_url"] == issue["url"]]
+        return self._page(items, kw["query"], f"/repos/{full_name}/issues/{number}/comments")
+
+    def _comment_json(self, full_name: str, issue: dict[str, Any], body: str) -> dict[str, Any]:
+        comment_id = self.state.new_id()
+        return {
+            "id": comment_id,
+            "node_id": f"IC_{comment_id}",
+            "url": f"{self.state.origin}/repos/{full_name}/issues/comments/{comment_id}",
+            "html_url": f"{issue['html_url']}#issuecomment-{comment_id}",
+            "issue_url": issue["url"],
+            "body": body,
+            "user": self.state.user("github-actions[bot]", "Bot"),
+            "created_at": "2024-01-02T00:00:00Z",
+            "updated_at": "2024-01-02T00:00:00Z",
+            "author_association": "NONE",
+        }
+
+    def _create_comment(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        issue = self._issue(full_name, number)
+        comment = self._comment_json(full_name, issue, kw["body"]["body"])
+        self.state.comments[comment["id"]] = comment
+        issue["comments"] += 1
+        return 201, {"Location": comment["url"]}, comment
+
+    def _get_comment(self, full_name: str, comment_id: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        comment = self.state.comments.get(int(comment_id))
+        if comment is None:
+            raise not_found()
+        return 200, {}, comment
+
+    def _update_comment(self, full_name: str, comment_id: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        comment = self.state.comments.get(int(comment_id))
+        if comment is None:
+            raise not_found()
+        comment["body"] = kw["body"]["body"]
+        comment["updated_at"] = "2024-01-03T00:00:00Z"
+        return 200, {}, comment
+
+    def _delete_comment(self, full_name: str, comment_id: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        if self.state.comments.pop(int(comment_id), None) is None:
+            raise not_found()
+        return 204, {}, ""
+
+    def _list_issue_labels(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        return self._page(
+            self._issue(full_name, number)["labels"],
+            kw["query"],
+            f"/repos/{full_name}/issues/{number}/labels",
+        )
+
+    def _add_labels(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        issue = self._issue(full_name, number)
+        body = kw["body"]
+        names = body.get("labels", []) if isinstance(body, dict) else body
+        for name in names:
+            name = name if isinstance(name, str) else name.get("name")
+            if name not in {label["name"] for label in issue["labels"]}:
+                issue["labels"].append(self.state.label_json(full_name, name))
+        return 200, {}, issue["labels"]
+
+    def _get_pull(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        pull = self._pull(full_name, number)
+        if "diff" in kw["accept"]:
+            return (
+                200,
+                {"Content-Type": "text/plain; charset=utf-8"},
+                self.state.pull_diffs[(full_name, int(number))],
+            )
+        return 200, {}, pull
+
+    def _list_files(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        self._pull(full_name, number)
+        files = [
+            {
+                "sha": "0" * 40,
+                "filename": f.filename,
+                "status": f.status,
+                "additions": f.additions,
+                "deletions": f.deletions,
+                "changes": f.additions + f.deletions,
+                "blob_url": f"https://github.com/{full_name}/blob/HEAD/{f.filename}",
+                "raw_url": f"https://github.com/{full_name}/raw/HEAD/{f.filename}",
+                "contents_url": f"{self.state.origin}/repos/{full_name}/contents/{f.filename}",
+                "patch": f.patch,
+            }
+            for f in self.state.pull_files[(full_name, int(number))]
+        ]
+        return self._page(files, kw["query"], f"/repos/{full_name}/pulls/{number}/files")
+
+    def _list_review_comments(
+        self, full_name: str, number: str, **kw: Any
+    ) -> tuple[int, dict[str, str], Any]:
+        pull = self._pull(full_name, number)
+        items = [c for c in self.state.review_comments.values() if c["pull_request_url"] == pull["url"]]
+        return self._page(items, kw["query"], f"/repos/{full_name}/pulls/{number}/comments")
+
+    def _list_reviews(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        pull = self._pull(full_name, number)
+        items = [r for r in self.state.reviews.values() if r["pull_request_url"] == pull["url"]]
+        return self._page(items, kw["query"], f"/repos/{full_name}/pulls/{number}/reviews")
+
+    def _review_comment_problem(self, files: dict[str, FilePatch], comment: dict[str, Any]) -> str | None:
+        patch = files.get(comment["path"])
+        if patch is None:
+            return "Path could not be resolved"
+        if "position" in comment and "line" not in comment:
+            return None
+        side = comment.get("side", "RIGHT")
+        hunks = patch.right_hunks if side == "RIGHT" else patch.left_hunks
+        end_hunk = hunk_of(hunks, int(comment["line"]))
+        if end_hunk is None:
+            return "Line could not be resolved"
+        if "start_line" in comment:
+            start_side = comment.get("start_side", side)
+            start_hunks = patch.right_hunks if start_side == "RIGHT" else patch.left_hunks
+            if int(comment["start_line"]) >= int(comment["line"]) and start_side == side:
+                return "start_line must precede the end line."
+            if hunk_of(start_hunks, int(comment["start_line"])) != end_hunk:
+                return "Start line could not be resolved"
+        return None
+
+    def _create_review(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        pull = self._pull(full_name, number)
+        body = kw["body"]
+        files = {f.filename: f for f in self.state.pull_files[(full_name, int(number))]}
+        comments = body.get("comments", [])
+        problems = [p for p in (self._review_comment_problem(files, c) for c in comments) if p]
+        if problems:
+            raise ApiError(
+                422,
+                {
+                    "message": "Unprocessable Entity",
+                    "errors": [f"Pull request review thread line must be part of the diff ({problems[0]})"],
+                    "documentation_url": "https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request",
+                    "status": "422",
+                },
+            )
+        event = body.get("event", "PENDING") or "PENDING"
+        if event in ("REQUEST_CHANGES", "COMMENT") and not body.get("body") and not comments:
+            raise ApiError(
+                422,
+                {
+                    "message": "Unprocessable Entity",
+                    "errors": ["Review body is required"],
+                    "documentation_url": DOCS,
+                    "status": "422",
+                },
+            )
+        review_id = self.state.new_id()
+        state = {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "COMMENT": "COMMENTED"}.get(
+            event, "PENDING"
+        )
+        review = {
+            "id": review_id,
+            "node_id": f"PRR_{review_id}",
+            "user": self.state.user("github-actions[bot]", "Bot"),
+            "body": body.get("body", ""),
+            "state": state,
+            "html_url": f"{pull['html_url']}#pullrequestreview-{review_id}",
+            "pull_request_url": pull["url"],
+            "commit_id": body.get("commit_id", pull["head"]["sha"]),
+            "submitted_at": "2024-01-02T00:00:00Z",
+            "author_association": "NONE",
+            "_links": {
+                "html": {"href": f"{pull['html_url']}#pullrequestreview-{review_id}"},
+                "pull_request": {"href": pull["url"]},
+            },
+        }
+        self.state.reviews[review_id] = review
+        for comment in comments:
+            comment_id = self.state.new_id()
+            self.state.review_comments[comment_id] = {
+                "id": comment_id,
+                "node_id": f"PRRC_{comment_id}",
+                "pull_request_review_id": review_id,
+                "url": f"{self.state.origin}/repos/{full_name}/pulls/comments/{comment_id}",
+                "html_url": f"{pull['html_url']}#discussion_r{comment_id}",
+                "pull_request_url": pull["url"],
+                "path": comment["path"],
+                "line": comment.get("line"),
+                "side": comment.get("side", "RIGHT"),
+                "start_line": comment.get("start_line"),
+                "start_side": comment.get("start_side") if comment.get("start_line") else None,
+                "original_line": comment.get("line"),
+                "body": comment["body"],
+                "commit_id": review["commit_id"],
+                "original_commit_id": review["commit_id"],
+                "diff_hunk": files[comment["path"]].patch[:200],
+                "user": review["user"],
+                "created_at": "2024-01-02T00:00:00Z",
+                "updated_at": "2024-01-02T00:00:00Z",
+                "author_association": "NONE",
+                "_links": {"self": {"href": ""}, "html": {"href": ""}, "pull_request": {"href": pull["url"]}},
+            }
+        return 200, {}, review
+
+    def _upload_sarif(self, full_name: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        body = kw["body"]
+        try:
+            document = json.loads(gzip.decompress(base64.b64decode(body["sarif"], validate=True)))
+        except (ValueError, OSError) as error:
+            self.violations.append(f"SARIF upload is not gzip+base64 JSON: {error}")
+            raise ApiError(
+                400, {"message": "Invalid sarif: not gzip+base64", "documentation_url": DOCS, "status": "400"}
+            ) from None
+        if document.get("version") != "2.1.0":
+            raise ApiError(
+                400, {"message": "Invalid SARIF version", "documentation_url": DOCS, "status": "400"}
+            )
+        sarif_id = str(uuid.uuid4())
+        self.state.sarifs[sarif_id] = {
+            "repo": full_name,
+            "commit_sha": body["commit_sha"],
+            "ref": body["ref"],
+            "document": document,
+            "polls": 0,
+        }
+        return (
+            202,
+            {},
+            {"id": sarif_id, "url": f"{self.state.origin}/repos/{full_name}/code-scanning/sarifs/{sarif_id}"},
+        )
+
+    def _get_sarif(self, full_name: str, sarif_id: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        upload = self.state.sarifs.get(sarif_id)
+        if upload is None:
+            raise not_found()
+        upload["polls"] += 1
+        done = upload["polls"] > self.state.sarif_polls_before_complete
+        return (
+            200,
+            {},
+            {
+                "processing_status": "complete" if done else "pending",
+                "analyses_url": f"{self.state.origin}/repos/{full_name}/code-scanning/analyses?sarif_id={sarif_id}"
+                if done
+                else None,
+            },
+        )
+
+    def _search(self, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        q = query.get("q", "")
+        qualifiers = dict(re.findall(r'(\w+):("[^"]*"|\S+)', q))
+        text = re.sub(r'\w+:("[^"]*"|\S+)', " ", q)
+        phrases = [p.strip('"') for p in re.findall(r'"[^"]*"|\S+', text) if p.strip('"')]
+        items = []
+        for (full_name, _), issue in sorted(self.state.issues.items()):
+            if "repo" in qualifiers and full_name != qualifiers["repo"].strip('"'):
+                continue
+            kind = qualifiers.get("is") or qualifiers.get("type")
+            if kind in ("issue",) and "pull_request" in issue:
+                continue
+            if kind in ("pr", "pull-request") and "pull_request" not in issue:
+                continue
+            if "label" in qualifiers and qualifiers["label"].strip('"') not in {
+                label["name"] for label in issue["labels"]
+            }:
+                continue
+            haystack = f"{issue['title']}\n{issue['body'] or ''}".lower()
+            if all(p.lower() in haystack for p in phrases):
+                items.append({**issue, "score": 1.0})
+        status, headers, page = self._page(items, query, "/search/issues")
+        return status, headers, {"total_count": len(items), "incomplete_results": False, "items": page}
+
+    # ---- GitHub Actions (for `lok ci`); not in the shared OpenAPI subset, see actions_openapi
+    def _list_runs(self, full_name: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        query = kw["query"]
+        runs = [r for r in self.state.workflow_runs.values() if r["repository"]["full_name"] == full_name]
+        if "head_sha" in query:
+            runs = [r for r in runs if r["head_sha"] == query["head_sha"]]
+        runs.sort(key=lambda r: r["created_at"], reverse=True)
+        status, headers, page = self._page(runs, query, f"/repos/{full_name}/actions/runs")
+        return status, headers, {"total_count": len(runs), "workflow_runs": page}
+
+    def _list_jobs(self, full_name: str, run_id: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        jobs = [j for j in self.state.jobs.values() if j["run_id"] == int(run_id)]
+        status, headers, page = self._page(
+            jobs, kw["query"], f"/repos/{full_name}/actions/runs/{run_id}/jobs"
+        )
+        return status, headers, {"total_count": len(jobs), "jobs": page}
+
+    def _job_logs(self, full_name: str, job_id: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        log = self.state.job_logs.get(int(job_id))
+        if log is None:
+            raise not_found()
+        # Real GitHub answers 302 to a short-lived blob URL; the stand-in serves the text directly.
+        return 200, {"Content-Type": "text/plain; charset=utf-8"}, log
+
+
+def load_actions_openapi() -> Any:
+    """The three Actions operations `lok ci` needs, which the shared subset lacks (see the file's note)."""
+    from openapi_core import OpenAPI
+
+    path = Path(__file__).with_name("github_actions_openapi.json")
+    return OpenAPI.from_dict(json.loads(path.read_text(encoding="utf-8")))
