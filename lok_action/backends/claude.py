@@ -1,0 +1,70 @@
+"""`claude`: Anthropic's Claude Code CLI in print mode, JSON result, prompt on stdin."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from lok_action.backends.base import Reply
+from lok_action.backends.cli_agent import CliAgentBackend, as_int, auth_fix, is_retryable_status
+from lok_action.process import ProcessResult
+
+AUTH_HOW = "set ANTHROPIC_API_KEY (or run `claude` once and /login)"
+
+
+def result_object(stdout: str) -> dict[str, Any] | None:
+    """The `{"type": "result", ...}` object: the whole stdout, or its last JSON line."""
+    candidates = [stdout.strip(), *reversed(stdout.strip().splitlines())]
+    for candidate in candidates:
+        if not candidate.startswith("{"):
+            continue
+        try:
+            data = json.loads(candidate)
+        except ValueError:
+            continue
+        if isinstance(data, dict) and data.get("type") == "result":
+            return data
+    return None
+
+
+class ClaudeBackend(CliAgentBackend):
+    kind = "claude"
+    program = "claude"
+    package = "@anthropic-ai/claude-code"
+
+    def fixed_args(self, workdir: Path) -> list[str]:
+        return ["-p", "--output-format", "json"]
+
+    def default_args(self, workdir: Path) -> list[str]:
+        # read-only analysis: no session files, and the default permission mode denies shell and edits
+        return ["--no-session-persistence", "--permission-mode", "default"]
+
+    def model_args(self) -> list[str]:
+        return ["--model", self.config.model] if self.config.model else []
+
+    def parse(self, result: ProcessResult) -> Reply:
+        data = result_object(result.stdout)
+        if data is None:
+            return self.exit_failure(result)
+        usage = data.get("usage") or {}
+        cost = data.get("total_cost_usd")
+        reply = Reply(
+            self.name,
+            text=str(data.get("result") or ""),
+            duration=result.duration,
+            input_tokens=as_int(usage.get("input_tokens")),
+            output_tokens=as_int(usage.get("output_tokens")),
+            cost_usd=float(cost) if isinstance(cost, (int, float)) else None,
+        )
+        if data.get("is_error") or result.returncode != 0:
+            status = as_int(data.get("api_error_status"))
+            message = self.clean(reply.text or str(data.get("subtype", "error")))
+            return dataclasses.replace(
+                reply,
+                text="",
+                error=message + auth_fix(status, AUTH_HOW),
+                retryable=is_retryable_status(status),
+            )
+        return reply

@@ -1,0 +1,123 @@
+"""What the vendor CLI agents (codex, claude, gemini) share: argv building, running, common failures."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+from abc import abstractmethod
+from pathlib import Path
+from typing import ClassVar
+
+from lok_action.backends.base import Availability, Backend, Reply
+from lok_action.backends.redaction import redact
+from lok_action.errors import BackendError
+from lok_action.process import ProcessResult, run_process
+
+ERROR_TAIL = 500  # characters of stderr quoted in an error
+
+
+class CliAgentBackend(Backend):
+    reads_workspace = True  # the agent reads the repository itself, from its working directory
+    program: ClassVar[str]  # default command
+    package: ClassVar[str]  # npm package that installs it
+
+    @property
+    def install_hint(self) -> str:
+        return f"npm install -g {self.package}"
+
+    def command_argv(self) -> list[str]:
+        try:
+            parts = shlex.split(self.config.command)
+        except ValueError as error:
+            raise BackendError(f"{self.config.source}: backends.{self.name}.command: {error}") from None
+        return parts or [self.program]
+
+    # argv = command + fixed_args + (default_args + config args | config args when args_mode = "replace")
+    #        + model_args + trailing_args
+    def fixed_args(self, workdir: Path) -> list[str]:
+        """What lok needs to drive and parse the tool; never replaced."""
+        return []
+
+    def default_args(self, workdir: Path) -> list[str]:
+        """Sensible defaults (sandbox, no session files); replaced by args when args_mode = "replace"."""
+        return []
+
+    def model_args(self) -> list[str]:
+        return ["-m", self.config.model] if self.config.model else []
+
+    def trailing_args(self) -> list[str]:
+        return []
+
+    def argv(self, workdir: Path) -> list[str]:
+        chosen = list(self.config.args)
+        if self.config.args_mode != "replace":
+            chosen = [*self.default_args(workdir), *chosen]
+        return [
+            *self.command_argv(),
+            *self.fixed_args(workdir),
+            *self.model_args(),
+            *chosen,
+            *self.trailing_args(),
+        ]
+
+    def extra_env(self) -> dict[str, str]:
+        return {}
+
+    def env(self) -> dict[str, str]:
+        return self.child_env(self.extra_env())
+
+    def missing(self) -> str:
+        return f"{self.command_argv()[0]} not found on PATH"
+
+    def available(self) -> Availability:
+        program = self.command_argv()[0]
+        if shutil.which(program, path=self.env().get("PATH")) is None:
+            return Availability(False, self.missing(), self.install_hint)
+        return Availability(True, "ready")
+
+    def query(self, prompt: str, workdir: Path, timeout: float) -> Reply:
+        argv = self.argv(workdir)
+        env = self.env()
+        program = shutil.which(argv[0], path=env.get("PATH"))
+        if program is None:
+            return Reply(self.name, error=f"{self.missing()} (install: {self.install_hint})")
+        try:
+            result = run_process(
+                [program, *argv[1:]], input_text=prompt, cwd=workdir, env=env, timeout=timeout
+            )
+        except OSError as error:  # vanished or not executable between which() and exec
+            return Reply(self.name, error=f"cannot run {argv[0]}: {error.strerror}")
+        if result.timed_out:
+            return Reply(
+                self.name, error=f"timed out after {timeout:g}s", retryable=True, duration=result.duration
+            )
+        return self.parse(result)
+
+    @abstractmethod
+    def parse(self, result: ProcessResult) -> Reply:
+        """Turn a finished run into a Reply."""
+
+    def clean(self, text: str) -> str:
+        """Error text safe to show: secrets from the child's environment replaced, tail only."""
+        text = redact(text.strip(), self.env(), [self.config.api_key_env])
+        return text[-ERROR_TAIL:]
+
+    def exit_failure(self, result: ProcessResult) -> Reply:
+        tail = self.clean(result.stderr) or self.clean(result.stdout)
+        return Reply(
+            self.name, error=f"{self.program} exited {result.returncode}: {tail}", duration=result.duration
+        )
+
+
+def is_retryable_status(status: int | None) -> bool:
+    return status is not None and (status == 429 or 500 <= status <= 599)
+
+
+def auth_fix(status: int | None, how: str) -> str:
+    """The fix hint appended to an error when the vendor rejected the credentials."""
+    return f" (fix: {how})" if status in (401, 403) else ""
+
+
+def as_int(value: object) -> int | None:
+    """A JSON integer, or None for anything else (bool is not a count)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

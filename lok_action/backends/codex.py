@@ -1,0 +1,90 @@
+"""`codex`: OpenAI's Codex CLI, `codex exec --json` in a read-only sandbox, prompt on stdin."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from lok_action.backends.base import Reply
+from lok_action.backends.cli_agent import CliAgentBackend, as_int
+from lok_action.process import ProcessResult
+
+# turn.failed messages quote the HTTP status or say the stream broke: worth another try
+RETRYABLE_MESSAGE = re.compile(
+    r"\b(429|5\d\d)\b|too many requests|rate limit|overloaded|timed? ?out|stream disconnected|"
+    r"internal server error|service unavailable|bad gateway",
+    re.IGNORECASE,
+)
+AUTH_MESSAGE = re.compile(r"\b401\b|unauthorized|invalid api key|incorrect api key", re.IGNORECASE)
+
+
+def parse_events(stdout: str) -> list[dict[str, Any]]:
+    """The JSONL event stream; lines that are not JSON objects (warnings) are skipped."""
+    events = []
+    for line in stdout.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            events.append(event)
+    return events
+
+
+class CodexBackend(CliAgentBackend):
+    kind = "codex"
+    program = "codex"
+    package = "@openai/codex"
+
+    def fixed_args(self, workdir: Path) -> list[str]:
+        return ["exec", "--json"]
+
+    def default_args(self, workdir: Path) -> list[str]:
+        return ["--ephemeral", "--skip-git-repo-check", "-s", "read-only", "-C", str(workdir)]
+
+    def trailing_args(self) -> list[str]:
+        return ["-"]  # read the prompt from stdin (closed after writing: codex waits for EOF)
+
+    def parse(self, result: ProcessResult) -> Reply:
+        events = parse_events(result.stdout)
+        answer: str | None = None
+        failure: str | None = None
+        usage: dict[str, Any] = {}
+        for event in events:
+            kind = event.get("type")
+            item = event.get("item") or {}
+            if kind == "item.completed" and item.get("type") == "agent_message":
+                answer = str(item.get("text", ""))  # the LAST message is the answer
+            elif kind == "turn.failed":
+                failure = str((event.get("error") or {}).get("message", "turn failed"))
+            elif kind == "error" and failure is None:
+                failure = str(event.get("message", "error"))
+            elif kind == "turn.completed":
+                usage = event.get("usage") or {}
+        if failure is not None:
+            message = self.clean(failure)
+            if AUTH_MESSAGE.search(message):
+                message += " (fix: set the provider's API key, e.g. OPENAI_API_KEY, or run `codex login`)"
+            return Reply(
+                self.name,
+                text=answer or "",
+                error=message,
+                retryable=bool(RETRYABLE_MESSAGE.search(failure)),
+                duration=result.duration,
+            )
+        if result.returncode != 0:
+            return self.exit_failure(result)
+        if answer is None:
+            return Reply(self.name, error="codex finished without an answer", duration=result.duration)
+        return Reply(
+            self.name,
+            text=answer,
+            duration=result.duration,
+            input_tokens=as_int(usage.get("input_tokens")),
+            output_tokens=as_int(usage.get("output_tokens")),
+        )

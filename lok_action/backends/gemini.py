@@ -1,0 +1,105 @@
+"""`gemini`: Google's Gemini CLI headless, `-o json`, prompt on stdin, trusted workspace."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from lok_action.backends.base import Reply
+from lok_action.backends.cli_agent import CliAgentBackend, as_int, auth_fix, is_retryable_status
+from lok_action.process import ProcessResult
+
+AUTH_HOW = "set GEMINI_API_KEY"
+# Exit codes that are not HTTP statuses (the CLI exits with status & 255 for API errors).
+EXIT_BAD_AUTH_CONFIG = 41
+EXIT_UNTRUSTED_WORKSPACE = 55
+STDERR_SCAN = 65536  # the error object is near the end; do not scan megabytes of logs
+
+
+def http_status_from_exit(code: int | None) -> int | None:
+    """400..511 exit as 144..255; lower codes are the CLI's own."""
+    return code + 256 if code is not None and 144 <= code <= 255 else None
+
+
+def error_object(stderr: str) -> dict[str, Any] | None:
+    """The `{"error": {...}}` object printed on stderr, pretty-printed or not, among other lines."""
+    text = stderr[-STDERR_SCAN:]
+    decoder = json.JSONDecoder()
+    found = None
+    start = text.find("{")
+    while start != -1:
+        try:
+            data, end = decoder.raw_decode(text, start)
+        except ValueError:
+            start = text.find("{", start + 1)
+            continue
+        if isinstance(data, dict) and isinstance(data.get("error"), dict):
+            found = data["error"]
+        start = text.find("{", end)
+    return found
+
+
+def token_counts(stats: Any) -> tuple[int | None, int | None]:
+    models = stats.get("models") if isinstance(stats, dict) else None
+    if not isinstance(models, dict):
+        return None, None
+    prompt = output = 0
+    for model in models.values():
+        tokens = model.get("tokens", {}) if isinstance(model, dict) else {}
+        prompt += as_int(tokens.get("prompt")) or 0
+        output += as_int(tokens.get("candidates")) or 0
+    return prompt, output
+
+
+class GeminiBackend(CliAgentBackend):
+    kind = "gemini"
+    program = "gemini"
+    package = "@google/gemini-cli"
+
+    def fixed_args(self, workdir: Path) -> list[str]:
+        # `-p ""` + stdin: the prompt never hits argv length limits or `ps`
+        return ["-p", "", "-o", "json"]
+
+    def extra_env(self) -> dict[str, str]:
+        # without trust the CLI refuses to run headless in a new folder (exit 55)
+        return (
+            {} if "GEMINI_CLI_TRUST_WORKSPACE" in self.config.env else {"GEMINI_CLI_TRUST_WORKSPACE": "true"}
+        )
+
+    def parse(self, result: ProcessResult) -> Reply:
+        if result.returncode == 0:
+            try:
+                data = json.loads(result.stdout)
+            except ValueError:
+                data = None
+            if isinstance(data, dict) and "response" in data:
+                prompt_tokens, output_tokens = token_counts(data.get("stats"))
+                return Reply(
+                    self.name,
+                    text=str(data.get("response") or ""),
+                    duration=result.duration,
+                    input_tokens=prompt_tokens,
+                    output_tokens=output_tokens,
+                )
+            return Reply(
+                self.name,
+                error=f"gemini printed no JSON answer: {self.clean(result.stdout)[:200]}",
+                duration=result.duration,
+            )
+        error = error_object(result.stderr) or {}
+        status = as_int(error.get("code")) or http_status_from_exit(result.returncode)
+        message = self.clean(str(error.get("message") or "")) or self.clean(result.stderr)
+        if result.returncode == EXIT_BAD_AUTH_CONFIG:
+            message += " (fix: set GEMINI_API_KEY and security.auth.selectedType = gemini-api-key in ~/.gemini/settings.json)"
+        elif result.returncode == EXIT_UNTRUSTED_WORKSPACE:
+            message += " (fix: set GEMINI_CLI_TRUST_WORKSPACE=true in backends.gemini.env)"
+        else:
+            message += auth_fix(status, AUTH_HOW)
+        prefix = f"HTTP {status}: " if status else f"gemini exited {result.returncode}: "
+        return Reply(
+            self.name,
+            error=prefix + message,
+            retryable=is_retryable_status(status),
+            duration=result.duration,
+        )

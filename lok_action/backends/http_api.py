@@ -1,0 +1,73 @@
+"""What the HTTP backends (ollama, openai) share: one JSON request, failures mapped to Replies."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from lok_action.backends.base import Reply
+from lok_action.backends.cli_agent import is_retryable_status
+from lok_action.backends.redaction import redact
+
+BODY_TAIL = 300  # characters of an error body quoted in an error
+
+
+def join_url(base: str, path: str) -> str:
+    return base.rstrip("/") + "/" + path.lstrip("/")
+
+
+def request_json(
+    backend: str,
+    method: str,
+    url: str,
+    *,
+    payload: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+    timeout: float,
+    secrets_env: Mapping[str, str],
+    secret_names: tuple[str, ...] = (),
+    auth_how: str = "",
+    answer: Callable[[Any], Reply],
+) -> Reply:
+    """Send one request; ``answer`` turns the decoded JSON body of a 2xx response into a Reply."""
+    import requests  # costly import, only when a request is made
+
+    started = time.monotonic()
+
+    def failure(message: str, retryable: bool) -> Reply:
+        text = redact(message, secrets_env, secret_names)
+        return Reply(backend, error=text, retryable=retryable, duration=time.monotonic() - started)
+
+    try:
+        response = requests.request(method, url, json=payload, headers=dict(headers or {}), timeout=timeout)
+    except requests.Timeout:
+        return failure(f"timed out after {timeout:g}s waiting for {url}", True)
+    except requests.ConnectionError as error:
+        return failure(f"cannot reach {url}: {type(error).__name__}", False)
+    except requests.RequestException as error:
+        return failure(f"request to {url} failed: {error}", False)
+    if response.status_code >= 400:
+        body = response.text.strip().replace("\n", " ")[-BODY_TAIL:]
+        fix = f" (fix: {auth_how})" if auth_how and response.status_code in (401, 403) else ""
+        return failure(
+            f"HTTP {response.status_code} from {url}: {body}{fix}", is_retryable_status(response.status_code)
+        )
+    try:
+        data = response.json()
+    except ValueError:
+        return failure(f"{url} answered with something that is not JSON: {response.text[:200]}", False)
+    try:
+        reply = answer(data)
+    except (KeyError, IndexError, TypeError, AttributeError) as error:
+        return failure(f"unexpected answer shape from {url}: {error!r}", False)
+    return Reply(
+        reply.backend,
+        text=reply.text,
+        error=reply.error,
+        retryable=reply.retryable,
+        duration=time.monotonic() - started,
+        input_tokens=reply.input_tokens,
+        output_tokens=reply.output_tokens,
+        cost_usd=reply.cost_usd,
+    )

@@ -1,0 +1,376 @@
+"""A local stand-in for the vendors' model APIs, on 127.0.0.1 only.
+
+One threaded HTTP server speaks the wire protocols the real CLIs and HTTP backends use:
+Anthropic Messages (SSE), OpenAI Responses (SSE), Gemini streamGenerateContent (SSE),
+Ollama (/api/chat, /api/tags) and OpenAI chat completions. Each test scripts what it answers
+(text, error status, delay, a codex tool call) per protocol and reads back what it was sent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+PROTOCOLS = ("anthropic", "responses", "gemini", "ollama", "openai")
+GEMINI_PATH = re.compile(r"/models/(?P<model>[^/:]+):(?P<method>streamGenerateContent|generateContent)")
+
+
+@dataclass(frozen=True)
+class Script:
+    text: str = "Hello from the fake model."
+    status: int | None = None  # answer with this HTTP error status instead
+    delay: float = 0.0  # seconds to wait before answering (ends early when the server stops)
+    # responses protocol: first ask the agent to run this shell command, answer after its output
+    tool_command: tuple[str, ...] | None = None
+    models: tuple[str, ...] = ("qwen2.5-coder:7b",)  # what /api/tags and /v1/models list
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    protocol: str
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class _State:
+    default: Script = field(default_factory=Script)
+    per_protocol: dict[str, Script] = field(default_factory=dict)
+    requests: list[RecordedRequest] = field(default_factory=list)
+
+
+ERROR_MESSAGES = {401: "invalid api key", 429: "rate limit exceeded", 500: "internal server error"}
+
+
+class FakeLLMServer:
+    def __init__(self) -> None:
+        self._state = _State()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05})
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def start(self) -> FakeLLMServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # wakes handlers sleeping on a delay
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeLLMServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # --- scripting -------------------------------------------------------------------------
+    def script(self, protocol: str | None = None, **changes: Any) -> None:
+        """Change what the server answers: for one protocol, or (protocol=None) for all."""
+        if protocol is not None and protocol not in PROTOCOLS:
+            raise ValueError(f"unknown protocol {protocol!r}")
+        if "tool_command" in changes and changes["tool_command"] is not None:
+            changes["tool_command"] = tuple(changes["tool_command"])
+        with self._lock:
+            if protocol is None:
+                self._state.default = replace(self._state.default, **changes)
+                self._state.per_protocol = {
+                    name: replace(script, **changes) for name, script in self._state.per_protocol.items()
+                }
+            else:
+                base = self._state.per_protocol.get(protocol, self._state.default)
+                self._state.per_protocol[protocol] = replace(base, **changes)
+
+    def script_for(self, protocol: str) -> Script:
+        with self._lock:
+            return self._state.per_protocol.get(protocol, self._state.default)
+
+    def requests(self, protocol: str | None = None) -> list[RecordedRequest]:
+        with self._lock:
+            return [r for r in self._state.requests if protocol is None or r.protocol == protocol]
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._state.requests.append(request)
+
+    def _wait(self, seconds: float) -> bool:
+        """Sleep; False when the server is stopping."""
+        return not self._stopping.wait(seconds) if seconds > 0 else True
+
+
+def _sse(event: str | None, data: Any) -> bytes:
+    head = f"event: {event}\n" if event else ""
+    return f"{head}data: {json.dumps(data)}\n\n".encode()
+
+
+def _handler_for(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+            pass
+
+        # --- plumbing ------------------------------------------------------------------------
+        def _body(self) -> Any:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                return json.loads(raw) if raw else None
+            except ValueError:
+                return raw.decode(errors="replace")
+
+        def _send_json(self, status: int, data: Any) -> None:
+            payload = json.dumps(data).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def _send_sse(self, chunks: list[bytes]) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-cache")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            for chunk in chunks:
+                self.wfile.write(chunk)
+                self.wfile.flush()
+            self.close_connection = True
+
+        def _protocol(self) -> str | None:
+            path = self.path.split("?", 1)[0]
+            if path.endswith("/messages"):
+                return "anthropic"
+            if path.endswith("/responses"):
+                return "responses"
+            if GEMINI_PATH.search(path):
+                return "gemini"
+            if path in ("/api/chat", "/api/tags"):
+                return "ollama"
+            if path.endswith("/chat/completions") or path.endswith("/models"):
+                return "openai"
+            return None
+
+        def _handle(self, method: str) -> None:
+            body = self._body() if method == "POST" else None
+            protocol = self._protocol()
+            if protocol is None:
+                self._send_json(404, {"error": {"message": f"no route {method} {self.path}"}})
+                return
+            server._record(RecordedRequest(protocol, method, self.path, dict(self.headers), body))
+            script = server.script_for(protocol)
+            listing = method == "GET"
+            if not listing and not server._wait(script.delay):
+                return
+            if script.status is not None and not listing:
+                self._error(protocol, script.status)
+                return
+            getattr(self, f"_answer_{protocol}")(script, body)
+
+        def do_GET(self) -> None:
+            self._handle("GET")
+
+        def do_POST(self) -> None:
+            self._handle("POST")
+
+        def do_HEAD(self) -> None:  # Claude Code probes the base URL
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        # --- errors in each vendor's shape -----------------------------------------------------
+        def _error(self, protocol: str, status: int) -> None:
+            message = ERROR_MESSAGES.get(status, f"error {status}")
+            if protocol == "anthropic":
+                kind = {401: "authentication_error", 429: "rate_limit_error"}.get(status, "api_error")
+                self._send_json(status, {"type": "error", "error": {"type": kind, "message": message}})
+            elif protocol == "gemini":
+                state = {401: "UNAUTHENTICATED", 429: "RESOURCE_EXHAUSTED"}.get(status, "INTERNAL")
+                self._send_json(status, {"error": {"code": status, "message": message, "status": state}})
+            elif protocol == "ollama":
+                self._send_json(status, {"error": message})
+            else:
+                self._send_json(status, {"error": {"message": message, "type": "error", "code": status}})
+
+        # --- answers -----------------------------------------------------------------------------
+        def _answer_anthropic(self, script: Script, body: Any) -> None:
+            model = (body or {}).get("model", "claude")
+            message = {
+                "id": "msg_fake",
+                "type": "message",
+                "role": "assistant",
+                "model": model,
+                "content": [],
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": {"input_tokens": 12, "output_tokens": 1},
+            }
+            self._send_sse(
+                [
+                    _sse("message_start", {"type": "message_start", "message": message}),
+                    _sse(
+                        "content_block_start",
+                        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+                    ),
+                    _sse(
+                        "content_block_delta",
+                        {
+                            "type": "content_block_delta",
+                            "index": 0,
+                            "delta": {"type": "text_delta", "text": script.text},
+                        },
+                    ),
+                    _sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
+                    _sse(
+                        "message_delta",
+                        {
+                            "type": "message_delta",
+                            "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                            "usage": {"output_tokens": 7},
+                        },
+                    ),
+                    _sse("message_stop", {"type": "message_stop"}),
+                ]
+            )
+
+        def _answer_responses(self, script: Script, body: Any) -> None:
+            items = (body or {}).get("input") or []
+            tool_done = any(isinstance(i, dict) and i.get("type") == "function_call_output" for i in items)
+            if script.tool_command is not None and not tool_done:
+                item: dict[str, Any] = {
+                    "type": "function_call",
+                    "id": "fc_fake",
+                    "call_id": "call_fake",
+                    "name": _shell_tool_name(body),
+                    "arguments": json.dumps(_shell_arguments(body, script.tool_command)),
+                }
+            else:
+                item = {
+                    "type": "message",
+                    "id": "msg_fake",
+                    "role": "assistant",
+                    "content": [{"type": "output_text", "text": script.text, "annotations": []}],
+                }
+            usage = {
+                "input_tokens": 12,
+                "input_tokens_details": {"cached_tokens": 0},
+                "output_tokens": 7,
+                "output_tokens_details": {"reasoning_tokens": 0},
+                "total_tokens": 19,
+            }
+            self._send_sse(
+                [
+                    _sse("response.created", {"type": "response.created", "response": {"id": "resp_fake"}}),
+                    _sse(
+                        "response.output_item.done",
+                        {"type": "response.output_item.done", "output_index": 0, "item": item},
+                    ),
+                    _sse(
+                        "response.completed",
+                        {"type": "response.completed", "response": {"id": "resp_fake", "usage": usage}},
+                    ),
+                ]
+            )
+
+        def _answer_gemini(self, script: Script, body: Any) -> None:
+            chunk = {
+                "candidates": [
+                    {
+                        "content": {"parts": [{"text": script.text}], "role": "model"},
+                        "finishReason": "STOP",
+                        "index": 0,
+                    }
+                ],
+                "usageMetadata": {"promptTokenCount": 12, "candidatesTokenCount": 7, "totalTokenCount": 19},
+            }
+            if "streamGenerateContent" in self.path:
+                self._send_sse([_sse(None, chunk)])
+            else:
+                self._send_json(200, chunk)
+
+        def _answer_ollama(self, script: Script, body: Any) -> None:
+            if self.path == "/api/tags":
+                models = [{"name": m, "model": m, "size": 1} for m in script.models]
+                self._send_json(200, {"models": models})
+                return
+            self._send_json(
+                200,
+                {
+                    "model": (body or {}).get("model"),
+                    "message": {"role": "assistant", "content": script.text},
+                    "done": True,
+                    "prompt_eval_count": 12,
+                    "eval_count": 7,
+                },
+            )
+
+        def _answer_openai(self, script: Script, body: Any) -> None:
+            if self.command == "GET":
+                self._send_json(200, {"object": "list", "data": [{"id": m} for m in script.models]})
+                return
+            self._send_json(
+                200,
+                {
+                    "id": "chatcmpl-fake",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": (body or {}).get("model", "fake"),
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": script.text},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 12, "completion_tokens": 7, "total_tokens": 19},
+                },
+            )
+
+    return Handler
+
+
+# Codex offers its shell under one of these names, depending on version and model family.
+SHELL_TOOLS = ("shell", "shell_command", "exec_command", "local_shell")
+
+
+def _tool_names(body: Any) -> list[str]:
+    tools = (body or {}).get("tools") or []
+    return [str(t.get("name") or t.get("type")) for t in tools if isinstance(t, dict)]
+
+
+def _shell_tool_name(body: Any) -> str:
+    offered = _tool_names(body)
+    for name in SHELL_TOOLS:
+        if name in offered:
+            return name
+    return "shell"
+
+
+def _shell_arguments(body: Any, command: tuple[str, ...]) -> dict[str, Any]:
+    name = _shell_tool_name(body)
+    if name in ("shell_command", "exec_command"):
+        import shlex
+
+        joined = shlex.join(command)
+        return {"command": joined, "cmd": joined}
+    return {"command": list(command)}
