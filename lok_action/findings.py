@@ -1,7 +1,16 @@
-"""Finding: one problem in the code, possibly reported by several backends."""
+"""Finding: one problem in the code, possibly reported by several backends.
+
+Also the three things done to findings: validating what an LLM answered (``validate_raw_findings``),
+a fingerprint that survives unrelated line moves (``fingerprint``), and the consensus merge that
+clusters the same problem reported by several backends (``merge_findings``).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,3 +71,423 @@ class Finding:
             fingerprint=data.get("fingerprint", ""),
             dissent=list(data.get("dissent", [])),
         )
+
+
+def severity_at_least(severity: str, threshold: str) -> bool:
+    return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold]
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation of what an LLM answered
+
+# LLMs use many words for the same thing; map the common ones, drop the rest as malformed.
+CATEGORY_ALIASES = {
+    "bug": "bug",
+    "bugs": "bug",
+    "error": "bug",
+    "errors": "bug",
+    "correctness": "bug",
+    "logic": "bug",
+    "crash": "bug",
+    "reliability": "bug",
+    "security": "security",
+    "vulnerability": "security",
+    "injection": "security",
+    "secret": "security",
+    "secrets": "security",
+    "auth": "security",
+    "performance": "performance",
+    "perf": "performance",
+    "efficiency": "performance",
+    "dead-code": "dead-code",
+    "dead code": "dead-code",
+    "dead_code": "dead-code",
+    "deadcode": "dead-code",
+    "unused": "dead-code",
+    "unreachable": "dead-code",
+    "style": "style",
+    "readability": "style",
+    "maintainability": "style",
+}
+SEVERITY_ALIASES = {
+    **{name: name for name in SEVERITIES},
+    "blocker": "critical",
+    "major": "high",
+    "error": "high",
+    "moderate": "medium",
+    "warning": "medium",
+    "warn": "medium",
+    "minor": "low",
+    "note": "low",
+    "informational": "info",
+    "information": "info",
+    "none": "info",
+}
+MAX_TITLE = 200
+MAX_TEXT = 4000
+
+SourceLines = Callable[[str], "Sequence[str] | None"]  # repo path -> its lines, None when unreadable
+
+
+class MalformedFinding(ValueError):
+    """One raw finding that cannot be used; the message says which field."""
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+
+
+def _int_field(item: Mapping[str, Any], *names: str) -> int | None:
+    for name in names:
+        value = item.get(name)
+        if isinstance(value, bool):
+            raise MalformedFinding(f"{name} is not a line number")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value.strip())
+        if value is not None:
+            raise MalformedFinding(f"{name} is not a line number: {value!r}"[:120])
+    return None
+
+
+def _text_field(item: Mapping[str, Any], *names: str, limit: int = MAX_TEXT) -> str:
+    for name in names:
+        value = item.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:limit]
+    return ""
+
+
+def _resolve_path(raw: str, allowed: Sequence[str] | None) -> str:
+    path = raw.strip().replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    path = path.lstrip("/")
+    if allowed is None or path in allowed:
+        return path
+    # "a.py" for "src/a.py", or an absolute path ending in a known file: accept when unambiguous
+    matches = [known for known in allowed if known.endswith("/" + path) or path.endswith("/" + known)]
+    if len(matches) == 1:
+        return matches[0]
+    raise MalformedFinding(f"file '{raw[:80]}' was not in the analysed code")
+
+
+def raw_finding_items(parsed: Any) -> list[Any]:
+    """The list of raw findings in a parsed answer: {"findings": [...]}, a bare list, or one object."""
+    if isinstance(parsed, dict):
+        if "findings" in parsed:
+            items = parsed["findings"]
+            if not isinstance(items, list):
+                raise MalformedFinding("'findings' is not a list")
+            return items
+        if "title" in parsed and "file" in parsed:
+            return [parsed]
+        raise MalformedFinding("answer has no 'findings' list")
+    if isinstance(parsed, list):
+        return parsed
+    raise MalformedFinding("answer is not a JSON object or list")
+
+
+def validate_raw_finding(
+    item: Any, backend: str, allowed_files: Sequence[str] | None, source_lines: SourceLines
+) -> Finding:
+    """One raw finding from an LLM answer -> a Finding, or MalformedFinding naming the bad field."""
+    if not isinstance(item, dict):
+        raise MalformedFinding("finding is not an object")
+    raw_file = _text_field(item, "file", "path", "filename")
+    if not raw_file:
+        raise MalformedFinding("missing 'file'")
+    path = _resolve_path(raw_file, allowed_files)
+    start = _int_field(item, "start_line", "line", "startLine")
+    if start is None:
+        raise MalformedFinding("missing 'start_line'")
+    end = _int_field(item, "end_line", "endLine")
+    end = start if end is None or end < start else end
+    if start < 1:
+        raise MalformedFinding(f"start_line {start} is not >= 1")
+    lines = source_lines(path)
+    if lines is not None:
+        if start > max(len(lines), 1):
+            raise MalformedFinding(f"start_line {start} is past the end of {path} ({len(lines)} lines)")
+        end = min(end, max(len(lines), 1))
+    category_raw = _text_field(item, "category", "type", "kind").lower()
+    category = CATEGORY_ALIASES.get(category_raw)
+    if category is None:
+        raise MalformedFinding(f"unknown category '{category_raw[:40]}'")
+    severity_raw = _text_field(item, "severity", "level", "priority").lower()
+    severity = SEVERITY_ALIASES.get(severity_raw)
+    if severity is None:
+        raise MalformedFinding(f"unknown severity '{severity_raw[:40]}'")
+    title = " ".join(_text_field(item, "title", "summary", "message", limit=MAX_TITLE * 2).split())
+    if not title:
+        raise MalformedFinding("missing 'title'")
+    title = title[:MAX_TITLE]
+    rule_raw = _text_field(item, "rule", "rule_id", "id", limit=120)
+    slug = _slug(rule_raw.removeprefix("lok/")) or category
+    rule_id = f"lok/{slug}"
+    finding = Finding(
+        rule_id=rule_id,
+        category=category,
+        severity=severity,
+        file=path,
+        start_line=start,
+        end_line=end,
+        title=title,
+        explanation=_text_field(item, "explanation", "description", "details", "message"),
+        suggested_fix=_text_field(item, "suggested_fix", "fix", "suggestion"),
+        backends=[backend],
+    )
+    finding.fingerprint = fingerprint(finding, lines)
+    return finding
+
+
+@dataclass
+class ValidationResult:
+    findings: list[Finding]
+    dropped: int  # raw findings that were malformed
+    problems: list[str]  # why, one per dropped finding (first few)
+
+
+def validate_raw_findings(
+    parsed: Any, backend: str, allowed_files: Sequence[str] | None, source_lines: SourceLines
+) -> ValidationResult:
+    """All findings in one parsed answer. Bad ones are dropped and counted, never raised."""
+    try:
+        items = raw_finding_items(parsed)
+    except MalformedFinding as problem:
+        return ValidationResult([], 1, [str(problem)])
+    findings, problems = [], []
+    for item in items:
+        try:
+            findings.append(validate_raw_finding(item, backend, allowed_files, source_lines))
+        except MalformedFinding as problem:
+            problems.append(str(problem))
+    return ValidationResult(findings, len(problems), problems[:5])
+
+
+# ---------------------------------------------------------------------------------------------
+# Fingerprints
+
+FINGERPRINT_CONTEXT = 1  # non-blank lines either side folded into the hash
+
+
+def _normalise(line: str) -> str:
+    return " ".join(line.split())
+
+
+def fingerprint(finding: Finding, lines: Sequence[str] | None) -> str:
+    """sha256 of path, rule and the whitespace-normalised code of the finding's lines plus the nearest
+    non-blank line either side. Line numbers are not part of it, so inserting unrelated lines
+    elsewhere keeps it; editing the flagged code changes it."""
+    parts = [finding.file, finding.rule_id]
+    if lines:
+        first, last = finding.start_line - 1, min(finding.end_line, len(lines))
+        code = [_normalise(line) for line in lines[first:last]]
+        before = [n for n in (_normalise(line) for line in reversed(lines[:first])) if n]
+        after = [n for n in (_normalise(line) for line in lines[last:]) if n]
+        parts += before[:FINGERPRINT_CONTEXT][::-1] + ["--"] + code + ["--"] + after[:FINGERPRINT_CONTEXT]
+    else:  # no source (deleted file, merged shard): the wording is the best stable thing left
+        parts.append(_normalise(finding.title).lower())
+    return hashlib.sha256("\n".join(parts).encode("utf-8", "replace")).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Consensus merge
+
+LINE_WINDOW = 5  # findings this many lines apart may still be the same problem
+TITLE_SIMILARITY = 0.2  # token Jaccard needed to call two titles the same problem
+RELATED_CATEGORIES = {
+    frozenset({"bug", "security"}),
+    frozenset({"bug", "performance"}),
+    frozenset({"dead-code", "style"}),
+    frozenset({"bug", "dead-code"}),
+}
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "in",
+        "on",
+        "of",
+        "for",
+        "to",
+        "at",
+        "by",
+        "is",
+        "are",
+        "be",
+        "may",
+        "can",
+        "could",
+        "when",
+        "if",
+        "and",
+        "or",
+        "with",
+        "without",
+        "not",
+        "no",
+        "this",
+        "that",
+        "it",
+        "its",
+        "from",
+        "as",
+        "into",
+        "possible",
+        "potential",
+    ]
+)
+
+
+def title_tokens(text: str) -> frozenset[str]:
+    """Content words of a title; camelCase split, plural 's' dropped, so wording differences matter less."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)
+    tokens = set()
+    for word in re.split(r"[^A-Za-z0-9]+", spaced.lower()):
+        if len(word) < 2 or word in STOPWORDS:
+            continue
+        tokens.add(word[:-1] if len(word) > 3 and word.endswith("s") else word)
+    return frozenset(tokens)
+
+
+def _similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def _related(a: str, b: str) -> bool:
+    return a == b or frozenset({a, b}) in RELATED_CATEGORIES
+
+
+def _wording_score(finding: Finding) -> tuple[Any, ...]:
+    """Higher is better worded: has a fix, explains more (capped), a title of useful length."""
+    return (
+        bool(finding.suggested_fix),
+        min(len(finding.explanation), 800) // 40,
+        min(len(finding.title), 100) // 10,
+    )
+
+
+def _stable_key(finding: Finding) -> tuple[Any, ...]:
+    return (finding.start_line, finding.end_line, finding.backends, finding.rule_id, finding.title)
+
+
+@dataclass
+class _Cluster:
+    members: list[Finding]
+    start: int
+    end: int
+    categories: set[str]
+    rules: set[str]
+    tokens: list[frozenset[str]]
+
+    def match(self, finding: Finding, tokens: frozenset[str]) -> float:
+        """How well ``finding`` fits this cluster; 0 when it does not."""
+        if finding.start_line > self.end + LINE_WINDOW or finding.end_line < self.start - LINE_WINDOW:
+            return 0.0
+        if not any(_related(finding.category, category) for category in self.categories):
+            return 0.0
+        best = max(_similarity(tokens, other) for other in self.tokens)
+        if finding.rule_id in self.rules:
+            best = max(best, 0.5)
+        return best if best >= TITLE_SIMILARITY else 0.0
+
+    def add(self, finding: Finding, tokens: frozenset[str]) -> None:
+        self.members.append(finding)
+        self.start = min(self.start, finding.start_line)
+        self.end = max(self.end, finding.end_line)
+        self.categories.add(finding.category)
+        self.rules.add(finding.rule_id)
+        self.tokens.append(tokens)
+
+
+def _merged(cluster: _Cluster, analysed_by: Callable[[str], Iterable[str]] | None) -> Finding:
+    best = max(cluster.members, key=lambda f: (_wording_score(f), [-ord(c) for c in f.title]))
+    reporters = sorted({name for member in cluster.members for name in member.backends})
+    # the most often reported severity; a tie goes to the more severe (safer for --fail-on)
+    counts = Counter(member.severity for member in cluster.members)
+    severity = max(counts, key=lambda s: (counts[s], SEVERITY_RANK[s]))
+    ran = set(analysed_by(best.file)) if analysed_by else set()
+    for member in cluster.members:
+        ran.update(member.dissent)
+    return Finding(
+        rule_id=best.rule_id,
+        category=best.category,
+        severity=severity,
+        file=best.file,
+        start_line=best.start_line,
+        end_line=best.end_line,
+        title=best.title,
+        explanation=best.explanation,
+        suggested_fix=best.suggested_fix,
+        backends=reporters,
+        fingerprint=best.fingerprint,
+        dissent=sorted(ran - set(reporters)),
+    )
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Report order: most severe, most agreed first, then by place. Total, so output is deterministic."""
+    return sorted(
+        findings,
+        key=lambda f: (
+            -SEVERITY_RANK[f.severity],
+            -f.agreement,
+            f.file,
+            f.start_line,
+            f.end_line,
+            f.rule_id,
+            f.title,
+            f.fingerprint,
+        ),
+    )
+
+
+def merge_findings(
+    findings: Iterable[Finding], analysed_by: Callable[[str], Iterable[str]] | None = None
+) -> list[Finding]:
+    """Cluster findings that describe the same problem (same file, near lines, related category,
+    similar title or same rule) into one finding listing every reporter. ``analysed_by(file)``
+    names the backends that looked at a file, for dissent. Inputs may already be merged findings
+    (shard outputs): reporters and dissent are unioned."""
+    by_file: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        by_file[finding.file].append(finding)
+    merged: list[Finding] = []
+    for path in sorted(by_file):
+        open_clusters: list[_Cluster] = []
+        done: list[_Cluster] = []
+        for finding in sorted(by_file[path], key=_stable_key):
+            tokens = title_tokens(finding.title + " " + finding.rule_id.removeprefix("lok/"))
+            # clusters that ended too far above can never match again: retire them (keeps this linear)
+            still_open: list[_Cluster] = []
+            for cluster in open_clusters:
+                (still_open if cluster.end + LINE_WINDOW >= finding.start_line else done).append(cluster)
+            open_clusters = still_open
+            scored = [(cluster.match(finding, tokens), index) for index, cluster in enumerate(open_clusters)]
+            score, index = max(scored, default=(0.0, -1))
+            if score > 0:
+                open_clusters[index].add(finding, tokens)
+            else:
+                open_clusters.append(
+                    _Cluster(
+                        [finding],
+                        finding.start_line,
+                        finding.end_line,
+                        {finding.category},
+                        {finding.rule_id},
+                        [tokens],
+                    )
+                )
+        merged.extend(_merged(cluster, analysed_by) for cluster in done + open_clusters)
+    return sort_findings(merged)
+
+
+def apply_min_consensus(findings: Iterable[Finding], min_consensus: int) -> list[Finding]:
+    return [finding for finding in findings if finding.agreement >= min_consensus]

@@ -1,0 +1,139 @@
+"""`lok hunt|audit|explain [DIR]` and `lok diff [RANGE]`: run the built-in analysis workflow (or a
+project override of it), merge the findings across backends, write the reports."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lok_action.errors import UsageError
+from lok_action.findings import SEVERITIES
+
+if TYPE_CHECKING:
+    from lok_action.analysis import AnalysisResult
+
+FORMATS = ("text", "md", "json")
+EXAMPLES = {
+    "hunt": "lok hunt . -b codex,gemini --min-consensus 2 --sarif lok.sarif --fail-on high",
+    "audit": "lok audit src/ --format md -o audit.md",
+    "explain": "lok explain . -b claude",
+    "diff": "lok diff main..HEAD --fail-on high   (no RANGE: staged changes)",
+}
+
+
+def add_report_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared with `lok merge`."""
+    parser.add_argument(
+        "--min-consensus",
+        type=int,
+        metavar="N",
+        default=None,
+        help="report only findings at least N backends agree on (default 1)",
+    )
+    parser.add_argument("--format", choices=FORMATS, default=None, help="report format (default text)")
+    parser.add_argument("--json", action="store_true", help="same as --format json")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument("--sarif", metavar="FILE", help="also write SARIF 2.1.0 for code scanning")
+    parser.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        metavar="SEVERITY",
+        help="exit 1 when a reported finding is at least this severe (critical, high, medium, low, info)",
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.epilog = f"example:  {EXAMPLES[name]}"
+    if name == "diff":
+        parser.add_argument("range", nargs="?", metavar="RANGE", help="revision range, e.g. main..HEAD")
+    else:
+        parser.add_argument(
+            "dir", nargs="?", default=".", metavar="DIR", help="directory to analyse (default .)"
+        )
+    parser.add_argument("-b", "--backends", metavar="A,B", help="backends to use (default: the ready ones)")
+    parser.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="analyse shard I of N (1-based; N alone takes I from JOB_COMPLETION_INDEX); combine with lok merge",
+    )
+    add_report_options(parser)
+
+
+def chosen_format(args: argparse.Namespace) -> str:
+    if args.json and args.format not in (None, "json"):
+        raise UsageError(f"--json conflicts with --format {args.format}")
+    return "json" if args.json else (args.format or "text")
+
+
+def write_reports(result: AnalysisResult, args: argparse.Namespace) -> int:
+    """Report in the chosen format (stdout or -o), SARIF when asked; the exit code --fail-on implies."""
+    from lok_action.atomic import atomic_write_bytes, atomic_write_text
+    from lok_action.findings import severity_at_least
+
+    fmt = chosen_format(args)
+    if fmt == "json":
+        from lok_action.report.jsonreport import render_json
+
+        text = render_json(result)
+    elif fmt == "md":
+        from lok_action.report.markdown import render_markdown
+
+        text = render_markdown(result)
+    else:
+        from lok_action.report.terminal import render_terminal, use_colour
+
+        to_tty = args.output is None and sys.stdout.isatty()
+        text = render_terminal(result, colour=use_colour(to_tty))
+    if args.output:
+        atomic_write_text(Path(args.output), text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    if args.sarif:
+        from lok_action.report.sarif import render_sarif
+
+        atomic_write_bytes(Path(args.sarif), render_sarif(result))
+    if not result.succeeded and result.backends:
+        print(
+            f"lok: every backend call failed; nothing was analysed ({result.coverage_line()})",
+            file=sys.stderr,
+        )
+        return 1
+    if args.fail_on and any(severity_at_least(f.severity, args.fail_on) for f in result.reported):
+        return 1
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from lok_action.analysis import AnalysisRequest, run_analysis
+    from lok_action.backends.calling import open_cache
+    from lok_action.commands.ensemble_common import load_run_config, make_progress, split_names
+    from lok_action.context import parse_shard
+
+    chosen_format(args)  # refuse conflicting options before any backend is called
+    if args.min_consensus is not None and args.min_consensus < 1:
+        raise UsageError(f"--min-consensus must be at least 1, got {args.min_consensus}")
+    project_dir = Path.cwd()
+    config = load_run_config(args, project_dir)
+    is_diff = args.command == "diff"
+    target = project_dir if is_diff else Path(args.dir)
+    if not target.is_dir():
+        raise UsageError(f"{args.command}: '{target}' is not a directory")
+    request = AnalysisRequest(
+        workflow=args.command,
+        config=config,
+        project_dir=project_dir,
+        target=target,
+        revision_range=args.range if is_diff else None,
+        backends=split_names(args.backends, "-b/--backends") if args.backends else None,
+        min_consensus=args.min_consensus or 1,
+        shard=parse_shard(args.shard, dict(os.environ)),
+        cache=open_cache(config.cache_enabled, config.cache_ttl_hours, args.no_cache),
+        progress=make_progress(args),
+        is_diff=is_diff,
+    )
+    result = run_analysis(request)
+    return write_reports(result, args)

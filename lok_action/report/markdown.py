@@ -1,0 +1,125 @@
+"""Markdown report: exactly the text the GitHub job summary (and `--format md`) shows."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lok_action.findings import Finding
+
+if TYPE_CHECKING:
+    from lok_action.analysis import AnalysisResult, BackendStatus
+
+MAX_SKIPPED_LISTED = 200
+
+
+def cell(text: str) -> str:
+    """LLM text made safe for a table cell: one line, no pipes, no raw HTML."""
+    return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def block(text: str) -> str:
+    """LLM prose outside tables: raw HTML neutralised so it cannot break the page layout."""
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def fence(code: str) -> str:
+    """A fenced block long enough that backticks inside the code cannot close it."""
+    ticks = "```"
+    while ticks in code:
+        ticks += "`"
+    return f"{ticks}\n{code.rstrip()}\n{ticks}"
+
+
+def location(finding: Finding, prefix: str = "") -> str:
+    lines = (
+        f"{finding.start_line}"
+        if finding.start_line == finding.end_line
+        else f"{finding.start_line}-{finding.end_line}"
+    )
+    return f"{prefix}{finding.file}:{lines}"
+
+
+def _backend_cell(status: BackendStatus) -> list[str]:
+    state = "ok" if status.status == "ok" else f"failed: {cell(status.error or 'error')[:120]}"
+    tokens = "—"
+    if status.input_tokens is not None or status.output_tokens is not None:
+        tokens = f"{status.input_tokens or 0:,} in / {status.output_tokens or 0:,} out"
+    cost = "—" if status.cost_usd is None else f"${status.cost_usd:.4f}"
+    calls = f"{status.calls - status.failed_calls}/{status.calls}"
+    return [status.name, state, calls, str(status.findings), f"{status.duration:.1f}s", tokens, cost]
+
+
+def render_markdown(result: AnalysisResult) -> str:
+    findings = result.reported
+    backend_count = len(result.backends)
+    out = [f"## lok {result.workflow}: {len(findings)} finding{'s' if len(findings) != 1 else ''}", ""]
+    out.append(f"**Target:** `{cell(result.target)}`  ")
+    out.append(f"**Coverage:** {result.coverage_line()}  ")
+    consensus = f"**Consensus:** at least {result.min_consensus} of {backend_count} backend{'s' if backend_count != 1 else ''}"
+    if result.hidden:
+        consensus += (
+            f" ({result.hidden} finding{'s' if result.hidden != 1 else ''} below the threshold not shown)"
+        )
+    out += [consensus, ""]
+    notes = result.malformed_notes()
+    if notes:
+        out += [f"- {note}" for note in notes] + [""]
+    if findings:
+        out += [
+            "| # | Severity | Finding | Location | Agreement | Reported by | Dissent |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for number, finding in enumerate(findings, 1):
+            out.append(
+                f"| {number} | {finding.severity} | {cell(finding.title)} | `{cell(location(finding))}` "
+                f"| {finding.agreement}/{backend_count} | {', '.join(finding.backends)} "
+                f"| {', '.join(finding.dissent) or '—'} |"
+            )
+        out += ["", "### Details", ""]
+        for number, finding in enumerate(findings, 1):
+            out.append(f"#### {number}. [{finding.severity}] {block(' '.join(finding.title.split()))}")
+            out.append("")
+            out.append(
+                f"`{location(finding)}` · `{finding.rule_id}` · {finding.category} · "
+                f"agreement {finding.agreement} ({', '.join(finding.backends)})"
+            )
+            out.append("")
+            if finding.explanation:
+                out += [block(finding.explanation), ""]
+            if finding.suggested_fix:
+                out += [
+                    "<details><summary>Suggested fix</summary>",
+                    "",
+                    fence(finding.suggested_fix),
+                    "",
+                    "</details>",
+                    "",
+                ]
+    elif not result.text:
+        out += ["No findings.", ""]
+    if result.text:
+        out += ["### Overview", "", block(result.text), ""]
+    if result.backends:
+        out += [
+            "### Backends",
+            "",
+            "| Backend | Status | Calls ok | Findings | Time | Tokens | Cost |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        out += ["| " + " | ".join(_backend_cell(status)) + " |" for status in result.backends]
+        out.append("")
+        budget_notes = [
+            f"- {status.name}: {status.over_budget} file{'s' if status.over_budget != 1 else ''} over its budget ({status.budget})"
+            for status in result.backends
+            if status.over_budget
+        ]
+        if budget_notes:
+            out += budget_notes + [""]
+    if result.skipped_files:
+        listed = list(result.skipped_files.items())[:MAX_SKIPPED_LISTED]
+        out += [f"<details><summary>Skipped files ({len(result.skipped_files)})</summary>", ""]
+        out += [f"- `{cell(path)}`: {cell(reason)}" for path, reason in listed]
+        if len(result.skipped_files) > MAX_SKIPPED_LISTED:
+            out.append(f"- … and {len(result.skipped_files) - MAX_SKIPPED_LISTED} more")
+        out += ["", "</details>", ""]
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,79 @@
+"""Terminal report: findings grouped by severity, agreement shown, colours only on a TTY."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from lok_action.findings import SEVERITIES
+from lok_action.report.markdown import location
+
+if TYPE_CHECKING:
+    from lok_action.analysis import AnalysisResult
+
+COLOURS = {
+    "critical": "1;31",
+    "high": "31",
+    "medium": "33",
+    "low": "36",
+    "info": "2",
+    "dim": "2",
+    "bold": "1",
+}
+
+
+def use_colour(is_tty: bool, env: Mapping[str, str] | None = None) -> bool:
+    env = os.environ if env is None else env
+    return is_tty and "NO_COLOR" not in env and env.get("TERM") != "dumb"
+
+
+def _paint(text: str, style: str, colour: bool) -> str:
+    return f"\033[{COLOURS[style]}m{text}\033[0m" if colour else text
+
+
+def _plain(text: str) -> str:
+    """LLM text for a terminal: no control characters (no escape sequences smuggled in)."""
+    return "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
+
+
+def render_terminal(result: AnalysisResult, colour: bool = False, width: int = 100) -> str:
+    findings = result.reported
+    out = [
+        _paint(
+            f"lok {result.workflow}: {len(findings)} finding{'s' if len(findings) != 1 else ''}",
+            "bold",
+            colour,
+        )
+        + f" (min consensus {result.min_consensus}"
+        + (f", {result.hidden} below it hidden)" if result.hidden else ")")
+    ]
+    backend_count = len(result.backends)
+    for severity in SEVERITIES:
+        group = [finding for finding in findings if finding.severity == severity]
+        if not group:
+            continue
+        out += ["", _paint(f"{severity.upper()} ({len(group)})", severity, colour)]
+        for finding in group:
+            agreement = f"agreement {finding.agreement}/{backend_count}: {', '.join(finding.backends)}"
+            if finding.dissent:
+                agreement += f"; not reported by {', '.join(finding.dissent)}"
+            out.append(f"  {location(finding)}  {_plain(finding.title)}  [{finding.rule_id}]")
+            out.append("    " + _paint(agreement, "dim", colour))
+            if finding.explanation:
+                wrapped = textwrap.wrap(_plain(" ".join(finding.explanation.split())), width - 4)
+                out += ["    " + line for line in wrapped[:4]]
+    if result.text:
+        out += ["", _plain(result.text)]
+    out.append("")
+    for status in result.backends:
+        state = "ok" if status.status == "ok" else f"failed ({_plain(status.error or 'error')[:100]})"
+        cost = "" if status.cost_usd is None else f", ${status.cost_usd:.4f}"
+        out.append(
+            f"  {status.name}: {state}, {status.calls - status.failed_calls}/{status.calls} calls ok, {status.duration:.1f}s{cost}"
+        )
+    for note in result.malformed_notes():
+        out.append(_paint(f"  {note}", "medium", colour))
+    out.append(f"Coverage: {result.coverage_line()}")
+    return "\n".join(out) + "\n"
