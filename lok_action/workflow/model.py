@@ -108,7 +108,9 @@ def _type_name(types: tuple[type, ...]) -> str:
 def _check_type(where: str, key: str, value: Any, types: tuple[type, ...]) -> None:
     ok = False if isinstance(value, bool) and bool not in types else isinstance(value, types)
     if not ok:
-        raise WorkflowError(f"{where}: '{key}' must be a {_type_name(types)}, got {value!r}")
+        wanted = _type_name(types)
+        article = "an" if wanted[0] in "aeiou" else "a"
+        raise WorkflowError(f"{where}: '{key}' must be {article} {wanted}, got {value!r}")
 
 
 def _check_keys(where: str, table: Mapping[str, Any], schema: Mapping[str, tuple[type, ...]]) -> None:

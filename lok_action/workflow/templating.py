@@ -87,9 +87,12 @@ def referenced_steps(source: str, step_names: Iterable[str], expression: bool = 
             continue
         if isinstance(node, nodes.Getattr):
             found.append(node.attr)
-        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
-            if isinstance(node.arg.value, str):
-                found.append(node.arg.value)
+        elif (
+            isinstance(node, nodes.Getitem)
+            and isinstance(node.arg, nodes.Const)
+            and isinstance(node.arg.value, str)
+        ):
+            found.append(node.arg.value)
     return found
 
 

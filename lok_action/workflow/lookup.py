@@ -1,0 +1,101 @@
+"""Find workflows: a path, then the project's .lok/workflows, then the user's, then the built-ins."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from lok_action.errors import WorkflowError, closest
+from lok_action.workflow.model import Workflow, build_workflow, load_workflow_file
+
+BUILTIN_PACKAGE = "lok_action.builtin_workflows"
+ORIGINS = ("local", "user", "built-in")
+
+
+@dataclass(frozen=True)
+class WorkflowInfo:
+    name: str
+    origin: str  # local | user | built-in
+    path: str
+    description: str
+
+
+def user_workflow_dir(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".config")
+    return Path(base) / "lok" / "workflows"
+
+
+def _builtin_files() -> Iterator[tuple[str, str, str]]:
+    """(name, label, text) for every built-in workflow shipped in the package."""
+    from importlib.resources import files
+
+    root = files(BUILTIN_PACKAGE)
+    for entry in sorted(root.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml") and entry.is_file():
+            yield entry.name[: -len(".toml")], f"built-in:{entry.name}", entry.read_text(encoding="utf-8")
+
+
+def _search_dirs(project_dir: Path, env: Mapping[str, str] | None) -> list[tuple[str, Path]]:
+    return [("local", project_dir / ".lok" / "workflows"), ("user", user_workflow_dir(env))]
+
+
+def find_workflow(name_or_path: str, project_dir: Path, env: Mapping[str, str] | None = None) -> Workflow:
+    """The workflow a user means by NAME or PATH (first match wins)."""
+    from lok_action.tomlload import parse_toml
+
+    candidate = Path(name_or_path)
+    looks_like_path = name_or_path.endswith(".toml") or os.sep in name_or_path or "/" in name_or_path
+    if looks_like_path:
+        if candidate.is_file():
+            return load_workflow_file(candidate)
+        relative = project_dir / candidate
+        if relative.is_file():
+            return load_workflow_file(relative)
+        raise WorkflowError(f"{name_or_path}: workflow file not found")
+    for _origin, folder in _search_dirs(project_dir, env):
+        path = folder / f"{name_or_path}.toml"
+        if path.is_file():
+            return load_workflow_file(path)
+    for name, label, text in _builtin_files():
+        if name == name_or_path:
+            return build_workflow(parse_toml(text, label, WorkflowError), label, default_name=name)
+    known = sorted({info.name for info in list_workflows(project_dir, env)})
+    raise WorkflowError(
+        f"unknown workflow '{name_or_path}'{closest(name_or_path, known)}"
+        f" (available: {', '.join(known) or 'none'}; see 'lok workflow list')"
+    )
+
+
+def list_workflows(project_dir: Path, env: Mapping[str, str] | None = None) -> list[WorkflowInfo]:
+    """Every workflow by name, the first match of each name only (what `lok run NAME` would use)."""
+    found: dict[str, WorkflowInfo] = {}
+    for origin, folder in _search_dirs(project_dir, env):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.toml")):
+            if path.stem not in found:
+                found[path.stem] = WorkflowInfo(
+                    path.stem, origin, str(path), _description(path.read_text, str(path))
+                )
+    for name, label, text in _builtin_files():
+        if name not in found:
+            found[name] = WorkflowInfo(
+                name, "built-in", label, _description(functools.partial(str, text), label)
+            )
+    return sorted(found.values(), key=lambda info: info.name)
+
+
+def _description(read: Callable[[], str], source: str) -> str:
+    """The description, or why the file is broken (listing never fails on one bad file)."""
+    from lok_action.tomlload import parse_toml
+
+    try:
+        data = parse_toml(read(), source, WorkflowError)
+    except (WorkflowError, OSError, UnicodeDecodeError) as error:
+        return f"(invalid: {error})"
+    description = data.get("description", "")
+    return description if isinstance(description, str) else ""
