@@ -329,3 +329,32 @@ def test_unknown_backend_is_refused_before_anything_runs(lok_project: LokProject
     with pytest.raises(BackendError, match="step 'a': unknown backend 'nosuch'"):
         run(lok_project, text)
     assert not (lok_project.root / "ran").exists()
+
+
+def test_no_level_barrier_between_uneven_branches(lok_project: LokProject) -> None:
+    lok_project.write_config()
+    text = """
+[[steps]]
+name = "A"
+shell = "sleep 0.6"
+[[steps]]
+name = "B"
+shell = "sleep 0.05"
+[[steps]]
+name = "C"
+depends_on = ["A"]
+shell = "sleep 0.05"
+[[steps]]
+name = "D"
+depends_on = ["B"]
+shell = "sleep 0.6"
+[[steps]]
+name = "E"
+depends_on = ["C", "D"]
+shell = "true"
+"""
+    started = time.monotonic()
+    result = run(lok_project, text)
+    elapsed = time.monotonic() - started
+    assert result.success
+    assert elapsed < 0.95  # critical path 0.65 s; a level barrier would need 1.2 s

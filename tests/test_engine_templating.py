@@ -154,3 +154,9 @@ def test_sandbox_blocks_attribute_escapes() -> None:
 def test_when_conditions(condition: str, expected: bool) -> None:
     variables = {"steps": {"a": {"success": True, "output": "a bug"}}}
     assert evaluate_condition(condition, variables, ["a"]) is expected
+
+
+def test_bare_when_expression_with_hyphenated_step() -> None:
+    variables = {"steps": {"deep-dive": {"success": True}}}
+    assert evaluate_condition("steps.deep-dive.success", variables, ["deep-dive"]) is True
+    assert referenced_steps("steps.deep-dive.success", ["deep-dive"], expression=True) == ["deep-dive"]

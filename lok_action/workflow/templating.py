@@ -46,18 +46,25 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def rewrite_hyphenated(source: str, step_names: Iterable[str]) -> str:
+def is_bare_expression(source: str) -> bool:
+    return "{{" not in source and "{%" not in source
+
+
+def rewrite_hyphenated(source: str, step_names: Iterable[str], expression: bool = False) -> str:
     """`steps.deep-dive.output` parses as `steps.deep - dive.output`; rewrite it to `steps["deep-dive"]`
-    for known step names, inside Jinja tags only (literal text stays as written)."""
+    for known step names, inside Jinja tags only (literal text stays as written), or everywhere in a
+    bare `when` expression."""
     hyphenated = sorted((n for n in step_names if "-" in n), key=len, reverse=True)
     if not hyphenated:
         return source
     pattern = re.compile(r"\bsteps\.(" + "|".join(map(re.escape, hyphenated)) + r")(?![\w-])")
 
-    def fix_tag(match: re.Match[str]) -> str:
-        return pattern.sub(lambda m: f'steps["{m.group(1)}"]', match.group(0))
+    def fix(text: str) -> str:
+        return pattern.sub(lambda m: f'steps["{m.group(1)}"]', text)
 
-    return TAG.sub(fix_tag, source)
+    if expression and is_bare_expression(source):
+        return fix(source)
+    return TAG.sub(lambda match: fix(match.group(0)), source)
 
 
 def _parse(source: str, expression: bool) -> nodes.Template:
@@ -65,7 +72,7 @@ def _parse(source: str, expression: bool) -> nodes.Template:
 
     env = make_environment()
     try:
-        if expression and "{{" not in source and "{%" not in source:
+        if expression and is_bare_expression(source):
             return env.parse("{{ (" + source + ") }}")
         return env.parse(source)
     except TemplateSyntaxError as error:
@@ -79,7 +86,7 @@ def referenced_steps(source: str, step_names: Iterable[str], expression: bool = 
     names = list(step_names)
     if MARK_OPEN in source or MARK_CLOSE in source:
         raise TemplateProblem("contains reserved characters U+E000/U+E001")
-    tree = _parse(rewrite_hyphenated(source, names), expression)
+    tree = _parse(rewrite_hyphenated(source, names, expression), expression)
     found: list[str] = []
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         target = getattr(node, "node", None)
@@ -114,9 +121,9 @@ def evaluate_condition(source: str, variables: Mapping[str, Any], step_names: It
     """`when`: a Jinja expression (`steps.scan.success`) or a template rendering to a true/false word."""
     from jinja2 import TemplateError
 
-    source = rewrite_hyphenated(source, step_names)
+    source = rewrite_hyphenated(source, step_names, expression=True)
     env = make_environment()
-    if "{{" in source or "{%" in source:
+    if not is_bare_expression(source):
         return _render(env, source, variables).strip().lower() not in FALSE_WORDS
     try:
         value = env.compile_expression(source, undefined_to_none=False)(dict(variables))
