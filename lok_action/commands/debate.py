@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 from lok_action.commands.ensemble_common import (
+    default_names,
     load_run_config,
     make_progress,
     pick_named_backends,
-    ready_backend_names,
     split_names,
 )
 from lok_action.errors import UsageError
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if not workdir.is_dir():
         raise UsageError(f"--dir {args.dir}: not a directory")
     config = load_run_config(args, workdir)
-    names = split_names(args.backends, "-b") if args.backends else ready_backend_names(config)
+    names = split_names(args.backends, "-b") if args.backends else default_names(config)
     if len(names) < 2:
         raise UsageError(
             f"a debate needs at least 2 backends, got {len(names)}"

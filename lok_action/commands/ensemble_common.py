@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lok_action.backends.base import Backend
 from lok_action.config import Config
-from lok_action.errors import LokError, UsageError
+from lok_action.errors import UsageError
 from lok_action.progress import Progress
 
 
@@ -32,23 +31,23 @@ def pick_named_backends(config: Config, names: list[str]) -> list[Backend]:
     return resolve_backends(config, names)
 
 
-def ready_backend_names(config: Config) -> list[str]:
-    """Enabled backends whose availability check passes, in config order (checked in parallel)."""
-    from lok_action.backends import create_backend
+def default_names(config: Config) -> list[str]:
+    """The backends a command uses when none is named (the backends helper's selection rule)."""
+    from lok_action.backends.selection import default_backend_names
 
-    def ready(name: str) -> bool:
-        try:
-            return create_backend(config.backends[name]).available().ready
-        except (LokError, ImportError):
-            return False  # a misconfigured kind is simply not ready
-
-    enabled = [name for name, backend in config.backends.items() if backend.enabled]
-    if not enabled:
-        return []
-    with ThreadPoolExecutor(max_workers=len(enabled)) as pool:
-        flags = list(pool.map(ready, enabled))
-    return [name for name, flag in zip(enabled, flags, strict=True) if flag]
+    return default_backend_names(config)
 
 
 def make_progress(args: argparse.Namespace) -> Progress:
     return Progress(quiet=bool(getattr(args, "quiet", False)))
+
+
+def best_backend_for(task: str, names: list[str]) -> tuple[str, str]:
+    """(backend, reason): the one `lok suggest` would pick for ``task`` among ``names``."""
+    if not names:
+        raise UsageError("no backend is ready (run 'lok doctor', or name backends with --backends)")
+    try:
+        from lok_action.suggest import pick_backend  # type: ignore[import-not-found]
+    except ImportError:
+        return names[0], "first ready backend"
+    return pick_backend(task, names)
