@@ -7,8 +7,13 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lok_action.errors import UsageError
+
+if TYPE_CHECKING:
+    from lok_action.workflow.model import Workflow
+    from lok_action.workflow.result import RunResult
 
 NAMED_ARG = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 
@@ -89,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-def print_final_outputs(workflow, result) -> None:  # type: ignore[no-untyped-def]
+def print_final_outputs(workflow: Workflow, result: RunResult) -> None:
     """The outputs of the steps nothing depends on (the workflow's answer) on stdout."""
     used = {dep for step in workflow.steps for dep in step.depends_on}
     finals = [result.steps[s.name] for s in workflow.steps if s.name not in used]

@@ -128,6 +128,7 @@ class _Scheduler:
         self.backends = backends
         self.names = [step.name for step in workflow.steps]
         self.results: dict[str, StepResult] = {}
+        self.tolerated = consensus_inputs(workflow)
 
     def run(self) -> RunResult:
         started = time.monotonic()
@@ -199,7 +200,7 @@ class _Scheduler:
         except Exception as error:  # a bug must not hang the scheduler; report it on the step
             result.status = "failed"
             result.error = f"internal error: {type(error).__name__}: {error}"
-        if result.status == "failed" and step.continue_on_error:
+        if result.status == "failed" and (step.continue_on_error or step.name in self.tolerated):
             result.status = "soft_failed"
             # dependants get the error text in place of output; it always contains the word "error"
             result.output = result.text = f"error: {result.error}"
@@ -351,6 +352,20 @@ class _Scheduler:
             note=note,
         )
         result.message = f"{result.message}; {summary}" if result.message else summary
+
+
+def consensus_inputs(workflow: Workflow) -> set[str]:
+    """Steps whose every dependant has min_deps_success: their failure is what the consensus step
+    counts, so it must not stop the workflow (the seed's consensus example sets no continue_on_error)."""
+    dependants: dict[str, list[Step]] = {step.name: [] for step in workflow.steps}
+    for step in workflow.steps:
+        for dep in step.depends_on:
+            dependants[dep].append(step)
+    return {
+        name
+        for name, users in dependants.items()
+        if users and all(user.min_deps_success is not None for user in users)
+    }
 
 
 def _chunk_label(output: BackendOutput) -> str:
