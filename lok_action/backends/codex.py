@@ -14,7 +14,7 @@ from lok_action.process import ProcessResult
 # turn.failed messages quote the HTTP status or say the stream broke: worth another try
 RETRYABLE_MESSAGE = re.compile(
     r"\b(429|5\d\d)\b|too many requests|rate limit|overloaded|timed? ?out|stream disconnected|"
-    r"internal server error|service unavailable|bad gateway",
+    r"internal server error|service unavailable|bad gateway|high demand|temporar",
     re.IGNORECASE,
 )
 AUTH_MESSAGE = re.compile(r"\b401\b|unauthorized|invalid api key|incorrect api key", re.IGNORECASE)

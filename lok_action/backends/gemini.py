@@ -40,6 +40,18 @@ def error_object(stderr: str) -> dict[str, Any] | None:
     return found
 
 
+def error_message(error: dict[str, Any]) -> str:
+    """The message, unwrapped when it is itself the API's JSON error body (as for 401)."""
+    message = str(error.get("message") or "")
+    try:
+        inner = json.loads(message)
+    except ValueError:
+        return message
+    if isinstance(inner, dict) and isinstance(inner.get("error"), dict):
+        return str(inner["error"].get("message") or message)
+    return message
+
+
 def token_counts(stats: Any) -> tuple[int | None, int | None]:
     models = stats.get("models") if isinstance(stats, dict) else None
     if not isinstance(models, dict):
@@ -89,7 +101,7 @@ class GeminiBackend(CliAgentBackend):
             )
         error = error_object(result.stderr) or {}
         status = as_int(error.get("code")) or http_status_from_exit(result.returncode)
-        message = self.clean(str(error.get("message") or "")) or self.clean(result.stderr)
+        message = self.clean(error_message(error)) or self.clean(result.stderr)
         if result.returncode == EXIT_BAD_AUTH_CONFIG:
             message += " (fix: set GEMINI_API_KEY and security.auth.selectedType = gemini-api-key in ~/.gemini/settings.json)"
         elif result.returncode == EXIT_UNTRUSTED_WORKSPACE:

@@ -20,6 +20,8 @@ from tests.fakes.npm_clis import InstalledClis, install_clis
 
 OLLAMA_MODEL = "qwen2.5-coder:7b"
 GEMINI_MODEL = "gemini-2.5-flash"
+# a model codex knows to offer plain function tools (exec_command) rather than its JS "code mode"
+CODEX_MODEL = "gpt-5-codex"
 GEMINI_SETTINGS = {
     "security": {"auth": {"selectedType": "gemini-api-key"}},
     "privacy": {"usageStatisticsEnabled": False},
@@ -70,6 +72,7 @@ def backend_tables(
     return {
         "codex": {
             "command": commands.get("codex", "codex"),
+            "model": CODEX_MODEL,
             "args": codex_provider_args(server_url),
             "env": {"CODEX_HOME": str(homes.codex), "FAKE_API_KEY": "fake-codex-key-123"},
         },

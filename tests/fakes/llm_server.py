@@ -368,9 +368,10 @@ def _shell_tool_name(body: Any) -> str:
 
 def _shell_arguments(body: Any, command: tuple[str, ...]) -> dict[str, Any]:
     name = _shell_tool_name(body)
-    if name in ("shell_command", "exec_command"):
-        import shlex
+    import shlex
 
-        joined = shlex.join(command)
-        return {"command": joined, "cmd": joined}
+    if name == "exec_command":
+        return {"cmd": shlex.join(command)}
+    if name == "shell_command":
+        return {"command": shlex.join(command)}
     return {"command": list(command)}

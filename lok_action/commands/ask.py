@@ -1,0 +1,106 @@
+"""`lok ask PROMPT`: ask backends in parallel, print each answer under its name as it arrives."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from lok_action.backends.base import Backend, Reply
+from lok_action.config import Config
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.add_argument("prompt", nargs="+", help="the question; '-' reads it from stdin")
+    parser.add_argument(
+        "-b", "--backends", metavar="NAMES", help="comma-separated backends (default: every ready one)"
+    )
+    parser.add_argument("--json", action="store_true", help="print all replies as one JSON list at the end")
+    parser.add_argument("-C", "--dir", metavar="DIR", default=".", help="directory the backends work in")
+    parser.add_argument("--timeout", type=float, metavar="SECONDS", help="per backend (default: config)")
+    parser.add_argument("--retries", type=int, default=0, metavar="N", help="retries on 429/5xx/timeouts")
+
+
+def read_prompt(words: list[str]) -> str:
+    from lok_action.errors import UsageError
+
+    prompt = sys.stdin.read() if words == ["-"] else " ".join(words)
+    if not prompt.strip():
+        raise UsageError("the prompt is empty")
+    return prompt
+
+
+def chosen_backends(config: Config, names_arg: str | None) -> tuple[list[Backend], list[Reply]]:
+    """The backends to ask, and failure replies for named ones that are not ready (in -b order)."""
+    from lok_action.backends import resolve_backends
+    from lok_action.backends.selection import check_availability, default_backend_names
+    from lok_action.errors import UsageError
+
+    if names_arg is None:
+        # default_backend_names already checked availability
+        return resolve_backends(config, default_backend_names(config)), []
+    names = [name.strip() for name in names_arg.split(",") if name.strip()]
+    if not names:
+        raise UsageError("-b/--backends: give at least one backend name")
+    backends = resolve_backends(config, dict.fromkeys(names))  # unknown names: error, exit 2
+    ready, not_ready = [], []
+    for backend, state in zip(backends, check_availability(backends), strict=True):
+        if state.ready:
+            ready.append(backend)
+        else:
+            fix = f" (fix: {state.fix})" if state.fix else ""
+            not_ready.append(Reply(backend.name, error=f"not ready: {state.reason}{fix}"))
+    return ready, not_ready
+
+
+def print_reply(reply: Reply) -> None:
+    if reply.ok:
+        note = "cached" if reply.cached else f"{reply.duration:.1f}s"
+        print(f"=== {reply.backend} ({note}) ===\n{reply.text.rstrip()}\n", flush=True)
+    else:
+        print(f"=== {reply.backend} (failed) ===\nerror: {reply.error}\n", flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    from lok_action.backends.calling import call_backend, open_cache
+    from lok_action.config import load_config
+
+    workdir = Path(args.dir).resolve()
+    prompt = read_prompt(args.prompt)
+    config = load_config(workdir, Path(args.config) if args.config else None)
+    backends, replies = chosen_backends(config, args.backends)
+    requested = [r.backend for r in replies] + [b.name for b in backends]
+    if args.backends:
+        requested = [name.strip() for name in args.backends.split(",")]
+    if not args.json:
+        for reply in replies:
+            print_reply(reply)
+    if backends and not args.quiet:
+        print(f"asking {', '.join(b.name for b in backends)}...", file=sys.stderr, flush=True)
+    cache = open_cache(config.cache_enabled, config.cache_ttl_hours, args.no_cache)
+    with ThreadPoolExecutor(max_workers=max(1, min(len(backends), config.max_parallel))) as pool:
+        futures = [
+            pool.submit(
+                call_backend,
+                backend,
+                prompt,
+                workdir,
+                args.timeout or config.backend_timeout(backend.config),
+                cache=cache,
+                retries=max(args.retries, 0),
+            )
+            for backend in backends
+        ]
+        for future in as_completed(futures):
+            reply = future.result()
+            replies.append(reply)
+            if not args.json:
+                print_reply(reply)
+    if args.json:
+        position = {name: i for i, name in enumerate(requested)}
+        ordered = sorted(replies, key=lambda r: position.get(r.backend, len(position)))
+        print(json.dumps([r.to_dict() for r in ordered], indent=2))
+    return 0 if any(reply.ok for reply in replies) else 1

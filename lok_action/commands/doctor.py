@@ -1,0 +1,50 @@
+"""`lok doctor`: which backends are ready, and how to fix the others."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+INSTALL_COMMANDS = ("npm install", "pip install", "brew install", "apt-get install", "curl ")
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("-C", "--dir", metavar="DIR", default=".", help="project directory (default: .)")
+
+
+def fix_text(fix: str) -> str:
+    if not fix:
+        return ""
+    label = "install" if fix.startswith(INSTALL_COMMANDS) else "fix"
+    return f" ({label}: {fix})"
+
+
+def run(args: argparse.Namespace) -> int:
+    from lok_action.backends.selection import check_availability, enabled_backends
+    from lok_action.config import load_config
+
+    config = load_config(Path(args.dir), Path(args.config) if args.config else None)
+    backends = enabled_backends(config)
+    if not args.json:
+        print("Checking backends...", flush=True)
+    states = check_availability(backends)
+    ready = sum(state.ready for state in states)
+    if args.json:
+        rows = [
+            {"name": b.name, "kind": b.kind, "ready": s.ready, "reason": s.reason, "fix": s.fix}
+            for b, s in zip(backends, states, strict=True)
+        ]
+        print(json.dumps({"backends": rows, "ready": ready}, indent=2))
+    else:
+        for backend, state in zip(backends, states, strict=True):
+            if state.ready:
+                print(f"✓ {backend.name} - ready")
+            else:
+                print(f"✗ {backend.name} - {state.reason}{fix_text(state.fix)}")
+        if ready:
+            print(f"✓ {ready} backend(s) ready.")
+        else:
+            print("✗ 0 backend(s) ready. Install one of the tools above, or pip install 'lok-action[local]'.")
+    return 0 if ready else 1
