@@ -5,4 +5,5 @@ pytest_plugins: list[str] = [
     "tests.fakes.ensemble_fixtures",
     "tests.fakes.github_fixtures",
     "tests.fakes.engine_fixtures",
+    "tests.fakes.backend_fixtures",
 ]
