@@ -358,3 +358,13 @@ shell = "true"
     elapsed = time.monotonic() - started
     assert result.success
     assert elapsed < 0.95  # critical path 0.65 s; a level barrier would need 1.2 s
+
+
+def test_no_backend_named_uses_the_ready_backends(lok_project: LokProject) -> None:
+    lok_project.write_config(
+        command_backend("codex", "--echo"),
+        command_backend("claude", "--echo"),
+        '[backends.gemini]\nkind = "command"\ncommand = "no-such-program-here"\n',
+    )
+    result = run(lok_project, '[[steps]]\nname = "a"\nprompt = "hi"\n')
+    assert [o.backend for o in result.steps["a"].outputs] == ["codex", "claude"]

@@ -76,7 +76,9 @@ def resolve_step_backends(workflow: Workflow, ctx: RunContext) -> dict[str, list
         for name in step.backends:
             if name == DEFAULT_BACKENDS:
                 if defaults is None:
-                    defaults = list(ctx.default_backends) if ctx.default_backends else _ready_backends(ctx)
+                    defaults = (
+                        list(ctx.default_backends) if ctx.default_backends else _default_backend_names(ctx)
+                    )
                 if not defaults:
                     raise BackendError(
                         f"{workflow.source}: step '{step.name}' uses the default backends but none is ready"
@@ -92,20 +94,11 @@ def resolve_step_backends(workflow: Workflow, ctx: RunContext) -> dict[str, list
     return mapping
 
 
-def _ready_backends(ctx: RunContext) -> list[str]:
-    """Enabled backends that say they are ready, in config order (what `lok ask` with no -b uses)."""
-    from lok_action.backends import create_backend
+def _default_backend_names(ctx: RunContext) -> list[str]:
+    """The project-wide policy for "no backend named": the ready ones (see backends.selection)."""
+    from lok_action.backends.selection import default_backend_names
 
-    ready = []
-    for name, config in ctx.config.backends.items():
-        if not config.enabled:
-            continue
-        try:
-            if create_backend(config).available().ready:
-                ready.append(name)
-        except (LokError, ImportError):
-            continue  # a kind whose module is missing or misconfigured is simply not ready
-    return ready
+    return default_backend_names(ctx.config)
 
 
 def step_view(result: StepResult) -> dict[str, Any]:
