@@ -271,7 +271,7 @@ def validate_raw_findings(
 # ---------------------------------------------------------------------------------------------
 # Fingerprints
 
-FINGERPRINT_CONTEXT = 1  # non-blank lines either side folded into the hash
+FINGERPRINT_CONTEXT = 1  # non-blank lines after the finding folded into the hash
 
 
 def _normalise(line: str) -> str:
@@ -279,17 +279,16 @@ def _normalise(line: str) -> str:
 
 
 def fingerprint(finding: Finding, lines: Sequence[str] | None) -> str:
-    """sha256 of path, rule and the whitespace-normalised code of the finding's lines plus the nearest
-    non-blank line either side. Line numbers are not part of it, so inserting unrelated lines
-    elsewhere keeps it; editing the flagged code changes it."""
+    """sha256 of path, rule and the whitespace-normalised code of the finding's lines plus the next
+    non-blank line after them. Line numbers are not part of it, and nothing above the finding is,
+    so lines inserted or removed above keep it; editing the flagged code changes it."""
     parts = [finding.file, finding.rule_id]
     if lines:
         first, last = finding.start_line - 1, min(finding.end_line, len(lines))
         code = [_normalise(line) for line in lines[first:last]]
-        before = [n for n in (_normalise(line) for line in reversed(lines[:first])) if n]
         after = [n for n in (_normalise(line) for line in lines[last:]) if n]
-        parts += before[:FINGERPRINT_CONTEXT][::-1] + ["--"] + code + ["--"] + after[:FINGERPRINT_CONTEXT]
-    else:  # no source (deleted file, merged shard): the wording is the best stable thing left
+        parts += code + ["--"] + after[:FINGERPRINT_CONTEXT]
+    else:  # no source (deleted file): the wording is the best stable thing left
         parts.append(_normalise(finding.title).lower())
     return hashlib.sha256("\n".join(parts).encode("utf-8", "replace")).hexdigest()
 

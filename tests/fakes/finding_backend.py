@@ -14,7 +14,7 @@ import json
 import re
 import sys
 
-HEADER = re.compile(r"^### FILE (\S+) \(lines (\d+)-(\d+) of (\d+)\)$")
+HEADER = re.compile(r"^### FILE (\S+) \(")
 NUMBERED = re.compile(r"^\s*(\d+)\| (.*)$")
 
 WORDING = {
@@ -41,7 +41,9 @@ def numbered_lines(prompt: str) -> list[tuple[str, int, str]]:
 def answer(style: str, prompt: str) -> str:
     lines = numbered_lines(prompt)
     findings = []
-    if style in WORDING and "reviewing source code for bugs" in prompt:
+    if style in WORDING and (
+        "reviewing source code for bugs" in prompt or "reviewing a code change" in prompt
+    ):
         rule, severity, offset, title = WORDING[style]
         for path, number, code in lines:
             if "/ len(" in code:

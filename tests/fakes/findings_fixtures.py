@@ -96,7 +96,8 @@ def run_lok(tmp_path: Path) -> LokRunner:
         *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
     ) -> subprocess.CompletedProcess[str]:
         full_env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"))
-        full_env.update(XDG_CACHE_HOME=str(home / ".cache"), PYTHONPATH=str(REPO_ROOT))
+        # no PYTHONPATH: the package (and its built-in workflows) comes from the installed copy
+        full_env.update(XDG_CACHE_HOME=str(home / ".cache"))
         full_env.pop("JOB_COMPLETION_INDEX", None)
         full_env.update(env or {})
         return subprocess.run(

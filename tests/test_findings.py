@@ -1,0 +1,215 @@
+"""Findings: validating LLM answers, fingerprints that survive line moves, consensus merge."""
+
+from __future__ import annotations
+
+import random
+
+from lok_action.findings import (
+    Finding,
+    apply_min_consensus,
+    fingerprint,
+    merge_findings,
+    validate_raw_findings,
+)
+
+SOURCE = [
+    "import os",
+    "",
+    "",
+    "def average(values):",
+    "    total = sum(values)",
+    "    return total / len(values)",
+]
+
+
+def lines_for(files: dict[str, list[str]]):
+    return lambda path: files.get(path)
+
+
+def raw(**overrides):
+    item = {
+        "rule": "division-by-zero",
+        "category": "bug",
+        "severity": "high",
+        "file": "src/stats.py",
+        "start_line": 6,
+        "end_line": 6,
+        "title": "Division by zero",
+        "explanation": "len(values) may be 0",
+    }
+    item.update(overrides)
+    return item
+
+
+def test_valid_findings_are_normalised():
+    answer = {
+        "findings": [
+            raw(),
+            raw(
+                category="Dead Code",
+                severity="warning",
+                rule="Unused Import",
+                file="./src/stats.py",
+                start_line="1",
+            ),
+            raw(file="stats.py", severity="ERROR", start_line=5, end_line=2),
+        ]
+    }
+    result = validate_raw_findings(answer, "gemini", ["src/stats.py"], lines_for({"src/stats.py": SOURCE}))
+    assert result.dropped == 0
+    first, second, third = result.findings
+    assert (first.rule_id, first.category, first.severity, first.backends) == (
+        "lok/division-by-zero",
+        "bug",
+        "high",
+        ["gemini"],
+    )
+    assert (second.category, second.severity, second.rule_id, second.file, second.start_line) == (
+        "dead-code",
+        "medium",
+        "lok/unused-import",
+        "src/stats.py",
+        1,
+    )
+    # a bare file name resolves to the one analysed file it names; end before start becomes start
+    assert (third.file, third.severity, third.start_line, third.end_line) == ("src/stats.py", "high", 5, 5)
+    assert all(len(f.fingerprint) == 64 for f in result.findings)
+
+
+def test_malformed_findings_are_dropped_and_counted():
+    answer = {
+        "findings": [
+            raw(),
+            raw(severity="catastrophic"),
+            raw(category="vibes"),
+            raw(file="made/up.py"),
+            raw(start_line=99),  # past the end of a 6-line file
+            raw(start_line=0),
+            raw(title=""),
+            "not an object",
+            raw(start_line="six"),
+        ]
+    }
+    result = validate_raw_findings(answer, "b", ["src/stats.py"], lines_for({"src/stats.py": SOURCE}))
+    assert len(result.findings) == 1
+    assert result.dropped == 8
+    assert any("catastrophic" in problem for problem in result.problems)
+
+
+def test_a_garbage_answer_costs_one_drop_not_an_exception():
+    for parsed in ("just text", 42, {"answer": "none"}, {"findings": "none"}):
+        result = validate_raw_findings(parsed, "x", ["a.py"], lines_for({}))
+        assert result.findings == [] and result.dropped == 1
+    bare = validate_raw_findings([raw(file="a.py")], "x", ["a.py"], lines_for({}))
+    assert len(bare.findings) == 1  # a bare list is accepted
+
+
+def _finding(lines: list[str], start: int, end: int | None = None) -> Finding:
+    finding = Finding("lok/division-by-zero", "bug", "high", "src/stats.py", start, end or start, "t")
+    finding.fingerprint = fingerprint(finding, lines)
+    return finding
+
+
+def test_fingerprint_survives_unrelated_lines_inserted_above():
+    before = _finding(SOURCE, 6)
+    moved = ["import sys", "import json", "", "# a comment", *SOURCE]
+    after = _finding(moved, 10)
+    assert before.fingerprint == after.fingerprint
+    reindented = [line.replace("    ", "\t") for line in moved]
+    assert _finding(reindented, 10).fingerprint == before.fingerprint  # whitespace is normalised
+
+
+def test_fingerprint_changes_when_the_flagged_code_changes():
+    before = _finding(SOURCE, 6)
+    edited = [*SOURCE[:5], "    return total / max(len(values), 1)"]
+    assert _finding(edited, 6).fingerprint != before.fingerprint
+    other_rule = Finding("lok/other", "bug", "high", "src/stats.py", 6, 6, "t")
+    assert fingerprint(other_rule, SOURCE) != before.fingerprint
+
+
+def reported(
+    backend: str, title: str, start: int, end: int, rule: str, category: str = "bug", **extra
+) -> Finding:
+    return Finding(
+        rule,
+        category,
+        extra.pop("severity", "high"),
+        "src/stats.py",
+        start,
+        end,
+        title,
+        backends=[backend],
+        fingerprint=f"fp-{backend}-{start}",
+        **extra,
+    )
+
+
+def three_wordings() -> list[Finding]:
+    return [
+        reported(
+            "a",
+            "Division by zero in average() when the list is empty",
+            6,
+            6,
+            "lok/division-by-zero",
+            explanation="len(values) is zero for an empty list; callers pass user input straight in.",
+            suggested_fix="return total / len(values) if values else 0.0",
+        ),
+        reported("b", "ZeroDivisionError: average of an empty list", 8, 9, "lok/zero-division"),
+        reported(
+            "c", "Possible divide by zero when values is empty", 5, 5, "lok/divide-by-zero", severity="medium"
+        ),
+    ]
+
+
+def test_same_bug_in_three_wordings_merges_into_one_with_agreement_three():
+    singleton = reported(
+        "a", "Unused import os", 1, 1, "lok/unused-import", category="dead-code", severity="low"
+    )
+    merged = merge_findings([*three_wordings(), singleton], lambda path: ["a", "b", "c", "d"])
+    assert len(merged) == 2
+    top = merged[0]
+    assert top.agreement == 3 and top.backends == ["a", "b", "c"]
+    assert top.title == "Division by zero in average() when the list is empty"  # the best-worded one
+    assert top.severity == "high"  # two of three said high
+    assert top.dissent == ["d"]
+    assert merged[1].backends == ["a"] and merged[1].dissent == ["b", "c", "d"]
+    assert apply_min_consensus(merged, 2) == [top]
+
+
+def test_merge_is_deterministic_whatever_the_input_order():
+    findings = three_wordings() + [
+        reported("b", "SQL injection in query()", 40, 41, "lok/sql-injection", category="security"),
+        reported("c", "Slow loop", 80, 80, "lok/slow-loop", category="performance"),
+    ]
+    expected = [f.to_dict() for f in merge_findings(findings)]
+    for seed in range(5):
+        shuffled = findings[:]
+        random.Random(seed).shuffle(shuffled)
+        assert [f.to_dict() for f in merge_findings(shuffled)] == expected
+
+
+def test_findings_far_apart_or_unrelated_stay_separate():
+    near_but_unrelated = [
+        reported("a", "Division by zero in average", 6, 6, "lok/division-by-zero"),
+        reported("b", "Function name shadows builtin", 6, 6, "lok/naming", category="style"),
+    ]
+    assert len(merge_findings(near_but_unrelated)) == 2
+    far = [
+        reported("a", "Division by zero in average", 6, 6, "lok/division-by-zero"),
+        reported("b", "Division by zero in average", 60, 60, "lok/division-by-zero"),
+    ]
+    assert len(merge_findings(far)) == 2
+    other_file = [
+        reported("a", "Division by zero", 6, 6, "lok/div"),
+        reported("b", "Division by zero", 6, 6, "lok/div"),
+    ]
+    other_file[1].file = "src/other.py"
+    assert len(merge_findings(other_file)) == 2
+
+
+def test_merging_merged_findings_unions_reporters_and_dissent():
+    first = merge_findings(three_wordings()[:2], lambda path: ["a", "b", "c"])
+    assert first[0].dissent == ["c"]
+    again = merge_findings([*first, three_wordings()[2]])
+    assert again[0].backends == ["a", "b", "c"] and again[0].dissent == []
