@@ -18,17 +18,30 @@ import pytest
 FAKES = Path(__file__).resolve().parent
 REPO_ROOT = FAKES.parents[1]
 # every built-in backend off, so only the fakes a test configures exist as ready backends
+STATE_PLACEHOLDER = "@ENSEMBLE_STATE_DIR@"
 BUILTINS_OFF = "".join(
     f"[backends.{name}]\nenabled = false\n" for name in ("codex", "gemini", "claude", "ollama", "local")
 )
 
 
-def fake_backend(name: str, script: str, *args: str, timeout: float | None = None) -> str:
-    """A [backends.NAME] table running tests/fakes/SCRIPT with ARGS, state dir passed through `env`."""
+def fake_backend(
+    name: str,
+    script: str,
+    *args: str,
+    timeout: float | None = None,
+    kind: str = "command",
+    env: dict[str, str] | None = None,
+) -> str:
+    """A [backends.NAME] table running tests/fakes/SCRIPT with ARGS. Its `env` table carries the state
+    dir (filled in by write_config) and ``env``, the way a user passes settings to a backend."""
     command = " ".join(shlex.quote(part) for part in (sys.executable, str(FAKES / script), *args))
-    lines = [f"[backends.{name}]", 'kind = "command"', f"command = {json.dumps(command)}"]
+    lines = [f"[backends.{name}]", f"kind = {json.dumps(kind)}", f"command = {json.dumps(command)}"]
     if timeout is not None:
         lines.append(f"timeout = {timeout}")
+    pairs = {"ENSEMBLE_STATE_DIR": STATE_PLACEHOLDER, **(env or {})}
+    lines.append(
+        "env = { " + ", ".join(f"{key} = {json.dumps(value)}" for key, value in pairs.items()) + " }"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -39,11 +52,9 @@ class EnsembleProject:
     env: dict[str, str] = field(default_factory=dict)
 
     def write_config(self, *tables: str, defaults: str = "") -> Path:
-        env_table = f"env = {{ ENSEMBLE_STATE_DIR = {json.dumps(str(self.state))} }}\n"
-        # the state dir reaches the fakes through each backend's `env` table, as a user would set it
         text = (f"[defaults]\n{defaults}\n" if defaults else "") + BUILTINS_OFF
         for table in tables:
-            text += table + env_table
+            text += table.replace(STATE_PLACEHOLDER, str(self.state))
         path = self.root / "lok.toml"
         path.write_text(text, encoding="utf-8")
         return path

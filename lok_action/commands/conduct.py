@@ -1,0 +1,103 @@
+"""`lok conduct GOAL`: a conductor backend drives queries, workflows and edits until done or a limit."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from lok_action.commands.ensemble_common import (
+    best_backend_for,
+    default_names,
+    load_run_config,
+    make_progress,
+    pick_named_backends,
+    split_names,
+)
+from lok_action.errors import UsageError
+
+EXAMPLES = """examples:
+  lok conduct 'Find and fix perf issues' --verify 'python -m pytest -q'
+  lok conduct 'Explain why the build is slow' -b claude --max-rounds 5 --max-cost 0.50 --json
+
+Each round the conductor answers with one JSON decision: query a backend, run a workflow, edit files
+(all or none, then the --verify command; a failing verify rolls the edits back) or finish. Without
+--verify, edits are refused. Every decision is logged to .lok/runs/<id>/conduct.jsonl.
+Exit 0 when the conductor finished, 1 when a limit stopped it.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.epilog = EXAMPLES
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("goal", help="what the loop should achieve")
+    parser.add_argument("--max-rounds", type=int, default=10, help="most rounds (default 10)")
+    parser.add_argument(
+        "--max-seconds", type=float, default=1800, help="most wall time in seconds (default 1800)"
+    )
+    parser.add_argument(
+        "--max-cost", type=float, metavar="USD", help="most spend in USD, summed from what backends report"
+    )
+    parser.add_argument(
+        "-b", "--conductor", metavar="BACKEND", help="the deciding backend (default: best suited)"
+    )
+    parser.add_argument(
+        "--backends", help="comma-separated backends the conductor may query (default: every ready one)"
+    )
+    parser.add_argument(
+        "--verify",
+        action="append",
+        default=[],
+        metavar="CMD",
+        help="a command edits may be verified with (repeatable); without one, edits are refused",
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "-C", "--dir", default=".", help="project directory (default .); runs go in its .lok/runs/"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from lok_action.conduct import ConductLimits, ConductSettings, run_conduct
+    from lok_action.rundir import new_run_dir
+    from lok_action.workflow.lookup import list_workflows
+
+    if not args.goal.strip():
+        raise UsageError("the goal is empty")
+    if args.max_rounds < 1:
+        raise UsageError(f"--max-rounds must be at least 1, got {args.max_rounds}")
+    if args.max_seconds <= 0:
+        raise UsageError(f"--max-seconds must be > 0, got {args.max_seconds:g}")
+    if args.max_cost is not None and args.max_cost <= 0:
+        raise UsageError(f"--max-cost must be > 0, got {args.max_cost:g}")
+    if any(not command.strip() for command in args.verify):
+        raise UsageError("--verify: empty command")
+    workdir = Path(args.dir).resolve()
+    if not workdir.is_dir():
+        raise UsageError(f"--dir {args.dir}: not a directory")
+    config = load_run_config(args, workdir)
+    names = split_names(args.backends, "--backends") if args.backends else default_names(config)
+    pick_named_backends(config, names)  # unknown or disabled names fail here, before the loop
+    conductor_name = args.conductor or best_backend_for("orchestration, reasoning, planning", names)[0]
+    conductor = pick_named_backends(config, [conductor_name])[0]
+    env = dict(os.environ)
+    settings = ConductSettings(
+        config=config,
+        workdir=workdir,
+        env=env,
+        note=make_progress(args).note,
+        backends=names,
+        workflows=[info.name for info in list_workflows(workdir, env)],
+        verify_commands=tuple(args.verify),
+    )
+    limits = ConductLimits(args.max_rounds, args.max_seconds, args.max_cost)
+    run_dir = new_run_dir(workdir)
+    settings.note(f"conductor {conductor.name}; decisions logged to {run_dir / 'conduct.jsonl'}")
+    result = run_conduct(args.goal, conductor, limits, settings, run_dir)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(result.summary if result.finished else f"stopped: {result.stop_reason}")
+        print(f"({len(result.rounds)} rounds, ${result.spend_usd:.4f}; log: {run_dir / 'conduct.jsonl'})")
+    return 0 if result.finished else 1

@@ -1,0 +1,196 @@
+"""`lok conduct` end to end: the real CLI, a scripted conductor and helpers as real backend processes,
+edits applied to a real tmp project through the engine's apply_edits."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from tests.fakes.ensemble_fixtures import EnsembleProject, fake_backend
+
+APP = "def add(a, b):\n    return a - b\n"
+CHECK = "from app import add\nassert add(2, 3) == 5, 'add is wrong'\n"
+VERIFY = "python3 check.py"
+
+
+def conductor(project: EnsembleProject, name: str, answers: list[object], *args: str, **table: object) -> str:
+    """A conductor backend answering ``answers`` in turn (dicts are sent as JSON, strings verbatim)."""
+    script = project.state / f"{name}.script.json"
+    script.write_text(json.dumps([a if isinstance(a, str) else json.dumps(a) for a in answers]))
+    return fake_backend(name, "ensemble_conductor.py", name, str(script), *args, **table)  # type: ignore[arg-type]
+
+
+def tree_hash(root: Path) -> str:
+    """Every file's path and bytes outside .lok/ (where runs are logged)."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if path.is_file() and relative.parts[0] != ".lok" and "__pycache__" not in relative.parts:
+            digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def make_app(project: EnsembleProject) -> None:
+    (project.root / "app.py").write_text(APP)
+    (project.root / "util.py").write_text("X = 1\n")
+    (project.root / "check.py").write_text(CHECK)
+
+
+def log_lines(data: dict) -> list[dict]:
+    return [json.loads(line) for line in (Path(data["run_dir"]) / "conduct.jsonl").read_text().splitlines()]
+
+
+def test_stops_at_round_limit_and_never_leaves_a_partial_edit(ensemble_project: EnsembleProject) -> None:
+    make_app(ensemble_project)
+    wrong_fix = {
+        "action": "edit",
+        "edits": [
+            {"file": "util.py", "old": "X = 1", "new": "X = 2"},
+            {"file": "app.py", "old": "return a - b", "new": "return a * b"},
+        ],
+        "verify": VERIFY,
+    }
+    half_applicable = {
+        "action": "edit",
+        "edits": [
+            {"file": "util.py", "old": "X = 1", "new": "X = 3"},
+            {"file": "app.py", "old": "return a / b", "new": "return a + b"},
+        ],
+    }
+    ensemble_project.write_config(
+        conductor(ensemble_project, "boss", [wrong_fix, half_applicable, "let me think about it", wrong_fix])
+    )
+    before = tree_hash(ensemble_project.root)
+    result = ensemble_project.lok(
+        "conduct", "make add() correct", "--max-rounds", "3", "--verify", VERIFY, "--json"
+    )
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert data["finished"] is False and data["stop_reason"] == "round limit reached (3 rounds)"
+    assert data["rounds_run"] == 3 and ensemble_project.calls("boss") == 3
+    assert tree_hash(ensemble_project.root) == before
+    assert (ensemble_project.root / "app.py").read_text() == APP
+    rounds = log_lines(data)
+    assert [r["action"] for r in rounds] == ["edit", "edit", "invalid"]
+    assert "verification failed" in rounds[0]["error"] and "add is wrong" in rounds[0]["error"]
+    assert "restored" in rounds[0]["error"]
+    assert "edit 2 (app.py): 'old' text not found" in rounds[1]["error"]
+    assert rounds[1]["decision"]["verify"] == VERIFY  # the allowed command is used when none is named
+    assert rounds[2]["error"].startswith("invalid decision: output is not JSON")
+    # each failure was fed back to the conductor in the next round
+    prompts = ensemble_project.prompts("boss")
+    assert "verification failed" in prompts.split("=== call 2")[1]
+    assert "'old' text not found" in prompts.split("=== call 3")[1]
+    assert "round 3: invalid decision" in result.stderr
+
+
+def test_good_edit_is_kept_then_conductor_finishes(ensemble_project: EnsembleProject) -> None:
+    make_app(ensemble_project)
+    fix = {
+        "action": "edit",
+        "edits": [{"file": "app.py", "old": "return a - b", "new": "return a + b"}],
+        "verify": VERIFY,
+    }
+    done = {"action": "finish", "summary": "add() fixed and verified"}
+    ensemble_project.write_config(conductor(ensemble_project, "boss", [fix, done]))
+    result = ensemble_project.lok("conduct", "make add() correct", "--verify", VERIFY, "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["finished"] is True and data["summary"] == "add() fixed and verified"
+    assert data["stop_reason"] == "conductor finished" and data["rounds_run"] == 2
+    assert (ensemble_project.root / "app.py").read_text() == "def add(a, b):\n    return a + b\n"
+    assert log_lines(data)[0]["result"] == "applied 1 edit(s), verified"
+    # the human form: the summary, then rounds, spend and where the log is (the script now says finish)
+    human = ensemble_project.lok("conduct", "again", "--verify", VERIFY)
+    assert human.returncode == 0
+    lines = human.stdout.splitlines()
+    assert lines[0] == "add() fixed and verified" and lines[1].startswith("(1 rounds, $0.0000; log: ")
+
+
+def test_query_and_workflow_results_are_fed_back(ensemble_project: EnsembleProject) -> None:
+    folder = ensemble_project.root / ".lok" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "greet.toml").write_text(
+        'name = "greet"\ndescription = "say hello"\n[[steps]]\nname = "hello"\nshell = "echo greeting-{{ args[0] }}"\n'
+    )
+    answers = [
+        {"action": "query", "backend": "helper", "prompt": "Your part (look): find slow code"},
+        {"action": "workflow", "name": "greet", "args": ["x; touch pwned"]},
+        {"action": "finish", "summary": "done"},
+    ]
+    ensemble_project.write_config(
+        conductor(ensemble_project, "boss", answers),
+        fake_backend("helper", "ensemble_worker.py", "helper"),
+    )
+    result = ensemble_project.lok("conduct", "look around", "-b", "boss", "--json")
+    assert result.returncode == 0, result.stderr
+    prompts = ensemble_project.prompts("boss")
+    assert "helper did look" in prompts.split("=== call 2")[1]
+    assert "greeting-x; touch pwned" in prompts.split("=== call 3")[1]  # the arg stayed one quoted word
+    assert not (ensemble_project.root / "pwned").exists()
+    first = prompts.split("=== call 2")[0]
+    assert "NAME one of: boss, helper" in first and "greet" in first
+    assert "editing files is not allowed in this run" in first
+
+
+def test_unsafe_or_unknown_choices_are_refused_and_fed_back(ensemble_project: EnsembleProject) -> None:
+    make_app(ensemble_project)
+    answers = [
+        {
+            "action": "edit",
+            "edits": [{"file": "app.py", "old": "a - b", "new": "a + b"}],
+            "verify": "touch owned",
+        },
+        {"action": "edit", "edits": [{"file": "../outside.py", "old": "x", "new": "y"}]},
+        {"action": "query", "backend": "nosuch", "prompt": "hi"},
+        {"action": "dance"},
+        {"action": "finish", "summary": "gave up"},
+    ]
+    ensemble_project.write_config(conductor(ensemble_project, "boss", answers))
+    before = tree_hash(ensemble_project.root)
+    result = ensemble_project.lok("conduct", "g", "--verify", VERIFY, "--json")
+    assert result.returncode == 0, result.stderr
+    errors = [r["error"] for r in log_lines(json.loads(result.stdout))][:4]
+    assert "'verify' must be one of the allowed commands: 'python3 check.py'" in errors[0]
+    assert "'..' is not allowed" in errors[1]
+    assert "unknown backend 'nosuch'" in errors[2]
+    assert "'action' must be one of query, workflow, edit, finish, got 'dance'" in errors[3]
+    assert tree_hash(ensemble_project.root) == before and not (ensemble_project.root / "owned").exists()
+
+
+def test_spend_limit_from_reported_costs(ensemble_project: EnsembleProject) -> None:
+    # a `claude` kind backend: the real claude parser reads total_cost_usd from the result JSON
+    query = {"action": "query", "backend": "boss", "prompt": "anything"}
+    ensemble_project.write_config(
+        conductor(ensemble_project, "boss", [query], kind="claude", env={"ENSEMBLE_COST": "0.2"})
+    )
+    result = ensemble_project.lok("conduct", "g", "--max-cost", "1.0", "--max-rounds", "50", "--json")
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    # each round costs 0.4 (the decision and the query): 0.4, 0.8, 1.2 -> stop after round 3
+    assert data["rounds_run"] == 3 and abs(data["spend_usd"] - 1.2) < 1e-9
+    assert data["stop_reason"] == "spend limit reached ($1.2000 of $1)"
+
+
+def test_wall_time_limit_is_hard(ensemble_project: EnsembleProject) -> None:
+    query = {"action": "query", "backend": "boss", "prompt": "anything"}
+    ensemble_project.write_config(conductor(ensemble_project, "boss", [query], "--sleep", "0.3"))
+    result = ensemble_project.lok("conduct", "g", "--max-seconds", "1.5", "--max-rounds", "50", "--json")
+    data = json.loads(result.stdout)
+    assert result.returncode == 1
+    assert data["stop_reason"] == "time limit reached (1.5s)"
+    assert data["duration"] < 1.5 + 0.6  # the last call's timeout is cut to the time left
+    assert data["unpriced_calls"] >= 2  # command backends report no cost; counted, not guessed
+
+
+def test_bad_limits_are_usage_errors(ensemble_project: EnsembleProject) -> None:
+    ensemble_project.write_config(conductor(ensemble_project, "boss", ["{}"]))
+    for args, message in [
+        (["--max-rounds", "0"], "--max-rounds must be at least 1"),
+        (["--max-cost", "-1"], "--max-cost must be > 0"),
+        (["-b", "chief"], "unknown backend 'chief'"),
+    ]:
+        result = ensemble_project.lok("conduct", "g", *args)
+        assert result.returncode == 2 and message in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
