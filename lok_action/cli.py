@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "debate": ("debate", "backends argue and refine:  lok debate 'Should we use async here?'"),
     "spawn": ("spawn", "split a task into parallel subtasks:  lok spawn 'Build a REST API'"),
     "conduct": ("conduct", "autonomous loop:  lok conduct 'Find and fix perf issues'"),
+    "github": ("github", "GitHub data for workflows:  lok github pr 123"),
     "ci": ("ci", "explain CI failures of a PR:  lok ci 123"),
     "doctor": ("doctor", "check which backends are ready:  lok doctor"),
     "backends": ("backends", "list configured backends:  lok backends"),

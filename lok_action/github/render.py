@@ -88,10 +88,11 @@ def headline(report: PublishReport) -> str:
 
 def summary_markdown(report: PublishReport) -> str:
     """The job summary: the report module's markdown when there is one, else our own rendering."""
-    parts = [headline(report)]
+    parts = [] if report.report_markdown else [headline(report)]
     parts.extend(f"> {note}" for note in report.notes)
-    if report.report_markdown:
+    if report.report_markdown:  # it has its own headline, table, backends and coverage
         parts.append(report.report_markdown.strip())
+        return "\n\n".join(parts) + "\n"
     else:
         findings = report.sorted_findings()
         if findings:

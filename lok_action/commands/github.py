@@ -1,0 +1,43 @@
+"""`lok github pr|issue|ci-logs NUMBER`: GitHub data as prompt-ready text (used by the built-in
+review-pr, fix and ci workflows' shell steps; token from GITHUB_TOKEN, repo from GITHUB_REPOSITORY or
+the git remote)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+KINDS = ("pr", "issue", "diff", "ci-logs")
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.epilog = "example:  lok github pr 123    (prints the PR's title, description and annotated diff)"
+    parser.add_argument(
+        "kind",
+        choices=KINDS,
+        help="pr: title, body and diff; issue: issue and comments; diff: the raw diff; ci-logs: failed job logs",
+    )
+    parser.add_argument("number", type=int, help="issue or pull request number")
+    parser.add_argument(
+        "--repo", metavar="OWNER/NAME", help="repository (default: GITHUB_REPOSITORY or the git remote)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from lok_action.github import pr_data
+    from lok_action.github.ci_logs import ci_logs_text
+    from lok_action.github.client import open_repo, repository_name
+
+    env = dict(os.environ)
+    handle = open_repo(args.repo or repository_name(Path.cwd(), env), env)
+    if args.kind == "pr":
+        text = pr_data.pull_request_text(handle, args.number)
+    elif args.kind == "issue":
+        text = pr_data.issue_text(handle, args.number)
+    elif args.kind == "diff":
+        text = pr_data.pull_request_diff(handle, args.number)
+    else:
+        text = ci_logs_text(handle, args.number)
+    print(text)
+    return 0

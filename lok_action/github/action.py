@@ -1,0 +1,187 @@
+"""The GitHub Action: inputs + event -> the same analysis/workflow the CLI runs -> every GitHub sink."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from lok_action.errors import UsageError
+from lok_action.github.client import RepoHandle, make_github
+from lok_action.github.context import ActionInputs, EventContext, Plan, plan_for
+from lok_action.github.publish import PublishOptions, publish, report_from_run
+from lok_action.github.report import BackendStatus, PublishReport
+from lok_action.github.workflow_commands import add_mask, command
+
+if TYPE_CHECKING:
+    from lok_action.analysis import AnalysisResult
+    from lok_action.config import Config
+
+SECRET_NAME = re.compile(r"(API_KEY|_TOKEN|_SECRET|_KEY)$")
+
+
+def mask_secrets(env: Mapping[str, str], token: str, config: Config | None, stream: TextIO) -> None:
+    """::add-mask:: the token and every backend key, before anything else is printed."""
+    names = {name for name in env if SECRET_NAME.search(name)}
+    if config is not None:
+        names |= {bc.api_key_env for bc in config.backends.values() if getattr(bc, "api_key_env", None)}
+    values = {token} | {env[name] for name in names if env.get(name)}
+    for value in sorted(v for v in values if v and len(v) >= 4):
+        add_mask(value, stream)
+
+
+def read_only_reason(handle: RepoHandle, event: EventContext) -> str:
+    if event.is_fork_pr:
+        return "pull request from a fork"
+    permissions = handle.request_json("GET", f"/repos/{handle.full_name}").get("permissions") or {}
+    if permissions and not permissions.get("push"):
+        return "read-only token"
+    return ""
+
+
+def report_from_analysis(result: AnalysisResult) -> PublishReport:
+    from lok_action.report.markdown import render_markdown
+
+    statuses = [
+        BackendStatus(
+            s.name,
+            s.status == "ok",
+            s.error or s.malformed_note() or f"{s.findings} findings",
+            s.cost_usd,
+            s.duration,
+        )
+        for s in result.backends
+    ]
+    return PublishReport(
+        title=result.workflow,
+        findings=list(result.reported),
+        backends=statuses,
+        coverage=result.coverage_line(),
+        text=result.text,
+        min_consensus=result.min_consensus,
+        report_markdown=render_markdown(result),
+    )
+
+
+def write_sarif(path: Path, result: AnalysisResult) -> None:
+    from lok_action.atomic import atomic_write_bytes
+    from lok_action.report.sarif import render_sarif
+
+    atomic_write_bytes(path, render_sarif(result))
+
+
+def run_action(env: Mapping[str, str], stream: TextIO) -> int:
+    from lok_action.analysis import AnalysisRequest, AnalysisResult, default_backends, run_analysis
+    from lok_action.backends.calling import open_cache
+    from lok_action.config import load_config
+    from lok_action.findings import severity_at_least
+    from lok_action.progress import Progress
+    from lok_action.workflow.lookup import find_workflow
+    from lok_action.workflow.runner import RunContext, run_workflow
+
+    inputs = ActionInputs.from_env(env)
+    mask_secrets(env, inputs.token, None, stream)
+    event = EventContext.from_env(env)
+    if not inputs.token:
+        raise UsageError(
+            "input github-token is empty: add `github-token: ${{ secrets.GITHUB_TOKEN }}` (the default) to the step"
+        )
+    workspace = event.workspace
+    config_path = (workspace / inputs.config) if inputs.config else None
+    if config_path is not None and not config_path.is_file():
+        raise UsageError(f"input config: {inputs.config} not found in the workspace ({workspace})")
+    config = load_config(workspace, config_path, env)
+    mask_secrets(env, "", config, stream)
+    plan = plan_for(event, inputs)
+    summary_path = Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None
+    if plan.kind == "skip":
+        print(command("notice", f"lok: nothing to do ({plan.reason})"), file=stream)
+        return 0
+    handle = RepoHandle(make_github(inputs.token, event.api_url), event.repository, event.api_url)
+    read_only = read_only_reason(handle, event)
+    if read_only:
+        print(command("notice", f"lok: {read_only}; analysis only, nothing will be posted"), file=stream)
+    step_env = {**env, "GITHUB_TOKEN": inputs.token}
+    progress = Progress(stream=sys.stderr)
+    cache = open_cache(config.cache_enabled, config.cache_ttl_hours)
+    target = (workspace / inputs.path).resolve()
+    if not target.is_relative_to(workspace):
+        raise UsageError(f"input path: {inputs.path} is outside the workspace")
+    backends = inputs.backends or default_backends(config)
+    if plan.kind == "analysis":
+        analysis = run_analysis(
+            AnalysisRequest(
+                workflow=plan.workflow,
+                config=config,
+                project_dir=workspace,
+                target=target,
+                revision_range=plan.revision_range,
+                backends=backends,
+                min_consensus=inputs.min_consensus,
+                cache=cache,
+                progress=progress,
+                env=step_env,
+                is_diff=plan.revision_range is not None,
+            )
+        )
+        report = report_from_analysis(analysis)
+    else:
+        workflow = find_workflow(plan.workflow, workspace)
+        run = run_workflow(
+            workflow,
+            RunContext(
+                config=config,
+                workdir=workspace,
+                args=plan.args,
+                env=step_env,
+                cache=cache,
+                default_backends=backends,
+                progress=progress,
+            ),
+        )
+        progress.summary(run)
+        report = report_from_run(workflow, run, workspace, inputs.min_consensus)
+        from lok_action.github.collect import findings_from_run
+
+        every, _ = findings_from_run(workflow, run, workspace)
+        analysis = AnalysisResult(
+            workflow=workflow.name,
+            target=str(plan.pr_number or plan.issue_number or ""),
+            findings=every,
+            min_consensus=inputs.min_consensus,
+        )
+    sarif_path = (workspace / inputs.sarif_file).resolve()
+    write_sarif(sarif_path, analysis)
+    report_dir = Path(env.get("RUNNER_TEMP") or workspace / ".lok")
+    options = PublishOptions(
+        comment=inputs.comment,
+        review=inputs.review,
+        summary_path=summary_path,
+        output_path=Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None,
+        report_path=report_dir / "lok-report.md",
+        sarif_file=sarif_path,
+        upload_sarif=inputs.upload_sarif,
+        read_only_reason=read_only,
+        commit_sha=_head_sha(event) or event.sha,
+        ref=_sarif_ref(event, plan),
+        stream=stream,
+    )
+    outcome = publish(handle, report, plan.issue_number, plan.pr_number, options)
+    for line in outcome.actions:
+        print(f"lok: {line}", file=sys.stderr)
+    if inputs.fail_on and any(severity_at_least(f.severity, inputs.fail_on) for f in report.findings):
+        print(command("error", f"lok: findings at or above '{inputs.fail_on}' (fail-on)"), file=stream)
+        return 1
+    return 0
+
+
+def _head_sha(event: EventContext) -> str:
+    return str((event.pull_request.get("head") or {}).get("sha") or "")
+
+
+def _sarif_ref(event: EventContext, plan: Plan) -> str:
+    if plan.pr_number is not None and event.pull_request:
+        return f"refs/pull/{plan.pr_number}/head"
+    return event.ref

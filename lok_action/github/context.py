@@ -1,0 +1,234 @@
+"""What an Actions run was asked to do: the action's inputs (INPUT_*) and the triggering event."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lok_action.errors import UsageError
+from lok_action.findings import SEVERITIES
+
+# author_association values that mean write access (OWNER, org MEMBER, invited COLLABORATOR).
+WRITE_ASSOCIATIONS = ("OWNER", "MEMBER", "COLLABORATOR")
+COMMAND_PATTERN = re.compile(r"^\s*/lok\s+([\w.-]+)(.*)$", re.MULTILINE)
+
+
+def input_value(env: Mapping[str, str], name: str, default: str = "") -> str:
+    """The runner passes `with:` values as INPUT_<NAME uppercased, spaces to _, hyphens kept>."""
+    return env.get("INPUT_" + name.replace(" ", "_").upper(), default).strip()
+
+
+@dataclass
+class ActionInputs:
+    workflow: str = ""
+    issue_number: int | None = None
+    pr_number: int | None = None
+    backends: list[str] | None = None
+    min_consensus: int = 1
+    path: str = "."
+    token: str = ""
+    sarif_file: str = "lok.sarif"
+    upload_sarif: bool = False
+    comment: str = "update"
+    review: str = "inline"
+    fail_on: str | None = None
+    args: list[str] = field(default_factory=list)
+    config: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ActionInputs:
+        def number(name: str) -> int | None:
+            raw = input_value(env, name)
+            if not raw:
+                return None
+            if not raw.isdigit() or int(raw) < 1:
+                raise UsageError(f"input {name}: '{raw}' is not an issue/PR number; use e.g. {name}: 123")
+            return int(raw)
+
+        def choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+            raw = input_value(env, name, default) or default
+            if raw not in allowed:
+                raise UsageError(f"input {name}: '{raw}' is not one of {', '.join(allowed)}")
+            return raw
+
+        consensus_raw = input_value(env, "min-consensus", "1") or "1"
+        if not consensus_raw.isdigit() or int(consensus_raw) < 1:
+            raise UsageError(
+                f"input min-consensus: '{consensus_raw}' must be a whole number >= 1, e.g. min-consensus: 2"
+            )
+        upload_raw = (input_value(env, "upload-sarif", "false") or "false").lower()
+        if upload_raw not in ("true", "false"):
+            raise UsageError(f"input upload-sarif: '{upload_raw}' must be true or false")
+        fail_on = input_value(env, "fail-on").lower()
+        if fail_on in ("", "none", "never"):
+            fail_on_value: str | None = None
+        elif fail_on in SEVERITIES:
+            fail_on_value = fail_on
+        else:
+            raise UsageError(f"input fail-on: '{fail_on}' must be one of {', '.join(SEVERITIES)} or none")
+        backends = [b.strip() for b in input_value(env, "backends").split(",") if b.strip()] or None
+        try:
+            args = shlex.split(input_value(env, "args"))
+        except ValueError as error:
+            raise UsageError(f"input args: {error}") from None
+        return cls(
+            workflow=input_value(env, "workflow"),
+            issue_number=number("issue-number"),
+            pr_number=number("pr-number"),
+            backends=backends,
+            min_consensus=int(consensus_raw),
+            path=input_value(env, "path", ".") or ".",
+            token=input_value(env, "github-token") or env.get("GITHUB_TOKEN", ""),
+            sarif_file=input_value(env, "sarif-file", "lok.sarif") or "lok.sarif",
+            upload_sarif=upload_raw == "true",
+            comment=choice("comment", "update", ("update", "new", "off")),
+            review=choice("review", "inline", ("inline", "summary", "off")),
+            fail_on=fail_on_value,
+            args=args,
+            config=input_value(env, "config"),
+        )
+
+
+@dataclass
+class EventContext:
+    name: str  # GITHUB_EVENT_NAME
+    payload: dict[str, Any]
+    repository: str
+    sha: str
+    ref: str
+    workspace: Path
+    api_url: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> EventContext:
+        missing = [n for n in ("GITHUB_EVENT_NAME", "GITHUB_REPOSITORY") if not env.get(n)]
+        if missing:
+            raise UsageError(
+                f"{', '.join(missing)} not set: run inside GitHub Actions, or pass a command (e.g. `hunt .`)"
+            )
+        payload: dict[str, Any] = {}
+        event_path = env.get("GITHUB_EVENT_PATH", "")
+        if event_path:
+            try:
+                payload = json.loads(Path(event_path).read_text(encoding="utf-8"))
+            except (OSError, ValueError) as error:
+                raise UsageError(
+                    f"GITHUB_EVENT_PATH {event_path}: cannot read the event payload ({error})"
+                ) from None
+        return cls(
+            name=env["GITHUB_EVENT_NAME"],
+            payload=payload,
+            repository=env["GITHUB_REPOSITORY"],
+            sha=env.get("GITHUB_SHA", ""),
+            ref=env.get("GITHUB_REF", ""),
+            workspace=Path(env.get("GITHUB_WORKSPACE") or ".").resolve(),
+            api_url=env.get("GITHUB_API_URL", "https://api.github.com"),
+        )
+
+    @property
+    def pull_request(self) -> dict[str, Any]:
+        return dict(self.payload.get("pull_request") or {})
+
+    @property
+    def is_fork_pr(self) -> bool:
+        pr = self.pull_request
+        if not pr:
+            return False
+        head = ((pr.get("head") or {}).get("repo") or {}).get("full_name")
+        base = ((pr.get("base") or {}).get("repo") or {}).get("full_name") or self.repository
+        return head != base
+
+
+@dataclass
+class Plan:
+    """What to run: `review` a PR, run a `workflow` for an issue/PR, an `analysis`, or `skip`."""
+
+    kind: str
+    workflow: str = ""
+    pr_number: int | None = None
+    issue_number: int | None = None
+    args: list[str] = field(default_factory=list)
+    revision_range: str | None = None
+    reason: str = ""
+
+
+def parse_command(body: str) -> tuple[str, list[str]] | None:
+    """`/lok fix` or `/lok review-pr --x` at the start of a comment line."""
+    match = COMMAND_PATTERN.search(body or "")
+    if not match:
+        return None
+    try:
+        return match.group(1), shlex.split(match.group(2))
+    except ValueError:
+        return match.group(1), match.group(2).split()
+
+
+def plan_for(event: EventContext, inputs: ActionInputs) -> Plan:
+    name, payload = event.name, event.payload
+    if inputs.pr_number is not None:
+        return _pr_plan(inputs.workflow or "review-pr", inputs.pr_number, inputs.args)
+    if inputs.issue_number is not None:
+        return Plan(
+            "workflow",
+            inputs.workflow or "fix",
+            issue_number=inputs.issue_number,
+            args=[str(inputs.issue_number), *inputs.args],
+        )
+    if name in ("pull_request", "pull_request_target"):
+        number = int(payload.get("number") or event.pull_request.get("number") or 0)
+        if not number:
+            raise UsageError(f"{name} event without a pull request number in GITHUB_EVENT_PATH")
+        if payload.get("action") == "closed":
+            return Plan("skip", reason="pull request closed")
+        return _pr_plan(inputs.workflow or "review-pr", number, inputs.args)
+    if name == "issues":
+        number = int((payload.get("issue") or {}).get("number") or 0)
+        return Plan(
+            "workflow", inputs.workflow or "fix", issue_number=number, args=[str(number), *inputs.args]
+        )
+    if name == "issue_comment":
+        return _comment_plan(payload)
+    if name in ("schedule", "workflow_dispatch"):
+        workflow = inputs.workflow or str((payload.get("inputs") or {}).get("workflow") or "") or "hunt"
+        return Plan("analysis", workflow, args=inputs.args)
+    if name == "push":
+        before, after = str(payload.get("before") or ""), str(payload.get("after") or event.sha)
+        if not before or set(before) == {"0"} or not after or set(after) == {"0"}:
+            return Plan("analysis", inputs.workflow or "hunt", reason="new branch or deletion: whole tree")
+        return Plan("analysis", inputs.workflow or "diff", revision_range=f"{before}..{after}")
+    raise UsageError(
+        f"event '{name}' is not supported; use pull_request, issues, issue_comment, schedule, workflow_dispatch or push"
+    )
+
+
+def _pr_plan(workflow: str, number: int, args: list[str]) -> Plan:
+    if workflow == "review-pr":
+        return Plan("review", workflow, pr_number=number, args=[str(number), *args])
+    return Plan("workflow", workflow, pr_number=number, args=[str(number), *args])
+
+
+def _comment_plan(payload: dict[str, Any]) -> Plan:
+    comment = payload.get("comment") or {}
+    issue = payload.get("issue") or {}
+    user = comment.get("user") or {}
+    if payload.get("action") not in (None, "created"):
+        return Plan("skip", reason=f"comment {payload.get('action')}")
+    if user.get("type") == "Bot" or str(user.get("login", "")).endswith("[bot]"):
+        return Plan("skip", reason="comment by a bot")
+    command = parse_command(str(comment.get("body") or ""))
+    if command is None:
+        return Plan("skip", reason="no /lok command in the comment")
+    if comment.get("author_association") not in WRITE_ASSOCIATIONS:
+        return Plan(
+            "skip", reason=f"@{user.get('login')} has no write access ({comment.get('author_association')})"
+        )
+    workflow, args = command
+    number = int(issue.get("number") or 0)
+    if issue.get("pull_request"):
+        return _pr_plan(workflow, number, args)
+    return Plan("workflow", workflow, issue_number=number, args=[str(number), *args])
