@@ -99,6 +99,25 @@ def test_merger_backend_and_a_failed_subtask(ensemble_project: EnsembleProject) 
     assert (Path(data["run_dir"]) / "subtasks" / "01-x.error.txt").is_file()
 
 
+def test_each_subtask_runs_on_the_backend_suggest_picks(ensemble_project: EnsembleProject) -> None:
+    # real codex and claude backend kinds (their parsers), answered by the fake worker program
+    ensemble_project.write_config(
+        fake_backend("thinker", "ensemble_worker.py", "thinker", "--sleep", "0.5", kind="claude"),
+        fake_backend("coder", "ensemble_worker.py", "coder", "--sleep", "0.5", kind="codex"),
+    )
+    result = ensemble_project.lok(
+        "spawn", "Speed up the service", "-a", "arch:design the caching architecture",
+        "-a", "scan:find N+1 queries and dead code", "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    subtasks = {s["name"]: s for s in json.loads(result.stdout)["subtasks"]}
+    assert subtasks["arch"]["backend"] == "thinker" and "design" in subtasks["arch"]["reason"]
+    assert subtasks["scan"]["backend"] == "coder" and "n+1" in subtasks["scan"]["reason"]
+    assert subtasks["arch"]["output"] == "thinker did arch"
+    assert subtasks["scan"]["output"] == "coder did scan"
+    assert "arch -> thinker (careful reasoning" in result.stderr  # progress shows the choice
+
+
 def test_bad_plans_and_specs_are_one_line_errors(ensemble_project: EnsembleProject) -> None:
     ensemble_project.write_config(worker("planner", "--plan", "no json here, sorry"), worker("w1"))
     bad_plan = ensemble_project.lok("spawn", "T", "-b", "planner", "--backends", "w1")

@@ -79,7 +79,9 @@ def run(args: argparse.Namespace) -> int:
     config = load_run_config(args, workdir)
     names = split_names(args.backends, "--backends") if args.backends else default_names(config)
     pick_named_backends(config, names)  # unknown or disabled names fail here, before the loop
-    conductor_name = args.conductor or best_backend_for("orchestration, reasoning, planning", names)[0]
+    conductor_name = (
+        args.conductor or best_backend_for("orchestration, reasoning, planning", names, config)[0]
+    )
     conductor = pick_named_backends(config, [conductor_name])[0]
     env = dict(os.environ)
     settings = ConductSettings(

@@ -42,12 +42,8 @@ def make_progress(args: argparse.Namespace) -> Progress:
     return Progress(quiet=bool(getattr(args, "quiet", False)))
 
 
-def best_backend_for(task: str, names: list[str]) -> tuple[str, str]:
-    """(backend, reason): the one `lok suggest` would pick for ``task`` among ``names``."""
-    if not names:
-        raise UsageError("no backend is ready (run 'lok doctor', or name backends with --backends)")
-    try:
-        from lok_action.suggest import pick_backend  # type: ignore[import-not-found]
-    except ImportError:
-        return names[0], "first ready backend"
-    return pick_backend(task, names)
+def best_backend_for(task: str, names: list[str], config: Config) -> tuple[str, str]:
+    """(backend, reason): the one `lok suggest` picks for ``task`` among ``names`` (by their kinds)."""
+    from lok_action.suggest import pick_backend
+
+    return pick_backend(task, {name: config.backends[name].kind for name in names})

@@ -96,13 +96,14 @@ def run(args: argparse.Namespace) -> int:
         subtasks = explicit
     else:
         planner_name = (
-            args.planner or best_backend_for("plan and split a task (orchestration, reasoning)", names)[0]
+            args.planner
+            or best_backend_for("plan and split a task (orchestration, reasoning)", names, config)[0]
         )
         planner = pick_named_backends(config, [planner_name])[0]
         progress.note(f"planning with {planner.name}")
         subtasks, plan_text = plan_subtasks(args.task, planner, settings)
     for subtask in subtasks:
-        subtask.backend, subtask.reason = best_backend_for(subtask.description, list(workers))
+        subtask.backend, subtask.reason = best_backend_for(subtask.description, list(workers), config)
         progress.note(f"{subtask.name} -> {subtask.backend} ({subtask.reason})")
     result = SpawnResult(args.task, run_dir.name, run_dir, planner_name)
     result.outcomes, result.subtasks_wall = run_subtasks(args.task, subtasks, workers, settings)
