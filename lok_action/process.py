@@ -97,13 +97,24 @@ def run_process(
         finally:
             with contextlib.suppress(BrokenPipeError):
                 proc.stdin.close()
-    timed_out = False
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
+    # A timer thread enforces the timeout so this thread can block in waitpid: Popen.wait(timeout=)
+    # polls with up to 50 ms sleeps, which would delay every dependant step by that much.
+    fired = threading.Event()
+
+    def on_timeout() -> None:
+        fired.set()
         kill_group(proc.pid)
+
+    timer = threading.Timer(timeout, on_timeout) if timeout is not None else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
+    try:
         proc.wait()
+    finally:
+        if timer is not None:
+            timer.cancel()
+    timed_out = fired.is_set()
     # Children that outlived the leader would hold the pipes open and leak: end the whole group.
     kill_group(proc.pid)
     for reader in readers:
