@@ -163,3 +163,55 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.endswith("_API_KEY") or name.startswith(("ANTHROPIC_", "OPENAI_", "GEMINI_", "CODEX_")):
             monkeypatch.delenv(name)
     return home
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class LokRunner:
+    """Runs the real `lok` program (python -m lok_action) in a project dir with a controlled env."""
+
+    root: Path
+    env: dict[str, str]
+
+    def write_config(self, text: str) -> Path:
+        path = self.root / "lok.toml"
+        path.write_text(text)
+        return path
+
+    def run(self, *args: str, timeout: float = 120, input_text: str | None = None):
+        import subprocess
+        import sys
+
+        return subprocess.run(
+            [sys.executable, "-m", "lok_action", *args],
+            cwd=self.root,
+            env=self.env,
+            input=input_text,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+
+@pytest.fixture
+def lok_runner(tmp_path: Path) -> LokRunner:
+    root = tmp_path / "project"
+    home = tmp_path / "lok-home"
+    root.mkdir()
+    home.mkdir()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not (
+            key.endswith("_API_KEY") or key.startswith(("ANTHROPIC_", "OPENAI_", "GEMINI_", "CODEX_", "LOK_"))
+        )
+    }
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        PYTHONPATH=str(REPO_ROOT),
+    )
+    return LokRunner(root, env)

@@ -210,6 +210,10 @@ def _handler_for(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
             elif protocol == "ollama":
                 self._send_json(status, {"error": message})
             else:
+                if status == 401 and self.headers.get("Authorization"):
+                    # like api.openai.com, quote the rejected key (clients must not echo it further)
+                    key = self.headers["Authorization"].removeprefix("Bearer ")
+                    message = f"Incorrect API key provided: {key}"
                 self._send_json(status, {"error": {"message": message, "type": "error", "code": status}})
 
         # --- answers -----------------------------------------------------------------------------
@@ -230,7 +234,11 @@ def _handler_for(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
                     _sse("message_start", {"type": "message_start", "message": message}),
                     _sse(
                         "content_block_start",
-                        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+                        {
+                            "type": "content_block_start",
+                            "index": 0,
+                            "content_block": {"type": "text", "text": ""},
+                        },
                     ),
                     _sse(
                         "content_block_delta",
