@@ -72,7 +72,16 @@ def install_clis(timeout: float = 600) -> InstalledClis:
             specs = [f"{name}@{version}" for name, version in PINNED.items()]
             # Claude Code's postinstall puts its native binary in place: scripts must run.
             subprocess.run(
-                ["npm", "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--loglevel=error", *specs],
+                [
+                    "npm",
+                    "install",
+                    "--prefix",
+                    str(prefix),
+                    "--no-audit",
+                    "--no-fund",
+                    "--loglevel=error",
+                    *specs,
+                ],
                 check=True,
                 timeout=timeout,
                 stdin=subprocess.DEVNULL,
