@@ -72,7 +72,7 @@ def test_chunks_respect_the_budget_and_cover_every_line(tmp_path: Path):
     for chunk in plan.chunks:
         text = chunk.text
         assert len(text) <= 3000 + 200, (chunk, len(text))
-        for path, start, end, total in HEADER.findall(text):
+        for path, start, end, _total in HEADER.findall(text):
             seen.setdefault(path, set()).update(range(int(start), int(end) + 1))
             assert path in chunk.files
         # lines carry their real numbers

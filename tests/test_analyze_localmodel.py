@@ -1,0 +1,49 @@
+"""`lok hunt` on the embedded SmolLM2 model: weak, often malformed answers, yet the run completes and
+writes valid reports (the local backend is what a fresh machine has)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.findings_fixtures import STATS_PY, git
+
+pytestmark = pytest.mark.localmodel
+
+
+def test_hunt_on_the_local_model_writes_valid_reports(tmp_path: Path, run_lok, sarif_validator):
+    pytest.importorskip("llama_cpp", reason="needs the [local] extra (pip install '.[local]')")
+    repo = tmp_path / "tiny"
+    repo.mkdir()
+    (repo / "stats.py").write_text(STATS_PY)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "tiny")
+    done = run_lok(
+        "hunt",
+        ".",
+        "-b",
+        "local",
+        "--format",
+        "json",
+        "-o",
+        "../hunt.json",
+        "--sarif",
+        "../hunt.sarif",
+        cwd=repo,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads((tmp_path / "hunt.json").read_text())
+    local = data["backends"][0]
+    assert local["name"] == "local" and local["status"] == "ok" and local["calls"] == 3
+    assert data["coverage"]["analysed"] == ["stats.py"]
+    # whatever the model said, every answer ended up as findings, drops or not-JSON counts
+    for finding in data["findings"] + data["below_consensus"]:
+        assert finding["file"] == "stats.py" and finding["backends"] == ["local"]
+    sarif_validator(json.loads((tmp_path / "hunt.sarif").read_text()))
+    print(
+        f"local model: {local['findings']} findings, {local['dropped']} dropped, {local['unparseable']} not JSON, {local['duration']}s"
+    )
