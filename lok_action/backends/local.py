@@ -6,6 +6,7 @@ fresh machine. Tiny and weak, but real.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import threading
 import time
@@ -57,7 +58,10 @@ def load_model(path: Path) -> LoadedModel:
         if key not in _loaded:
             from llama_cpp import Llama
 
-            _loaded[key] = LoadedModel(Llama(model_path=key, n_ctx=N_CTX, seed=0, verbose=False))
+            llama = Llama(model_path=key, n_ctx=N_CTX, seed=0, verbose=False)
+            # free it before interpreter teardown: llama's __del__ fails noisily once modules are gone
+            atexit.register(llama.close)
+            _loaded[key] = LoadedModel(llama)
         return _loaded[key]
 
 
