@@ -43,8 +43,21 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/ca"
 cp "$EXTRA_CA_DIR"/*.crt "$work/ca/" 2>/dev/null || true
 
-# The official image lets root `pip install` system-wide: drop Debian's PEP 668 marker to behave the same.
+# Like the official (debian slim based) image: no recommends, no docs/man pages/locales, no apt caches
+# left in layers, and root may `pip install` system-wide (Debian's PEP 668 marker removed).
 mmdebstrap --quiet --variant=apt --include="$PACKAGES" \
+  --aptopt='APT::Install-Recommends "false"' \
+  --aptopt='APT::Install-Suggests "false"' \
+  --aptopt='Acquire::Languages "none"' \
+  --aptopt='Dir::Cache::pkgcache ""' \
+  --aptopt='Dir::Cache::srcpkgcache ""' \
+  --aptopt='DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; }' \
+  --dpkgopt='path-exclude=/usr/share/doc/*' \
+  --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+  --dpkgopt='path-exclude=/usr/share/man/*' \
+  --dpkgopt='path-exclude=/usr/share/info/*' \
+  --dpkgopt='path-exclude=/usr/share/locale/*' \
+  --dpkgopt='path-include=/usr/share/locale/locale.alias' \
   --customize-hook='rm -f "$1"/usr/lib/python3*/EXTERNALLY-MANAGED' \
   --customize-hook="if ls $work/ca/*.crt >/dev/null 2>&1; then cp $work/ca/*.crt \"\$1/usr/local/share/ca-certificates/\" && chroot \"\$1\" update-ca-certificates >/dev/null; fi" \
   --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
