@@ -46,6 +46,7 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = f"example:  {EXAMPLES[name]}"
     if name == "diff":
         parser.add_argument("range", nargs="?", metavar="RANGE", help="revision range, e.g. main..HEAD")

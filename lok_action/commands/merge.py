@@ -11,6 +11,7 @@ from lok_action.errors import UsageError
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = "example:  lok merge shard-*.json --sarif lok.sarif --format md -o summary.md"
     parser.add_argument(
         "inputs", nargs="+", metavar="OUT.json", help="results written by lok hunt --format json"

@@ -103,7 +103,7 @@ def render_markdown(result: AnalysisResult) -> str:
         out += [
             "### Backends",
             "",
-            "| Backend | Status | Calls ok | Findings | Time | Tokens | Cost |",
+            "| Backend | Status | Calls ok | Findings | Call time (sum) | Tokens | Cost |",
             "|---|---|---|---|---|---|---|",
         ]
         out += ["| " + " | ".join(_backend_cell(status)) + " |" for status in result.backends]
