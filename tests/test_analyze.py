@@ -186,3 +186,34 @@ def test_bad_input_is_one_line_exit_2(analysis_repo, run_lok, tmp_path):
         assert "Traceback" not in done.stderr, args
         if needle:
             assert needle in done.stderr and len(done.stderr.strip().splitlines()) == 1, (args, done.stderr)
+
+
+def test_subdirectory_targets_get_repository_relative_sarif_uris(analysis_repo, run_lok, sarif_validator):
+    done = run_lok(
+        "hunt", "src", "-b", "a,b", "--format", "json", "--sarif", "../sub.sarif", cwd=analysis_repo
+    )
+    assert done.returncode == 0, done.stderr
+    assert {f["file"] for f in json.loads(done.stdout)["findings"]} == {"stats.py"}
+    document = json.loads((analysis_repo.parent / "sub.sarif").read_text())
+    sarif_validator(document)
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for run in document["runs"]
+        for r in run["results"]
+    }
+    assert uris == {"src/stats.py"}
+
+
+def test_audit_runs_its_security_prompts(analysis_repo, run_lok, sarif_validator):
+    done = run_lok(
+        "audit", ".", "-b", "a,malformed", "--format", "json", "--sarif", "../audit.sarif", cwd=analysis_repo
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["workflow"] == "audit" and {b["name"]: b["calls"] for b in data["backends"]} == {
+        "a": 3,
+        "malformed": 3,
+    }
+    document = json.loads((analysis_repo.parent / "audit.sarif").read_text())
+    sarif_validator(document)
+    assert {run["automationDetails"]["id"] for run in document["runs"]} >= {"lok/audit/security/"}
