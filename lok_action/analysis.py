@@ -313,7 +313,8 @@ def run_analysis(request: AnalysisRequest) -> AnalysisResult:
         progress=request.progress,
     )
     run = run_workflow(workflow, ctx)
-    result = collect_analysis(workflow, run, chunker, coverage, candidates, request.min_consensus)
+    revision = range_end(request.revision_range) if request.is_diff else None
+    result = collect_analysis(workflow, run, chunker, coverage, candidates, request.min_consensus, revision)
     result.target = what
     result.path_prefix = _repo_prefix(target)
     result.duration = time.monotonic() - started
@@ -321,16 +322,36 @@ def run_analysis(request: AnalysisRequest) -> AnalysisResult:
 
 
 class _SourceCache:
-    """File lines read once per run (validation and fingerprints both need them)."""
+    """File lines read once per run (validation and fingerprints both need them). For a diff of a
+    range A..B they come from revision B, the code the line numbers refer to."""
 
-    def __init__(self, coverage: Coverage) -> None:
+    def __init__(self, coverage: Coverage, revision: str | None = None) -> None:
         self._coverage = coverage
+        self._revision = revision
         self._lines: dict[str, list[str] | None] = {}
 
     def __call__(self, path: str) -> list[str] | None:
         if path not in self._lines:
-            self._lines[path] = self._coverage.lines_of(path)
+            self._lines[path] = self._read(path)
         return self._lines[path]
+
+    def _read(self, path: str) -> list[str] | None:
+        if self._revision is None:
+            return self._coverage.lines_of(path)
+        from lok_action.process import run_process
+
+        shown = run_process(
+            ["git", "show", f"{self._revision}:./{path}"], cwd=self._coverage.root, timeout=60
+        )
+        return shown.stdout.splitlines() if shown.ok else None
+
+
+def range_end(revision_range: str | None) -> str | None:
+    """The revision whose code a diff's new-side line numbers refer to: B in A..B or A...B (HEAD when
+    B is empty); None (the working tree) for staged changes or a single revision."""
+    if revision_range is None or ".." not in revision_range:
+        return None
+    return revision_range.rsplit("..", 1)[1].lstrip(".") or "HEAD"
 
 
 def collect_analysis(
@@ -340,13 +361,14 @@ def collect_analysis(
     coverage: Coverage,
     candidates: Sequence[str],
     min_consensus: int,
+    revision: str | None = None,
 ) -> AnalysisResult:
     """Step results -> AnalysisResult: findings validated per backend answer, then merged."""
     statuses: dict[str, BackendStatus] = {}
     analysed_by: dict[str, set[str]] = defaultdict(set)
     raw: list[Finding] = []
     texts: list[str] = []
-    lines_of = _SourceCache(coverage)
+    lines_of = _SourceCache(coverage, revision)
     for step in workflow.steps:
         step_result = run.steps.get(step.name)
         if step_result is None:

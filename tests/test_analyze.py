@@ -158,9 +158,13 @@ def test_diff_reviews_staged_changes_and_ranges(analysis_repo, run_lok):
         ("src/ratio.py", 2, 2)
     ]
     git(analysis_repo, "commit", "-q", "-m", "ratio")
-    ranged = run_lok("diff", "HEAD~1..HEAD", "-b", "a", "--format", "json", cwd=analysis_repo)
+    # the working tree moves on; a range review validates and fingerprints against the range's end
+    (analysis_repo / "src" / "ratio.py").write_text("x = 1\n")
+    ranged = run_lok("diff", "HEAD~1..HEAD", "-b", "a,b", "--format", "json", cwd=analysis_repo)
     assert ranged.returncode == 0, ranged.stderr
-    assert [f["file"] for f in json.loads(ranged.stdout)["findings"]] == ["src/ratio.py"]
+    found = json.loads(ranged.stdout)["findings"]
+    assert [(f["file"], f["start_line"], f["agreement"]) for f in found] == [("src/ratio.py", 2, 2)]
+    assert found[0]["fingerprint"] == data["findings"][0]["fingerprint"]
 
 
 def test_explain_writes_the_overview(analysis_repo, run_lok):
