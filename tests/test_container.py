@@ -279,6 +279,15 @@ def test_readme_docker_run_hunt_works_with_the_podman_alias(
     published = re.search(r"(ghcr\.io/\S+/lok-action:v1)", block)
     assert published, "the README's docker run line names no ghcr.io image"
     subprocess.run([podman(), "tag", lok_image.name, published.group(1)], check=True)
+    try:
+        _run_readme_block(block, llm_server, pr_git_repo, containers_conf, tmp_path)
+    finally:
+        subprocess.run([podman(), "untag", lok_image.name, published.group(1)], check=False)
+
+
+def _run_readme_block(
+    block: str, llm_server: FakeLLMServer, pr_git_repo: PullRequestRepo, containers_conf: Path, tmp_path: Path
+) -> None:
     for protocol in CLI_PROTOCOLS.values():
         llm_server.script(protocol, text=json.dumps({"findings": [FINDING]}))
     checkout = pr_git_repo.path
@@ -288,7 +297,7 @@ def test_readme_docker_run_hunt_works_with_the_podman_alias(
     env = {
         "PATH": os.environ["PATH"],
         "HOME": str(tmp_path),
-        "CONTAINERS_CONF_OVERRIDE": str(containers_conf),
+        "CONTAINERS_CONF": str(containers_conf),
         "ANTHROPIC_API_KEY": "fake-anthropic-key-123",
         "OPENAI_API_KEY": "fake-openai-key-123",
         "GEMINI_API_KEY": "fake-gemini-key-123",

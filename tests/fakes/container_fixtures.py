@@ -26,9 +26,9 @@ IMAGE = "localhost/lok-action:test"
 SIZE_LIMIT_BYTES = 1_200_000_000  # 1.2 GB
 HOST_QUIRKS = ["--runtime", "runc"]
 RUN_QUIRKS = [*HOST_QUIRKS, "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
-# The same host quirks as a containers.conf override, so the README's plain `docker run` line works
+# The same host quirks as a containers.conf (podman 4.3 reads the file named by CONTAINERS_CONF), so the README's plain `docker run` line works
 # under `alias docker=podman` unchanged (netns=host: the container reaches the servers on 127.0.0.1).
-CONTAINERS_CONF_OVERRIDE = """[containers]
+CONTAINERS_CONF_TEXT = """[containers]
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 netns = "host"
 
@@ -58,10 +58,12 @@ class BuiltImage:
 def _report(config: pytest.Config, line: str) -> None:
     """Print past pytest's capture: the image size is a figure the run must show."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(line)
-    else:
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None:
         print(line)
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line(line)
 
 
 def _human(size: int) -> str:
@@ -165,5 +167,5 @@ def write_cli_backends_config(path: Path, server_url: str, homes: CliHomes) -> N
 @pytest.fixture
 def containers_conf(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "containers.conf"
-    path.write_text(CONTAINERS_CONF_OVERRIDE, encoding="utf-8")
+    path.write_text(CONTAINERS_CONF_TEXT, encoding="utf-8")
     yield path
