@@ -61,6 +61,13 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         help="analyse shard I of N (1-based; N alone takes I from JOB_COMPLETION_INDEX); combine with lok merge",
     )
     add_report_options(parser)
+    if name in ("hunt", "audit"):
+        parser.add_argument(
+            "--issues",
+            action="store_true",
+            help="open one GitHub issue per reported finding not filed before (needs GITHUB_TOKEN)",
+        )
+        parser.add_argument("-y", "--yes", action="store_true", help="do not ask before opening issues")
 
 
 def chosen_format(args: argparse.Namespace) -> str:
@@ -137,4 +144,35 @@ def run(args: argparse.Namespace) -> int:
         is_diff=is_diff,
     )
     result = run_analysis(request)
-    return write_reports(result, args)
+    code = write_reports(result, args)
+    if getattr(args, "issues", False):
+        file_issues(result, target, args.yes)
+    return code
+
+
+def file_issues(result: AnalysisResult, target: Path, assume_yes: bool) -> None:
+    """`--issues`: one GitHub issue per reported finding, deduplicated by fingerprint."""
+    from lok_action.github.client import open_repo, repository_name
+    from lok_action.github.issues import create_finding_issues
+
+    findings = result.reported
+    if not findings:
+        print("lok: no findings to file as issues", file=sys.stderr)
+        return
+    env = dict(os.environ)
+    handle = open_repo(repository_name(target, env), env)
+    if not assume_yes:
+        if not sys.stdin.isatty():
+            raise UsageError("--issues would open GitHub issues; pass -y to confirm when not on a terminal")
+        answer = input(f"Open up to {len(findings)} issue(s) in {handle.full_name}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("lok: no issues opened", file=sys.stderr)
+            return
+    filed = create_finding_issues(handle, findings)
+    print(
+        f"lok: {len(filed.created)} issue(s) opened"
+        + (f" (#{', #'.join(map(str, filed.created))})" if filed.created else "")
+        + f", {len(filed.existing)} already filed"
+        + (f"; labels not found, not applied: {', '.join(filed.labels_missing)}" if filed.labels_missing else ""),
+        file=sys.stderr,
+    )

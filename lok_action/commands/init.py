@@ -44,17 +44,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def builtin_workflow_text(name: str) -> str:
-    from importlib.resources import files
+    from lok_action.workflow.lookup import builtin_files
 
-    from lok_action.workflow.lookup import BUILTIN_PACKAGE
-
-    root = files(BUILTIN_PACKAGE)
-    known = sorted(e.name[: -len(".toml")] for e in root.iterdir() if e.name.endswith(".toml"))
-    if name not in known:
+    texts = {found: text for found, _label, text in builtin_files()}
+    if name not in texts:
+        known = sorted(texts)
         raise UsageError(
             f"--workflow: no built-in workflow '{name}'{closest(name, known)} (built-in: {', '.join(known)})"
         )
-    return root.joinpath(f"{name}.toml").read_text(encoding="utf-8")
+    return texts[name]
 
 
 def copy_workflow(project: Path, name: str, force: bool) -> dict[str, Any]:

@@ -29,11 +29,17 @@ def user_workflow_dir(env: Mapping[str, str] | None = None) -> Path:
     return Path(base) / "lok" / "workflows"
 
 
-def _builtin_files() -> Iterator[tuple[str, str, str]]:
+def builtin_files() -> Iterator[tuple[str, str, str]]:
     """(name, label, text) for every built-in workflow shipped in the package."""
     from importlib.resources import files
+    from importlib.resources.abc import Traversable
 
-    root = files(BUILTIN_PACKAGE)
+    root: Traversable
+    try:
+        root = files(BUILTIN_PACKAGE)
+    except ModuleNotFoundError:
+        # a source checkout used without installing (PYTHONPATH=.): the folder the wheel packages
+        root = Path(__file__).resolve().parents[2] / "workflows"
     for entry in sorted(root.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml") and entry.is_file():
             yield entry.name[: -len(".toml")], f"built-in:{entry.name}", entry.read_text(encoding="utf-8")
@@ -60,7 +66,7 @@ def find_workflow(name_or_path: str, project_dir: Path, env: Mapping[str, str] |
         path = folder / f"{name_or_path}.toml"
         if path.is_file():
             return load_workflow_file(path)
-    for name, label, text in _builtin_files():
+    for name, label, text in builtin_files():
         if name == name_or_path:
             return build_workflow(parse_toml(text, label, WorkflowError), label, default_name=name)
     known = sorted({info.name for info in list_workflows(project_dir, env)})
@@ -81,7 +87,7 @@ def list_workflows(project_dir: Path, env: Mapping[str, str] | None = None) -> l
                 found[path.stem] = WorkflowInfo(
                     path.stem, origin, str(path), _description(path.read_text, str(path))
                 )
-    for name, label, text in _builtin_files():
+    for name, label, text in builtin_files():
         if name not in found:
             found[name] = WorkflowInfo(
                 name, "built-in", label, _description(functools.partial(str, text), label)
