@@ -173,6 +173,10 @@ def file_issues(result: AnalysisResult, target: Path, assume_yes: bool) -> None:
         f"lok: {len(filed.created)} issue(s) opened"
         + (f" (#{', #'.join(map(str, filed.created))})" if filed.created else "")
         + f", {len(filed.existing)} already filed"
-        + (f"; labels not found, not applied: {', '.join(filed.labels_missing)}" if filed.labels_missing else ""),
+        + (
+            f"; labels not found, not applied: {', '.join(filed.labels_missing)}"
+            if filed.labels_missing
+            else ""
+        ),
         file=sys.stderr,
     )
