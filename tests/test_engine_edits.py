@@ -137,8 +137,9 @@ def test_malformed_edit_output_fails_without_touching_anything(workspace: LokPro
     assert tree_hash(workspace.root) == before
 
 
-def test_git_agent_checkpoint_and_rollback_when_initialised(workspace: LokProject) -> None:
-    """git-agent itself is not installable here; a program of that name on PATH records its calls."""
+def fake_git_agent(workspace: LokProject) -> Path:
+    """git-agent itself cannot be installed here (cargo from GitHub); a program of that name on PATH
+    records its calls, and the workspace layout (`.agent/current`) is what the original lok checked."""
     bin_dir = workspace.root.parent / "bin"
     bin_dir.mkdir()
     log = workspace.root.parent / "git-agent.log"
@@ -146,9 +147,27 @@ def test_git_agent_checkpoint_and_rollback_when_initialised(workspace: LokProjec
     agent.write_text(f'#!/bin/sh\necho "$*" >> {log}\n')
     agent.chmod(0o755)
     workspace.env["PATH"] = f"{bin_dir}:{workspace.env['PATH']}"
+    return log
+
+
+def test_git_agent_checkpoint_and_rollback_when_a_session_is_active(workspace: LokProject) -> None:
+    log = fake_git_agent(workspace)
+    (workspace.root / ".agent").mkdir()
+    (workspace.root / ".agent" / "current").write_text("session-1\n")
     before = tree_hash(workspace.root)
     step = run_edits(workspace, [GOOD], verify="false")
     assert step.status == "failed"
     assert "rolled back via git-agent and restored" in step.error
-    assert log.read_text().splitlines() == ["status", "checkpoint lok: before apply_edits", "rollback"]
+    assert log.read_text().splitlines() == ["--version", "checkpoint -m lok: before apply_edits", "undo 1"]
+    assert tree_hash(workspace.root) == before
+
+
+def test_git_agent_is_left_alone_without_an_active_session(workspace: LokProject) -> None:
+    log = fake_git_agent(workspace)
+    (workspace.root / ".agent").mkdir()  # initialised, but no session begun
+    before = tree_hash(workspace.root)
+    step = run_edits(workspace, [GOOD], verify="false")
+    assert step.status == "failed"
+    assert "edits restored" in step.error
+    assert not log.exists()
     assert tree_hash(workspace.root) == before

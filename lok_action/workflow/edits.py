@@ -110,7 +110,8 @@ def restore(originals: Mapping[Path, bytes]) -> None:
 
 
 class GitAgent:
-    """git-agent (github.com/ducks/git-agent) checkpoints, used when installed and initialised."""
+    """git-agent (github.com/ducks/git-agent) checkpoints, used as the original lok did: only when the
+    program runs, the workspace is initialised (`.agent/`) and a session is active (`.agent/current`)."""
 
     def __init__(self, program: str, workspace: Path) -> None:
         self.program = program
@@ -120,11 +121,16 @@ class GitAgent:
     def detect(cls, workspace: Path, env: Mapping[str, str]) -> GitAgent | None:
         from lok_action.process import run_process
 
+        current = workspace / ".agent" / "current"
+        try:
+            active = current.is_file() and bool(current.read_text(encoding="utf-8").strip())
+        except (OSError, UnicodeDecodeError):
+            active = False
         program = shutil.which("git-agent", path=env.get("PATH"))
-        if program is None:
+        if program is None or not active:
             return None
-        status = run_process([program, "status"], cwd=workspace, env=env, timeout=30)
-        return cls(program, workspace) if status.ok else None
+        version = run_process([program, "--version"], cwd=workspace, env=env, timeout=30)
+        return cls(program, workspace) if version.ok else None
 
     def _run(self, *args: str, env: Mapping[str, str]) -> bool:
         from lok_action.process import run_process
@@ -132,10 +138,10 @@ class GitAgent:
         return run_process([self.program, *args], cwd=self.workspace, env=env, timeout=60).ok
 
     def checkpoint(self, env: Mapping[str, str]) -> bool:
-        return self._run("checkpoint", "lok: before apply_edits", env=env)
+        return self._run("checkpoint", "-m", "lok: before apply_edits", env=env)
 
     def rollback(self, env: Mapping[str, str]) -> bool:
-        return self._run("rollback", env=env)
+        return self._run("undo", "1", env=env)
 
 
 def apply_edits_from_outputs(
@@ -166,8 +172,11 @@ def apply_edits_from_outputs(
     note("applying edits...")
     originals, contents = plan_edits(edits, ctx.workdir)  # raises before anything is written
     agent = GitAgent.detect(ctx.workdir, ctx.env)
-    if agent is not None and agent.checkpoint(ctx.env):
-        note("git-agent checkpoint created")
+    if agent is not None:
+        if agent.checkpoint(ctx.env):
+            note("git-agent checkpoint created")
+        else:
+            agent = None  # no checkpoint to roll back to
     write_all(contents, originals)
     note(f"applied {len(edits)} edit(s) to {len(contents)} file(s)")
     if verify is None:

@@ -272,12 +272,22 @@ class _Scheduler:
             except LokError as error:
                 raise StepFailure(f"prompt: {error}") from None
 
-        prompts = [prompt_for(chunk) for _backend, chunk in calls]  # template errors fail before any call
+        # Render one prompt up front so a template error fails before any call; render the rest in
+        # the workers, so a large repository never holds every chunk's prompt in memory at once.
+        first_prompt: str | None = prompt_for(calls[0][1])
+
+        def ask(index: int) -> Reply:
+            nonlocal first_prompt
+            backend, chunk = calls[index]
+            if index == 0 and first_prompt is not None:
+                prompt, first_prompt = first_prompt, None
+            else:
+                prompt = prompt_for(chunk)
+            return self._ask(step, backend, prompt)
+
         width = max(1, min(len(calls), self.ctx.parallelism()))
         with ThreadPoolExecutor(max_workers=width, thread_name_prefix=f"lok-{step.name}") as pool:
-            replies = list(
-                pool.map(lambda pair: self._ask(step, pair[0][0], pair[1]), zip(calls, prompts, strict=True))
-            )
+            replies = list(pool.map(ask, range(len(calls))))
         self._collect(step, calls, replies, result)
         if step.apply_edits:
             self._apply_edits(step, variables, result)
