@@ -58,13 +58,14 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lok {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = _chosen_command(argv)
-    common = common_options()
     for name, (module_name, help_text) in COMMANDS.items():
-        sub = subparsers.add_parser(name, help=help_text, description=help_text, parents=[common])
-        if name == chosen:
-            module = importlib.import_module(f"lok_action.commands.{module_name}")
-            module.add_arguments(sub, name)
-            sub.set_defaults(handler=module.run)
+        if name != chosen:  # listed in --help only; its options are built when it is the one invoked
+            subparsers.add_parser(name, help=help_text)
+            continue
+        sub = subparsers.add_parser(name, help=help_text, description=help_text, parents=[common_options()])
+        module = importlib.import_module(f"lok_action.commands.{module_name}")
+        module.add_arguments(sub, name)
+        sub.set_defaults(handler=module.run)
     return parser
 
 
