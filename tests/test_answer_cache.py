@@ -116,3 +116,26 @@ def test_cache_dir_honours_xdg_cache_home(tmp_path):
     assert cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "lok"
     assert cache_dir({"HOME": str(tmp_path)}) == tmp_path / ".cache" / "lok"
     assert os.environ  # the real environment is untouched
+
+
+def test_backend_processes_never_get_the_github_token(tmp_path, monkeypatch):
+    script = tmp_path / "env_backend.py"
+    script.write_text("import json, os, sys\nsys.stdin.read()\nprint(json.dumps(dict(os.environ)))\n")
+    for name in ("GITHUB_TOKEN", "GH_TOKEN", "INPUT_GITHUB-TOKEN", "ACTIONS_RUNTIME_TOKEN"):
+        monkeypatch.setenv(name, "ghs_secret_value")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-kept")
+    plain = create_backend(BackendConfig(name="p", kind="command", command=f"{sys.executable} {script}"))
+    seen = json.loads(call_backend(plain, "q", tmp_path, 10).text)
+    assert "ghs_secret_value" not in seen.values()
+    assert seen["ANTHROPIC_API_KEY"] == "sk-kept"  # the backend's own credentials still reach it
+    explicit = create_backend(
+        BackendConfig(
+            name="e",
+            kind="command",
+            command=f"{sys.executable} {script}",
+            env={"GH_TOKEN": "passed-on-purpose"},
+        )
+    )
+    seen = json.loads(call_backend(explicit, "q", tmp_path, 10).text)
+    assert seen["GH_TOKEN"] == "passed-on-purpose"
+    assert "GITHUB_TOKEN" not in seen

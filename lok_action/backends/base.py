@@ -11,6 +11,18 @@ from typing import Any, ClassVar
 
 from lok_action.config import BackendConfig
 
+# Credentials of the GitHub run itself, kept from every backend process.
+WITHHELD_FROM_BACKENDS = frozenset(
+    {
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "INPUT_GITHUB-TOKEN",
+        "ACTIONS_RUNTIME_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+    }
+)
+
 
 @dataclass(frozen=True)
 class Availability:
@@ -87,8 +99,10 @@ class Backend(ABC):
         }
 
     def child_env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        """The environment a child process of this backend gets."""
-        env = dict(os.environ)
+        """The environment a child process of this backend gets: never the GitHub or Actions tokens
+        (a model-driven program has no business holding write access), unless the backend's own
+        `env` table passes one on purpose."""
+        env = {name: value for name, value in os.environ.items() if name not in WITHHELD_FROM_BACKENDS}
         env.update(self.config.env)
         if extra:
             env.update(extra)
