@@ -134,6 +134,10 @@ class _Loop:
     def remaining(self) -> float:
         return self.limits.max_seconds - self.elapsed()
 
+    def deadline(self) -> float:
+        """The loop's time limit as a time.monotonic() value, for the engine's RunContext."""
+        return self.began + self.limits.max_seconds
+
     def limit_reached(self) -> str | None:
         limits, result = self.limits, self.result
         if len(result.rounds) >= limits.max_rounds:
@@ -231,14 +235,21 @@ class _Loop:
         from lok_action.workflow.runner import RunContext, run_workflow
 
         workflow = find_workflow(name, self.settings.workdir, self.settings.env)
+        # the deadline makes the time limit hard inside the workflow too: no step starts after it and
+        # every backend call and shell command is cut to the time left
         context = RunContext(
-            config=self.settings.config, workdir=self.settings.workdir, args=list(args), env=self.settings.env
+            config=self.settings.config,
+            workdir=self.settings.workdir,
+            args=list(args),
+            env=self.settings.env,
+            deadline=self.deadline(),
         )
         run = run_workflow(workflow, context)
         replies = [reply for step in run.steps.values() for reply in step.replies]
-        lines = [f"workflow {name}: {'ok' if run.success else 'FAILED'}"]
+        status = "ok" if run.success else "FAILED"
+        lines = [f"workflow {name}: {status}" + (f" ({run.stop_reason})" if run.stop_reason else "")]
         for step in run.steps.values():
-            detail = step.error if step.error else step.text or str(step.output)
+            detail = step.error or step.text or step.message or str(step.output)
             lines.append(f"- {step.name}: {step.status}: {clip(detail, 1000)}")
         return clip("\n".join(lines)), replies
 
@@ -247,7 +258,10 @@ class _Loop:
         from lok_action.workflow.runner import RunContext
 
         context = RunContext(
-            config=self.settings.config, workdir=self.settings.workdir, env=self.settings.env
+            config=self.settings.config,
+            workdir=self.settings.workdir,
+            env=self.settings.env,
+            deadline=self.deadline(),
         )
         # raises EditError with the workspace restored byte for byte when an edit or verify fails
         return apply_edits_from_outputs(

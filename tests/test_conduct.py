@@ -184,6 +184,32 @@ def test_wall_time_limit_is_hard(ensemble_project: EnsembleProject) -> None:
     assert data["unpriced_calls"] >= 2  # command backends report no cost; counted, not guessed
 
 
+def test_wall_time_limit_is_hard_inside_a_workflow(ensemble_project: EnsembleProject) -> None:
+    folder = ensemble_project.root / ".lok" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "slow.toml").write_text(
+        'name = "slow"\ndescription = "a long build"\n'
+        '[[steps]]\nname = "build"\nshell = "echo $$ > build.pgid; sleep 10; touch built"\n'
+        '[[steps]]\nname = "after"\ndepends_on = ["build"]\nshell = "touch after"\n'
+    )
+    run_slow = {"action": "workflow", "name": "slow", "args": []}
+    ensemble_project.write_config(conductor(ensemble_project, "boss", [run_slow]))
+    result, wall = ensemble_project.timed_lok(
+        "conduct", "build it", "--max-seconds", "2", "--max-rounds", "5", "--json"
+    )
+    assert result.returncode == 1, result.stderr
+    assert wall < 3.5, f"lok conduct --max-seconds 2 took {wall:.2f}s"
+    data = json.loads(result.stdout)
+    assert data["stop_reason"] == "time limit reached (2s)" and data["duration"] < 2.6
+    assert data["rounds_run"] == 1  # the workflow used up the time; no second round started
+    outcome = log_lines(data)[0]["result"]
+    assert outcome.startswith("workflow slow: FAILED (the run's time limit was reached)")
+    assert "- build: failed: timed out after" in outcome and "process group killed" in outcome
+    assert "- after: not_run: not run: the run's time limit was reached" in outcome
+    root = ensemble_project.root
+    assert (root / "build.pgid").exists() and not (root / "built").exists() and not (root / "after").exists()
+
+
 def test_bad_limits_are_usage_errors(ensemble_project: EnsembleProject) -> None:
     ensemble_project.write_config(conductor(ensemble_project, "boss", ["{}"]))
     for args, message in [

@@ -76,10 +76,11 @@ class RunResult:
     source: str  # file path or "built-in"
     steps: dict[str, StepResult] = field(default_factory=dict)  # in workflow order
     duration: float = 0.0
+    stop_reason: str = ""  # set when the run stopped early for a reason of its own (its time limit)
 
     @property
     def success(self) -> bool:
-        return not any(step.status == "failed" for step in self.steps.values())
+        return not self.stop_reason and not any(step.status == "failed" for step in self.steps.values())
 
     @property
     def exit_code(self) -> int:
@@ -90,6 +91,7 @@ class RunResult:
             "workflow": self.workflow,
             "source": self.source,
             "success": self.success,
+            "stop_reason": self.stop_reason,
             "duration": round(self.duration, 3),
             "steps": [step.to_dict() for step in self.steps.values()],
         }

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from lok_action.progress import Progress
 
 STDERR_TAIL = 500
+MIN_CALL_SECONDS = 0.05  # a call started just before the deadline still gets a moment
+TIME_LIMIT_NOTE = "the run's time limit was reached"
 
 
 @dataclass
@@ -38,11 +40,25 @@ class RunContext:
     template_vars: dict[str, Any] = field(default_factory=dict)
     progress: Progress | None = None
     max_parallel: int | None = None
+    # time.monotonic() after which no step starts and every process is cut (e.g. conduct --max-seconds)
+    deadline: float | None = None
 
     def parallelism(self) -> int:
         if self.max_parallel is not None:
             return max(1, self.max_parallel)
         return self.config.max_parallel if self.config.parallel else 1
+
+    def time_left(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def past_deadline(self) -> bool:
+        left = self.time_left()
+        return left is not None and left <= 0
+
+    def cap_timeout(self, timeout: float) -> float:
+        """``timeout`` cut to the time left before the deadline (a hard limit on the whole run)."""
+        left = self.time_left()
+        return timeout if left is None else max(MIN_CALL_SECONDS, min(timeout, left))
 
 
 class StepFailure(Exception):
@@ -129,8 +145,13 @@ class _Scheduler:
         pending = list(self.workflow.steps)
         running: dict[Future[StepResult], str] = {}
         stopped = False
+        out_of_time = False
         with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="lok-step") as pool:
             while True:
+                if pending and not out_of_time and self.ctx.past_deadline():
+                    stopped = out_of_time = True
+                    if self.ctx.progress:
+                        self.ctx.progress.note(f"{TIME_LIMIT_NOTE}: starting no more steps")
                 if not stopped:
                     for step in list(pending):
                         if len(running) >= limit:
@@ -153,13 +174,15 @@ class _Scheduler:
                     if result.status == "failed":
                         stopped = True  # hard failure: let running steps finish, start nothing new
         for step in pending:
-            self.results[step.name] = StepResult(step.name, status="not_run")
+            message = f"not run: {TIME_LIMIT_NOTE}" if out_of_time else ""
+            self.results[step.name] = StepResult(step.name, status="not_run", message=message)
         ordered = {name: self.results[name] for name in self.names}
         return RunResult(
             workflow=self.workflow.name,
             source=self.workflow.source,
             steps=ordered,
             duration=time.monotonic() - started,
+            stop_reason=TIME_LIMIT_NOTE if out_of_time else "",
         )
 
     def variables(self) -> dict[str, Any]:
@@ -193,6 +216,8 @@ class _Scheduler:
         except Exception as error:  # a bug must not hang the scheduler; report it on the step
             result.status = "failed"
             result.error = f"internal error: {type(error).__name__}: {error}"
+        if result.status == "failed" and self.ctx.past_deadline():
+            result.error = f"{result.error} ({TIME_LIMIT_NOTE})"
         if result.status == "failed" and (step.continue_on_error or step.name in self.tolerated):
             result.status = "soft_failed"
             # dependants get the error text in place of output; it always contains the word "error"
@@ -240,7 +265,9 @@ class _Scheduler:
         result.attempts = attempts
         result.text = process.stdout
         if not process.ok:
-            raise StepFailure(describe_process_failure(process, timeout))
+            # under a run deadline the process may have been cut sooner than the step's own timeout
+            shown = min(timeout, round(process.duration, 1)) if self.ctx.deadline is not None else timeout
+            raise StepFailure(describe_process_failure(process, shown))
         output = process.stdout.rstrip("\n")
         result.output = extract_json(output, step.output_format)
 
@@ -298,6 +325,10 @@ class _Scheduler:
         timeout = (
             step.timeout_ms / 1000 if step.timeout_ms else self.ctx.config.backend_timeout(backend.config)
         )
+        if self.ctx.deadline is not None:
+            return call_before_deadline(
+                backend, prompt, self.ctx, timeout, retries=step.retries, retry_delay_ms=step.retry_delay_ms
+            )
         return call_backend(
             backend,
             prompt,
@@ -389,12 +420,55 @@ def merge_outputs(output_format: str, good: list[BackendOutput], several: bool) 
     return "\n\n".join(f"## {o.backend}{_chunk_label(o)}\n{o.text}" for o in good)
 
 
+def retry_delay(retry_delay_ms: int, attempt: int) -> float:
+    """Seconds to wait after failed attempt number ``attempt`` (1-based): the delay, doubling."""
+    return retry_delay_ms / 1000 * 2 ** (attempt - 1)
+
+
+def call_before_deadline(
+    backend: Backend, prompt: str, ctx: RunContext, timeout: float, retries: int, retry_delay_ms: int
+) -> Reply:
+    """call_backend's retries, with every attempt's timeout cut to the time left and no retry (or
+    wait for one) that would end past the deadline."""
+    import dataclasses
+
+    from lok_action.backends.base import Reply
+    from lok_action.backends.calling import call_backend
+
+    reply: Reply | None = None
+    attempt = 0
+    while attempt <= retries:
+        if ctx.past_deadline():
+            break
+        attempt += 1
+        reply = call_backend(backend, prompt, ctx.workdir, ctx.cap_timeout(timeout), cache=ctx.cache)
+        if reply.ok or not reply.retryable or attempt > retries:
+            break
+        delay = retry_delay(retry_delay_ms, attempt)
+        left = ctx.time_left()
+        if left is not None and left <= delay:
+            break
+        time.sleep(delay)
+    if reply is None:
+        return Reply(backend.name, error=f"not called: {TIME_LIMIT_NOTE}", attempts=0)
+    return dataclasses.replace(reply, attempts=attempt)
+
+
 def run_shell_command(
     command: str, ctx: RunContext, timeout: float, retries: int = 0, retry_delay_ms: int = 1000
 ) -> tuple[ProcessResult, int]:
     """`sh -c command` (through command_wrapper when set) in the workdir, retrying non-zero exits
-    with a doubling delay. Returns the last result and the number of attempts."""
-    from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_exponential
+    with a doubling delay. Every attempt's timeout is cut to the time left before ctx.deadline, and
+    no retry starts (or is waited for) past it. Returns the last result and the number of attempts."""
+    from tenacity import (
+        RetryCallState,
+        Retrying,
+        retry_if_result,
+        stop_after_attempt,
+        stop_any,
+        wait_exponential,
+    )
+    from tenacity.stop import stop_base
 
     from lok_action.process import run_process
     from lok_action.workflow.templating import quote_for_wrapper
@@ -406,10 +480,19 @@ def run_shell_command(
     def attempt() -> ProcessResult:
         nonlocal attempts
         attempts += 1
-        return run_process(["sh", "-c", command], cwd=ctx.workdir, env=ctx.env, timeout=timeout)
+        return run_process(
+            ["sh", "-c", command], cwd=ctx.workdir, env=ctx.env, timeout=ctx.cap_timeout(timeout)
+        )
+
+    class out_of_time(stop_base):
+        """Stop when the wait before the next attempt would reach the run's deadline."""
+
+        def __call__(self, retry_state: RetryCallState) -> bool:
+            left = ctx.time_left()
+            return left is not None and left <= retry_delay(retry_delay_ms, retry_state.attempt_number)
 
     retrying = Retrying(
-        stop=stop_after_attempt(retries + 1),
+        stop=stop_any(stop_after_attempt(retries + 1), out_of_time()),
         wait=wait_exponential(multiplier=retry_delay_ms / 1000, exp_base=2),
         retry=retry_if_result(lambda process: not process.ok),
         retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
