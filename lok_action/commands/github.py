@@ -20,6 +20,11 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     )
     parser.add_argument("number", type=int, help="issue or pull request number")
     parser.add_argument(
+        "--no-diff",
+        action="store_true",
+        help="pr: title and description only (review-pr chunks the diff itself)",
+    )
+    parser.add_argument(
         "--repo", metavar="OWNER/NAME", help="repository (default: GITHUB_REPOSITORY or the git remote)"
     )
 
@@ -32,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     handle = open_repo(args.repo or repository_name(Path.cwd(), env), env)
     if args.kind == "pr":
-        text = pr_data.pull_request_text(handle, args.number)
+        text = pr_data.pull_request_text(handle, args.number, with_diff=not args.no_diff)
     elif args.kind == "issue":
         text = pr_data.issue_text(handle, args.number)
     elif args.kind == "diff":

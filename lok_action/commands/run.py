@@ -81,6 +81,10 @@ def run(args: argparse.Namespace) -> int:
         progress=progress,
         max_parallel=args.max_parallel,
     )
+    if workflow.publish == "pr-review":  # the PR's diff, chunked per backend budget
+        from lok_action.github.pr_review import attach_pull_request
+
+        attach_pull_request(context)
     result = run_workflow(workflow, context)
     progress.summary(result)
     if args.json:
@@ -90,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     if workflow.publish:
         from lok_action.github.publish import publish_workflow_result
 
-        publish_workflow_result(workflow, result, args)
+        publish_workflow_result(workflow, result, args, context=context)
     return result.exit_code
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from lok_action.errors import UsageError
-from lok_action.github.client import RepoHandle, make_github
+from lok_action.github.client import RepoHandle, make_github, token_read_only
 from lok_action.github.context import ActionInputs, EventContext, Plan, plan_for
 from lok_action.github.publish import PublishOptions, publish, report_from_run
-from lok_action.github.report import BackendStatus, PublishReport
+from lok_action.github.report import report_from_analysis
 from lok_action.github.workflow_commands import add_mask, command
 
 if TYPE_CHECKING:
@@ -35,34 +35,7 @@ def mask_secrets(env: Mapping[str, str], token: str, config: Config | None, stre
 def read_only_reason(handle: RepoHandle, event: EventContext) -> str:
     if event.is_fork_pr:
         return "pull request from a fork"
-    permissions = handle.request_json("GET", f"/repos/{handle.full_name}").get("permissions") or {}
-    if permissions and not permissions.get("push"):
-        return "read-only token"
-    return ""
-
-
-def report_from_analysis(result: AnalysisResult) -> PublishReport:
-    from lok_action.report.markdown import render_markdown
-
-    statuses = [
-        BackendStatus(
-            s.name,
-            s.status == "ok",
-            s.error or s.malformed_note() or f"{s.findings} findings",
-            s.cost_usd,
-            s.duration,
-        )
-        for s in result.backends
-    ]
-    return PublishReport(
-        title=result.workflow,
-        findings=list(result.reported),
-        backends=statuses,
-        coverage=result.coverage_line(),
-        text=result.text,
-        min_consensus=result.min_consensus,
-        report_markdown=render_markdown(result),
-    )
+    return token_read_only(handle)
 
 
 def write_sarif(path: Path, result: AnalysisResult) -> None:
@@ -110,6 +83,16 @@ def run_action(env: Mapping[str, str], stream: TextIO) -> int:
     if not target.is_relative_to(workspace):
         raise UsageError(f"input path: {inputs.path} is outside the workspace")
     backends = inputs.backends or default_backends(config)
+    notes: list[str] = []
+    commit_sha = _head_sha(event) or event.sha
+    if plan.push is not None:
+        from lok_action.github.push import resolve_push_range
+
+        pushed = resolve_push_range(workspace, *plan.push)
+        plan.revision_range, commit_sha = pushed.revision_range, plan.push[1]
+        if pushed.note:
+            notes.append(pushed.note)
+            print(command("notice", f"lok: {pushed.note}"), file=stream)
     if plan.kind == "analysis":
         analysis = run_analysis(
             AnalysisRequest(
@@ -129,29 +112,37 @@ def run_action(env: Mapping[str, str], stream: TextIO) -> int:
         report = report_from_analysis(analysis)
     else:
         workflow = find_workflow(plan.workflow, workspace)
-        run = run_workflow(
-            workflow,
-            RunContext(
-                config=config,
-                workdir=workspace,
-                args=plan.args,
-                env=step_env,
-                cache=cache,
-                default_backends=backends,
-                progress=progress,
-            ),
+        context = RunContext(
+            config=config,
+            workdir=workspace,
+            args=plan.args,
+            env=step_env,
+            cache=cache,
+            default_backends=backends,
+            progress=progress,
         )
-        progress.summary(run)
-        report = report_from_run(workflow, run, workspace, inputs.min_consensus)
-        from lok_action.github.collect import findings_from_run
+        if plan.kind == "review" and plan.pr_number is not None:
+            from lok_action.github.pr_review import fetch_pull_request, review_analysis
 
-        every, _ = findings_from_run(workflow, run, workspace)
-        analysis = AnalysisResult(
-            workflow=workflow.name,
-            target=str(plan.pr_number or plan.issue_number or ""),
-            findings=every,
-            min_consensus=inputs.min_consensus,
-        )
+            context.chunker = chunker = fetch_pull_request(handle, plan.pr_number)
+            run = run_workflow(workflow, context)
+            progress.summary(run)
+            analysis = review_analysis(workflow, run, chunker, workspace, inputs.min_consensus)
+            report = report_from_analysis(analysis)
+        else:
+            run = run_workflow(workflow, context)
+            progress.summary(run)
+            report = report_from_run(workflow, run, workspace, inputs.min_consensus)
+            from lok_action.github.collect import findings_from_run
+
+            every, _ = findings_from_run(workflow, run, workspace)
+            analysis = AnalysisResult(
+                workflow=workflow.name,
+                target=str(plan.pr_number or plan.issue_number or ""),
+                findings=every,
+                min_consensus=inputs.min_consensus,
+            )
+    report.notes.extend(notes)
     sarif_path = (workspace / inputs.sarif_file).resolve()
     write_sarif(sarif_path, analysis)
     report_dir = Path(env.get("RUNNER_TEMP") or workspace / ".lok")
@@ -164,7 +155,7 @@ def run_action(env: Mapping[str, str], stream: TextIO) -> int:
         sarif_file=sarif_path,
         upload_sarif=inputs.upload_sarif,
         read_only_reason=read_only,
-        commit_sha=_head_sha(event) or event.sha,
+        commit_sha=commit_sha,
         ref=_sarif_ref(event, plan),
         stream=stream,
     )

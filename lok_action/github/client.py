@@ -113,3 +113,11 @@ def is_write_denied(error: Exception) -> bool:
 
 def env_token(env: Mapping[str, str]) -> str:
     return env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or os.environ.get("GITHUB_TOKEN", "")
+
+
+def token_read_only(handle: RepoHandle) -> str:
+    """'read-only token' when GitHub says the token may not push to the repository, else ''."""
+    permissions = handle.request_json("GET", f"/repos/{handle.full_name}").get("permissions") or {}
+    if permissions and not permissions.get("push"):
+        return "read-only token"
+    return ""

@@ -155,6 +155,7 @@ class Plan:
     args: list[str] = field(default_factory=list)
     revision_range: str | None = None
     reason: str = ""
+    push: tuple[str, str] | None = None  # (before, after) of a push event, resolved against the checkout
 
 
 def parse_command(body: str) -> tuple[str, list[str]] | None:
@@ -197,13 +198,22 @@ def plan_for(event: EventContext, inputs: ActionInputs) -> Plan:
         workflow = inputs.workflow or str((payload.get("inputs") or {}).get("workflow") or "") or "hunt"
         return Plan("analysis", workflow, args=inputs.args)
     if name == "push":
-        before, after = str(payload.get("before") or ""), str(payload.get("after") or event.sha)
-        if not before or set(before) == {"0"} or not after or set(after) == {"0"}:
-            return Plan("analysis", inputs.workflow or "hunt", reason="new branch or deletion: whole tree")
-        return Plan("analysis", inputs.workflow or "diff", revision_range=f"{before}..{after}")
+        return _push_plan(event, inputs)
     raise UsageError(
         f"event '{name}' is not supported; use pull_request, issues, issue_comment, schedule, workflow_dispatch or push"
     )
+
+
+def _push_plan(event: EventContext, inputs: ActionInputs) -> Plan:
+    """The diff of the pushed range (resolved against the checkout in lok_action.github.push); a
+    deleted branch has nothing to analyse; an explicit non-diff workflow runs over the whole tree."""
+    payload = event.payload
+    before, after = str(payload.get("before") or ""), str(payload.get("after") or event.sha)
+    if payload.get("deleted") or not after or set(after) == {"0"}:
+        return Plan("skip", reason="branch or tag deleted")
+    if inputs.workflow and inputs.workflow != "diff":
+        return Plan("analysis", inputs.workflow, args=inputs.args)
+    return Plan("analysis", "diff", revision_range=f"{before}..{after}", push=(before, after))
 
 
 def _pr_plan(workflow: str, number: int, args: list[str]) -> Plan:

@@ -30,21 +30,18 @@ def annotated_diff(diff: str) -> str:
     return "\n\n".join(section.text for section in split_diff(diff))
 
 
-def pull_request_text(handle: RepoHandle, number: int) -> str:
+def pull_request_text(handle: RepoHandle, number: int, with_diff: bool = True) -> str:
+    """Header, title, description and (unless review-pr chunks it separately) the annotated diff."""
     pull = handle.repo().get_pull(number)
-    diff = pull_request_diff(handle, number)
     header = (
         f"Pull request #{number} in {handle.full_name} by @{pull.user.login}: "
         f"{pull.head.ref} -> {pull.base.ref} ({pull.changed_files} files changed)"
     )
-    return "\n\n".join(
-        [
-            header,
-            untrusted("Title", pull.title),
-            untrusted("Description", pull.body or ""),
-            untrusted("Diff (new-file line numbers before '|')", annotated_diff(diff)),
-        ]
-    )
+    parts = [header, untrusted("Title", pull.title), untrusted("Description", pull.body or "")]
+    if with_diff:
+        diff = pull_request_diff(handle, number)
+        parts.append(untrusted("Diff (new-file line numbers before '|')", annotated_diff(diff)))
+    return "\n\n".join(parts)
 
 
 def issue_text(handle: RepoHandle, number: int) -> str:

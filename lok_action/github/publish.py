@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from lok_action.errors import UsageError
 from lok_action.github.client import RepoHandle, is_write_denied, open_repo, repository_name
@@ -27,6 +27,9 @@ from lok_action.github.summary import write_step_summary
 from lok_action.github.workflow_commands import append_outputs, write_annotations
 from lok_action.workflow.model import Workflow
 from lok_action.workflow.result import RunResult
+
+if TYPE_CHECKING:
+    from lok_action.workflow.runner import RunContext
 
 READ_ONLY_NOTE = (
     "Read-only run ({why}): results are in this summary and the SARIF file; nothing was posted to the {kind}."
@@ -175,9 +178,18 @@ def _is_findings_step(workflow: Workflow, name: str) -> bool:
 
 
 def publish_workflow_result(
-    workflow: Workflow, result: RunResult, args: argparse.Namespace, env: Mapping[str, str] | None = None
+    workflow: Workflow,
+    result: RunResult,
+    args: argparse.Namespace,
+    env: Mapping[str, str] | None = None,
+    context: RunContext | None = None,
 ) -> PublishOutcome:
-    """Called by `lok run NAME NUMBER` when the workflow has `publish` set (terminal or CI)."""
+    """Called by `lok run NAME NUMBER` when the workflow has `publish` set (terminal or CI). With a
+    read-only token nothing is written (not even attempted) and stderr says so."""
+    from lok_action.github.client import token_read_only
+    from lok_action.github.pr_review import PullRequestChunker, review_analysis
+    from lok_action.github.report import report_from_analysis
+
     env = dict(os.environ if env is None else env)
     workdir = Path(getattr(args, "dir", ".") or ".").resolve()
     positional = [a for a in getattr(args, "args", []) if "=" not in a]
@@ -188,11 +200,23 @@ def publish_workflow_result(
     number = int(positional[0])
     min_consensus = int(env.get("LOK_MIN_CONSENSUS", "1") or 1)
     handle = open_repo(repository_name(workdir, env), env)
-    report = report_from_run(workflow, result, workdir, min_consensus)
+    chunker = context.chunker if context is not None else None
+    if isinstance(chunker, PullRequestChunker):
+        report = report_from_analysis(review_analysis(workflow, result, chunker, workdir, min_consensus))
+    else:
+        report = report_from_run(workflow, result, workdir, min_consensus)
+    read_only = token_read_only(handle)
+    if read_only:
+        print(
+            f"github: {read_only}: the token may not write to {handle.full_name}, so nothing was posted "
+            f"(the result is above)",
+            file=sys.stderr,
+        )
     options = PublishOptions(
         annotations=False,
         issues=workflow.publish == "issues",
         comment="off" if workflow.publish == "issues" else "update",
+        read_only_reason=read_only,
         stream=sys.stderr,
     )
     pr = number if workflow.publish == "pr-review" else None

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lok_action.findings import SEVERITY_RANK, Finding
+
+if TYPE_CHECKING:
+    from lok_action.analysis import AnalysisResult
 
 
 @dataclass
@@ -40,3 +44,28 @@ class PublishReport:
             return "pass"
         worst = max(SEVERITY_RANK.get(f.severity, 0) for f in self.findings)
         return "fail" if worst >= SEVERITY_RANK["high"] else "warn"
+
+
+def report_from_analysis(result: AnalysisResult) -> PublishReport:
+    """An analysis (hunt, diff, a chunked PR review): per-backend status and cost, coverage line."""
+    from lok_action.report.markdown import render_markdown
+
+    statuses = [
+        BackendStatus(
+            s.name,
+            s.status == "ok",
+            s.error or s.malformed_note() or f"{s.findings} findings",
+            s.cost_usd,
+            s.duration,
+        )
+        for s in result.backends
+    ]
+    return PublishReport(
+        title=result.workflow,
+        findings=list(result.reported),
+        backends=statuses,
+        coverage=result.coverage_line(),
+        text=result.text,
+        min_consensus=result.min_consensus,
+        report_markdown=render_markdown(result),
+    )
