@@ -28,6 +28,18 @@ class Script:
     # responses protocol: first ask the agent to run this shell command, answer after its output
     tool_command: tuple[str, ...] | None = None
     models: tuple[str, ...] = ("qwen2.5-coder:7b",)  # what /api/tags and /v1/models list
+    # (substring, text) pairs: a request whose text contains the substring is answered with that text
+    # (first match wins, else ``text``), so one protocol can answer each prompt differently
+    replies: tuple[tuple[str, str], ...] = ()
+
+    def for_request(self, body: Any) -> Script:
+        if not self.replies:
+            return self
+        sent = "\n".join(_strings(body))
+        for substring, text in self.replies:
+            if substring in sent:
+                return replace(self, text=text)
+        return self
 
 
 @dataclass(frozen=True)
@@ -90,6 +102,8 @@ class FakeLLMServer:
             raise ValueError(f"unknown protocol {protocol!r}")
         if "tool_command" in changes and changes["tool_command"] is not None:
             changes["tool_command"] = tuple(changes["tool_command"])
+        if "replies" in changes:
+            changes["replies"] = tuple(tuple(pair) for pair in changes["replies"])
         with self._lock:
             if protocol is None:
                 self._state.default = replace(self._state.default, **changes)
@@ -108,6 +122,10 @@ class FakeLLMServer:
         with self._lock:
             return [r for r in self._state.requests if protocol is None or r.protocol == protocol]
 
+    def prompts(self, protocol: str) -> list[str]:
+        """The text of each model request (POST) of ``protocol``: every string in its body, joined."""
+        return ["\n".join(_strings(r.body)) for r in self.requests(protocol) if r.method == "POST"]
+
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
             self._state.requests.append(request)
@@ -115,6 +133,17 @@ class FakeLLMServer:
     def _wait(self, seconds: float) -> bool:
         """Sleep; False when the server is stopping."""
         return not self._stopping.wait(seconds) if seconds > 0 else True
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string inside a decoded JSON body (prompts sit at different depths in each protocol)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
 
 
 def _sse(event: str | None, data: Any) -> bytes:
@@ -178,7 +207,7 @@ def _handler_for(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
                 self._send_json(404, {"error": {"message": f"no route {method} {self.path}"}})
                 return
             server._record(RecordedRequest(protocol, method, self.path, dict(self.headers), body))
-            script = server.script_for(protocol)
+            script = server.script_for(protocol).for_request(body)
             listing = method == "GET"
             if not listing and not server._wait(script.delay):
                 return
