@@ -54,24 +54,53 @@ class ActionRun:
     sarif: dict[str, Any] | None
 
 
-def write_config(checkout: Path, tmp: Path) -> Path:
-    findings = {"alpha": [AGREED], "beta": [AGREED], "gamma": [LONE]}
+def write_config(
+    checkout: Path,
+    tmp: Path,
+    findings: dict[str, list[dict[str, Any]]] | None = None,
+    budget_chars: int | None = None,
+) -> Path:
+    """alpha is a `claude`-kind backend (a wrapper printing claude's JSON result with a cost), beta and
+    gamma plain `command` backends; budget_chars, when given, applies to all three."""
+    findings = findings or {"alpha": [AGREED], "beta": [AGREED], "gamma": [LONE]}
     lines = []
     for name, items in findings.items():
         path = tmp / f"{name}.json"
         path.write_text(json.dumps(items))
-        lines += [
-            f"[backends.{name}]",
-            'kind = "command"',
-            f'command = "{sys.executable}"',
-            f'args = ["{REVIEWER}", "{name}", "{path}", "{tmp / "prompts.txt"}"]',
-            "",
-        ]
+        reviewer = [str(REVIEWER), name, str(path), str(tmp / "prompts.txt")]
+        if name == "alpha":
+            wrapper = tmp / "fake-claude"
+            wrapper.write_text(
+                f"#!/bin/sh\nexec {sys.executable} {REVIEWER} --claude {name} {path} {tmp / 'prompts.txt'}\n"
+            )
+            wrapper.chmod(0o755)
+            lines += [f"[backends.{name}]", 'kind = "claude"', f'command = "{wrapper}"']
+        else:
+            args = ", ".join(json.dumps(a) for a in reviewer)
+            lines += [
+                f"[backends.{name}]",
+                'kind = "command"',
+                f'command = "{sys.executable}"',
+                f"args = [{args}]",
+            ]
+        if budget_chars is not None:
+            lines.append(f"budget_chars = {budget_chars}")
+        lines.append("")
     lines += ["[cache]", "enabled = false", ""]
     config = checkout / ".github" / "lok.toml"
     config.parent.mkdir(exist_ok=True)
     config.write_text("\n".join(lines))
     return config
+
+
+def backend_rows(summary: str, names: tuple[str, ...] = ("alpha", "beta", "gamma")) -> dict[str, list[str]]:
+    """The cells of each backend's row in the summary's backends table."""
+    rows = {}
+    for line in summary.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and cells[0] in names:
+            rows[cells[0]] = cells
+    return rows
 
 
 def parse_outputs(text: str) -> dict[str, str]:
@@ -104,9 +133,12 @@ def run_action(
     event: str,
     data: dict[str, Any],
     token: str = WRITE_TOKEN,
+    findings: dict[str, list[dict[str, Any]]] | None = None,
+    budget_chars: int | None = None,
+    extra_env: dict[str, str] | None = None,
     **inputs: str,
 ) -> ActionRun:
-    write_config(checkout, tmp)
+    write_config(checkout, tmp, findings, budget_chars)
     event_path = tmp / "event.json"
     event_path.write_text(json.dumps(data))
     summary, output = tmp / "summary.md", tmp / "output.txt"
@@ -139,6 +171,7 @@ def run_action(
         "OPENAI_API_KEY": "sk-test-secret-value",
     }
     env.update({f"INPUT_{k.replace('_', '-').upper()}": v for k, v in inputs.items()})
+    env.update(extra_env or {})
     proc = subprocess.run(
         [sys.executable, str(ROOT / "entrypoint.py")],
         env=env,
@@ -211,6 +244,12 @@ def test_pull_request_opened_then_synchronize(
         and "open() without" not in lok_comment["body"]
     )
     assert "first_item fails on an empty list" in run.summary
+    # the job summary: per-backend status and cost (alpha reports one, the command backends cannot)
+    # and the coverage line
+    assert "**Coverage:** 1 file analysed, 0 skipped" in run.summary
+    rows = backend_rows(run.summary)
+    assert sorted(rows) == ["alpha", "beta", "gamma"] and all(row[1] == "ok" for row in rows.values())
+    assert rows["alpha"][-1] == "$0.0125" and rows["beta"][-1] == "—"
     assert run.outputs["verdict"] == "fail" and json.loads(run.outputs["findings"])[0]["agreement"] == 2
     assert run.outputs["sarif-file"].endswith("lok.sarif") and Path(run.outputs["report"]).is_file()
     (upload,) = server.state.sarifs.values()
@@ -289,6 +328,8 @@ def test_issue_opened_posts_a_fix_proposal(
     (comment,) = github_stand_in.state.comments.values()
     assert "### Cause" in comment["body"] and comment["issue_url"].endswith(f"/issues/{number}")
     assert "### Cause" in run.summary and run.outputs["verdict"] == "pass"
+    rows = backend_rows(run.summary)  # propose by all three, synthesis by one: alpha's cost adds up
+    assert rows["alpha"][1] == "✅ ok" and rows["alpha"][-1] in ("$0.0125", "$0.0250")
     rerun = run_action(github_stand_in, pr_git_repo.path, tmp_path, "issues", issue_payload(number))
     assert rerun.returncode == 0 and len(github_stand_in.state.comments) == 1
 
