@@ -7,6 +7,7 @@ from pathlib import Path
 
 from lok_action.backends.base import Backend, Reply
 from lok_action.cache import AnswerCache
+from lok_action.retrying import cap_timeout
 
 
 def call_backend(
@@ -18,11 +19,14 @@ def call_backend(
     cache: AnswerCache | None = None,
     retries: int = 0,
     retry_delay_ms: int = 1000,
+    deadline: float | None = None,
 ) -> Reply:
     """The answer, from the cache when fresh, else from the backend with up to ``retries`` retries.
 
     Waits ``retry_delay_ms`` before the first retry and doubles it each time (2 s, 4 s, 8 s).
     Only retryable replies (429, 5xx, timeouts) are retried; auth errors and missing tools are not.
+    With a ``deadline`` (time.monotonic()), every attempt's timeout is cut to the time left and no
+    retry is waited for past it.
     """
     identity = backend.identity()
     if cache is not None:
@@ -31,27 +35,21 @@ def call_backend(
             return dataclasses.replace(hit, backend=backend.name)
 
     if retries <= 0:  # one attempt: skip tenacity's import (~5 ms of every `lok ask`)
-        reply = backend.query(prompt, workdir, timeout)
+        reply = backend.query(prompt, workdir, cap_timeout(timeout, deadline))
         if cache is not None and reply.ok:
             cache.put(identity, prompt, workdir, reply)
         return reply
 
-    from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_exponential
+    from lok_action.retrying import retry_policy
 
     attempts = 0
 
     def attempt() -> Reply:
         nonlocal attempts
         attempts += 1
-        return backend.query(prompt, workdir, timeout)
+        return backend.query(prompt, workdir, cap_timeout(timeout, deadline))
 
-    retrying = Retrying(
-        stop=stop_after_attempt(retries + 1),
-        wait=wait_exponential(multiplier=retry_delay_ms / 1000, exp_base=2),
-        retry=retry_if_result(lambda reply: not reply.ok and reply.retryable),
-        # out of attempts: hand back the last failed reply instead of raising
-        retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
-    )
+    retrying = retry_policy(retries, retry_delay_ms, lambda reply: not reply.ok and reply.retryable, deadline)
     reply = dataclasses.replace(retrying(attempt), attempts=attempts)
     if cache is not None and reply.ok:
         cache.put(identity, prompt, workdir, reply)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lok_action.errors import BackendError, LokError
+from lok_action.retrying import cap_timeout, time_left
 from lok_action.workflow.model import DEFAULT_BACKENDS, Step, Workflow
 from lok_action.workflow.result import BackendOutput, RunResult, StepResult
 
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from lok_action.progress import Progress
 
 STDERR_TAIL = 500
-MIN_CALL_SECONDS = 0.05  # a call started just before the deadline still gets a moment
 TIME_LIMIT_NOTE = "the run's time limit was reached"
 
 
@@ -49,7 +49,7 @@ class RunContext:
         return self.config.max_parallel if self.config.parallel else 1
 
     def time_left(self) -> float | None:
-        return None if self.deadline is None else self.deadline - time.monotonic()
+        return time_left(self.deadline)
 
     def past_deadline(self) -> bool:
         left = self.time_left()
@@ -57,8 +57,7 @@ class RunContext:
 
     def cap_timeout(self, timeout: float) -> float:
         """``timeout`` cut to the time left before the deadline (a hard limit on the whole run)."""
-        left = self.time_left()
-        return timeout if left is None else max(MIN_CALL_SECONDS, min(timeout, left))
+        return cap_timeout(timeout, self.deadline)
 
 
 class StepFailure(Exception):
@@ -325,10 +324,10 @@ class _Scheduler:
         timeout = (
             step.timeout_ms / 1000 if step.timeout_ms else self.ctx.config.backend_timeout(backend.config)
         )
-        if self.ctx.deadline is not None:
-            return call_before_deadline(
-                backend, prompt, self.ctx, timeout, retries=step.retries, retry_delay_ms=step.retry_delay_ms
-            )
+        if self.ctx.past_deadline():
+            from lok_action.backends.base import Reply
+
+            return Reply(backend.name, error=f"not called: {TIME_LIMIT_NOTE}", attempts=0)
         return call_backend(
             backend,
             prompt,
@@ -337,6 +336,7 @@ class _Scheduler:
             cache=self.ctx.cache,
             retries=step.retries,
             retry_delay_ms=step.retry_delay_ms,
+            deadline=self.ctx.deadline,
         )
 
     def _collect(
@@ -420,57 +420,14 @@ def merge_outputs(output_format: str, good: list[BackendOutput], several: bool) 
     return "\n\n".join(f"## {o.backend}{_chunk_label(o)}\n{o.text}" for o in good)
 
 
-def retry_delay(retry_delay_ms: int, attempt: int) -> float:
-    """Seconds to wait after failed attempt number ``attempt`` (1-based): the delay, doubling."""
-    return retry_delay_ms / 1000 * 2 ** (attempt - 1)
-
-
-def call_before_deadline(
-    backend: Backend, prompt: str, ctx: RunContext, timeout: float, retries: int, retry_delay_ms: int
-) -> Reply:
-    """call_backend's retries, with every attempt's timeout cut to the time left and no retry (or
-    wait for one) that would end past the deadline."""
-    import dataclasses
-
-    from lok_action.backends.base import Reply
-    from lok_action.backends.calling import call_backend
-
-    reply: Reply | None = None
-    attempt = 0
-    while attempt <= retries:
-        if ctx.past_deadline():
-            break
-        attempt += 1
-        reply = call_backend(backend, prompt, ctx.workdir, ctx.cap_timeout(timeout), cache=ctx.cache)
-        if reply.ok or not reply.retryable or attempt > retries:
-            break
-        delay = retry_delay(retry_delay_ms, attempt)
-        left = ctx.time_left()
-        if left is not None and left <= delay:
-            break
-        time.sleep(delay)
-    if reply is None:
-        return Reply(backend.name, error=f"not called: {TIME_LIMIT_NOTE}", attempts=0)
-    return dataclasses.replace(reply, attempts=attempt)
-
-
 def run_shell_command(
     command: str, ctx: RunContext, timeout: float, retries: int = 0, retry_delay_ms: int = 1000
 ) -> tuple[ProcessResult, int]:
     """`sh -c command` (through command_wrapper when set) in the workdir, retrying non-zero exits
     with a doubling delay. Every attempt's timeout is cut to the time left before ctx.deadline, and
     no retry starts (or is waited for) past it. Returns the last result and the number of attempts."""
-    from tenacity import (
-        RetryCallState,
-        Retrying,
-        retry_if_result,
-        stop_after_attempt,
-        stop_any,
-        wait_exponential,
-    )
-    from tenacity.stop import stop_base
-
     from lok_action.process import run_process
+    from lok_action.retrying import retry_policy
     from lok_action.workflow.templating import quote_for_wrapper
 
     if ctx.config.command_wrapper:
@@ -484,19 +441,7 @@ def run_shell_command(
             ["sh", "-c", command], cwd=ctx.workdir, env=ctx.env, timeout=ctx.cap_timeout(timeout)
         )
 
-    class out_of_time(stop_base):
-        """Stop when the wait before the next attempt would reach the run's deadline."""
-
-        def __call__(self, retry_state: RetryCallState) -> bool:
-            left = ctx.time_left()
-            return left is not None and left <= retry_delay(retry_delay_ms, retry_state.attempt_number)
-
-    retrying = Retrying(
-        stop=stop_any(stop_after_attempt(retries + 1), out_of_time()),
-        wait=wait_exponential(multiplier=retry_delay_ms / 1000, exp_base=2),
-        retry=retry_if_result(lambda process: not process.ok),
-        retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
-    )
+    retrying = retry_policy(retries, retry_delay_ms, lambda process: not process.ok, ctx.deadline)
     return retrying(attempt), attempts
 
 
