@@ -4,7 +4,7 @@ Usage: python3 github_fake_reviewer.py [--claude] NAME FINDINGS_JSON [RECORD_FIL
 A prompt that asks for JSON gets {"findings": [...]}: the FINDINGS_JSON entries whose file the prompt
 shows (a `### FILE path` header), or all of them when the prompt has no such header. Any other prompt
 gets a short Markdown diagnosis naming the backend. Every prompt is appended to RECORD_FILE
-(NUL-separated). With --claude the answer is wrapped the way `claude -p --output-format json` prints
+(NUL-separated). A prompt containing FAIL_MARKER fails (exit 1, like a CLI whose call broke). With --claude the answer is wrapped the way `claude -p --output-format json` prints
 it, with a cost, so reports can show per-backend cost.
 """
 
@@ -17,6 +17,7 @@ from pathlib import Path
 
 FILE_HEADER = re.compile(r"^### FILE (\S+) \(", re.MULTILINE)
 COST_USD = 0.0125
+FAIL_MARKER = "LOK-FAKE-FAIL"
 
 
 def answer(name: str, prompt: str, findings_file: Path) -> str:
@@ -39,6 +40,9 @@ def main() -> int:
     if len(args) > 2:
         with open(args[2], "a", encoding="utf-8") as handle:
             handle.write(f"[{name}]\n{prompt}\0")
+    if FAIL_MARKER in prompt:
+        print(f"{name}: model overloaded", file=sys.stderr)
+        return 1
     text = answer(name, prompt, findings_file)
     if claude:
         usage = {"input_tokens": len(prompt) // 4, "output_tokens": len(text) // 4}
