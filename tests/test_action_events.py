@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -328,8 +329,9 @@ def test_issue_opened_posts_a_fix_proposal(
     (comment,) = github_stand_in.state.comments.values()
     assert "### Cause" in comment["body"] and comment["issue_url"].endswith(f"/issues/{number}")
     assert "### Cause" in run.summary and run.outputs["verdict"] == "pass"
-    rows = backend_rows(run.summary)  # propose by all three, synthesis by one: alpha's cost adds up
-    assert rows["alpha"][1] == "✅ ok" and rows["alpha"][-1] in ("$0.0125", "$0.0250")
+    rows = backend_rows(run.summary)  # propose by all three, synthesis by the first (alpha): two calls
+    assert rows["alpha"][1] == "✅ ok" and rows["alpha"][-1] == "$0.0250", rows
+    assert rows["beta"][1] == "✅ ok" and rows["beta"][-1] == "—"
     rerun = run_action(github_stand_in, pr_git_repo.path, tmp_path, "issues", issue_payload(number))
     assert rerun.returncode == 0 and len(github_stand_in.state.comments) == 1
 
@@ -391,6 +393,9 @@ def test_schedule_and_dispatch_hunt(
     run = run_action(github_stand_in, pr_git_repo.path, tmp_path, event, data)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "lok hunt" in run.summary and "first_item fails on an empty list" in run.summary
+    assert re.search(r"\*\*Coverage:\*\* \d+ files? analysed, \d+ skipped", run.summary)
+    rows = backend_rows(run.summary)
+    assert all(row[1] == "ok" for row in rows.values()) and rows["alpha"][-1].startswith("$0.")
     assert run.sarif is not None and any(r["results"] for r in run.sarif["runs"])
     (upload,) = github_stand_in.state.sarifs.values()
     assert upload["ref"] == "refs/heads/main"
