@@ -195,3 +195,38 @@ def test_selection_prefers_ready_backends_and_falls_back_to_local(tmp_path, llm_
     assert default_backend_names(load_config(tmp_path, config_file)) == ["local"]
     config_file.write_text(config_file.read_text() + lok_toml(NO_LOCAL))
     assert default_backend_names(load_config(tmp_path, config_file)) == ["local"]  # nothing at all is ready
+
+
+@pytest.mark.realcli
+def test_installed_clis_without_credentials_are_not_ready_and_say_how_to_log_in(
+    lok_runner: LokRunner, real_clis: InstalledClis
+):
+    """Installed is not enough: a CLI with no key and no login would fail (or, offline, hang) on every
+    call, so the defaults must pass it over and doctor must say how to log in."""
+    lok_runner.write_config(lok_toml({"ollama": {"command": "http://127.0.0.1:9"}, **NO_LOCAL}))
+    with_clis_on_path(lok_runner, real_clis)
+    home = lok_runner.env["HOME"]
+
+    lines = lok_runner.run("doctor").stdout.splitlines()
+    assert (
+        "✗ codex - codex is installed but has no credentials (fix: set OPENAI_API_KEY, or run `codex login`)"
+        in lines
+    )
+    assert (
+        "✗ claude - claude is installed but has no credentials (fix: set ANTHROPIC_API_KEY, or run `claude` once and /login)"
+        in lines
+    )
+    assert any(line.startswith("✗ gemini - gemini is installed but has no credentials") for line in lines)
+
+    # a login file (what `claude /login` leaves) or a key in the environment makes them ready
+    credentials = os.path.join(home, ".claude", ".credentials.json")
+    os.makedirs(os.path.dirname(credentials))
+    with open(credentials, "w") as handle:
+        handle.write("{}")
+    lok_runner.env["GEMINI_API_KEY"] = "key-from-env"
+    ready = {
+        row["name"]
+        for row in json.loads(lok_runner.run("doctor", "--json").stdout)["backends"]
+        if row["ready"]
+    }
+    assert ready == {"claude", "gemini"}

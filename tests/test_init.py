@@ -14,7 +14,7 @@ from tests.fakes.ensemble_fixtures import EnsembleProject
 
 @pytest.fixture
 def only_codex(ensemble_project: EnsembleProject, tmp_path: Path) -> EnsembleProject:
-    """PATH holds a `codex` program and nothing else of the vendor CLIs; the user's config points
+    """PATH holds a `codex` program (with a key) and nothing else of the vendor CLIs; the user's config points
     ollama at a closed port and the embedded model at a missing file, so only codex is ready."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -22,6 +22,7 @@ def only_codex(ensemble_project: EnsembleProject, tmp_path: Path) -> EnsemblePro
     codex.write_text("#!/bin/sh\necho codex\n")
     codex.chmod(0o755)
     ensemble_project.env["PATH"] = f"{bin_dir}:/usr/bin:/bin"
+    ensemble_project.env["OPENAI_API_KEY"] = "sk-test"  # installed and logged in
     user_config = Path(ensemble_project.env["XDG_CONFIG_HOME"]) / "lok" / "lok.toml"
     user_config.parent.mkdir(parents=True)
     user_config.write_text(

@@ -70,9 +70,15 @@ class CliAgentBackend(Backend):
         return f"{self.command_argv()[0]} not found on PATH"
 
     def available(self) -> Availability:
+        from lok_action.backends.credentials import missing_credentials
+
+        env = self.env()
         program = self.command_argv()[0]
-        if shutil.which(program, path=self.env().get("PATH")) is None:
+        if shutil.which(program, path=env.get("PATH")) is None:
             return Availability(False, self.missing(), self.install_hint)
+        fix = missing_credentials(self.kind, env, self.config.args, self.config.api_key_env)
+        if fix is not None:
+            return Availability(False, f"{program} is installed but has no credentials", fix)
         return Availability(True, "ready")
 
     def query(self, prompt: str, workdir: Path, timeout: float) -> Reply:
