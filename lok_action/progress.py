@@ -53,6 +53,7 @@ class Progress:
         width = max((len(name) for name in result.steps), default=4)
         lines = [
             f"\nworkflow {result.workflow}: {'ok' if result.success else 'FAILED'} in {result.duration:.2f}s"
+            + (f" ({result.stop_reason})" if result.stop_reason else "")
         ]
         lines.append(f"  {'step'.ljust(width)}  {'status':<11}  {'time':>7}  attempts")
         for step in result.steps.values():

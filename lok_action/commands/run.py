@@ -6,6 +6,7 @@ import argparse
 import json
 import re
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,12 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     )
     parser.add_argument("-C", "--dir", metavar="DIR", default=".", help="target directory (default: .)")
     parser.add_argument("--max-parallel", type=int, metavar="N", help="most steps at once (default: config)")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        metavar="S",
+        help="hard limit on the whole run: no step starts after it, running calls are cut to it",
+    )
 
 
 def split_args(raw: list[str]) -> tuple[list[str], dict[str, str]]:
@@ -67,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"-C/--dir: {args.dir}: not a directory")
     if args.max_parallel is not None and args.max_parallel < 1:
         raise UsageError("--max-parallel must be >= 1")
+    if args.max_seconds is not None and args.max_seconds <= 0:
+        raise UsageError(f"--max-seconds must be > 0, got {args.max_seconds:g}")
     config = load_config(workdir, Path(args.config) if args.config else None)
     workflow = find_workflow(args.workflow, workdir)
     positional, named = split_args(args.args)
@@ -80,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         default_backends=parse_backend_list(args.backends),
         progress=progress,
         max_parallel=args.max_parallel,
+        deadline=time.monotonic() + args.max_seconds if args.max_seconds is not None else None,
     )
     if workflow.publish == "pr-review":  # the PR's diff, chunked per backend budget
         from lok_action.github.pr_review import attach_pull_request
