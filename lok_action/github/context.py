@@ -15,7 +15,9 @@ from lok_action.findings import SEVERITIES
 
 # author_association values that mean write access (OWNER, org MEMBER, invited COLLABORATOR).
 WRITE_ASSOCIATIONS = ("OWNER", "MEMBER", "COLLABORATOR")
-COMMAND_PATTERN = re.compile(r"^\s*/lok\s+([\w.-]+)(.*)$", re.MULTILINE)
+COMMAND_PATTERN = re.compile(
+    r"^\s*/lok\s+([A-Za-z0-9][\w-]*)(?![\w./])(.*)$", re.MULTILINE
+)  # a name, never a path
 
 
 def input_value(env: Mapping[str, str], name: str, default: str = "") -> str:
