@@ -75,7 +75,13 @@ def write_config(
                 f"#!/bin/sh\nexec {sys.executable} {REVIEWER} --claude {name} {path} {tmp / 'prompts.txt'}\n"
             )
             wrapper.chmod(0o755)
-            lines += [f"[backends.{name}]", 'kind = "claude"', f'command = "{wrapper}"']
+            # a claude backend is ready only with credentials, as with the real CLI
+            lines += [
+                f"[backends.{name}]",
+                'kind = "claude"',
+                f'command = "{wrapper}"',
+                'env = { ANTHROPIC_API_KEY = "sk-ant-test-alpha" }',
+            ]
         else:
             args = ", ".join(json.dumps(a) for a in reviewer)
             lines += [
@@ -230,6 +236,9 @@ def test_pull_request_opened_then_synchronize(
     server, repo, number = pr_setup
     run = run_action(server, repo.path, tmp_path, "pull_request", pr_payload(number, repo))
     assert run.returncode == 0, run.stdout + run.stderr
+    # alpha's API key reaches no log line and no request sent to GitHub
+    assert "sk-ant-test-alpha" not in run.stdout + run.stderr
+    assert all("sk-ant-test-alpha" not in json.dumps(entry.body, default=str) for entry in server.log)
     # min-consensus 2: the agreed finding is posted, gamma's lone one is not.
     (comment,) = server.state.review_comments.values()
     assert (comment["path"], comment["start_line"], comment["line"], comment["side"]) == (
