@@ -11,12 +11,18 @@ RUN if [ "$WITH_LOCAL_MODEL" = "1" ]; then \
       && rm -rf /var/lib/apt/lists/*; \
     fi
 WORKDIR /src
-COPY pyproject.toml README.md ./
+# Dependencies first, from pyproject.toml alone: this layer (and llama-cpp-python's minutes-long compile)
+# survives edits to lok's own code. GGML_NATIVE=OFF: the wheel must run on any CPU of the target arch.
+COPY pyproject.toml ./
+RUN python -c "import sys, tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+print('\n'.join(p['dependencies'] + (p['optional-dependencies']['local'] if sys.argv[1] == '1' else [])))" \
+      "$WITH_LOCAL_MODEL" > /tmp/requirements.txt \
+    && CMAKE_ARGS="-DGGML_NATIVE=OFF" pip wheel --no-cache-dir --wheel-dir /wheels -r /tmp/requirements.txt
+COPY README.md ./
 COPY lok_action ./lok_action
 COPY workflows ./workflows
-# GGML_NATIVE=OFF: the wheel must run on any CPU of the target arch, not only the build machine's.
-RUN extra=""; if [ "$WITH_LOCAL_MODEL" = "1" ]; then extra="[local]"; fi; \
-    CMAKE_ARGS="-DGGML_NATIVE=OFF" pip wheel --no-cache-dir --wheel-dir /wheels ".$extra"
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels . \
+    && sha256sum /wheels/*.whl > /wheels.sha256
 
 # ---- clis: a node 20 runtime and the three backend CLIs at pinned versions ----
 FROM python:3.11-slim AS clis
@@ -79,7 +85,10 @@ ENV PATH="/opt/lok-clis/node_modules/.bin:$PATH" \
     NO_UPDATE_NOTIFIER=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
-# The wheels are bind-mounted from the builder, so they never become a layer of this image.
+# The wheels are bind-mounted from the builder, so they never become a layer of this image. Builders key
+# a RUN's cache on its text, not on what it mounts: the digest copied first changes with the wheels, so a
+# changed lok-action is installed instead of a cached old one.
+COPY --from=builder /wheels.sha256 /usr/local/share/lok-action-wheels.sha256
 RUN --mount=type=bind,from=builder,source=/wheels,target=/tmp/wheels \
     extra=""; if [ "$WITH_LOCAL_MODEL" = "1" ]; then extra="[local]"; fi; \
     pip install --no-cache-dir --no-index --find-links /tmp/wheels "lok-action$extra" \
