@@ -38,7 +38,10 @@ def fake_backend(
     lines = [f"[backends.{name}]", f"kind = {json.dumps(kind)}", f"command = {json.dumps(command)}"]
     if timeout is not None:
         lines.append(f"timeout = {timeout}")
-    pairs = {"ENSEMBLE_STATE_DIR": STATE_PLACEHOLDER, **(env or {})}
+    # a fake of a vendor kind comes logged in: vendor CLIs are ready only with credentials
+    credentials = {"claude": "ANTHROPIC_API_KEY", "codex": "OPENAI_API_KEY", "gemini": "GEMINI_API_KEY"}
+    login = {credentials[kind]: f"test-key-{name}"} if kind in credentials else {}
+    pairs = {"ENSEMBLE_STATE_DIR": STATE_PLACEHOLDER, **login, **(env or {})}
     lines.append(
         "env = { " + ", ".join(f"{key} = {json.dumps(value)}" for key, value in pairs.items()) + " }"
     )
