@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
-from pathlib import Path
+
+from tests.fakes.engine_fixtures import LokProject
 
 WORKFLOW = """
 name = "slow"
@@ -22,16 +21,10 @@ shell = "touch after-ran"
 """
 
 
-def lok(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lok_action", *args], cwd=cwd, capture_output=True, text=True, timeout=60
-    )
-
-
-def test_max_seconds_cuts_the_running_step_and_starts_nothing_after(tmp_path: Path) -> None:
-    (tmp_path / "slow.toml").write_text(WORKFLOW)
+def test_max_seconds_cuts_the_running_step_and_starts_nothing_after(lok_project: LokProject) -> None:
+    lok_project.write_workflow("slow", WORKFLOW)
     started = time.monotonic()
-    done = lok("run", "slow.toml", "--max-seconds", "1", "--json", cwd=tmp_path)
+    done = lok_project.lok("run", "slow", "--max-seconds", "1", "--json")
     elapsed = time.monotonic() - started
     assert done.returncode == 1, done.stderr
     assert elapsed < 10
@@ -39,13 +32,13 @@ def test_max_seconds_cuts_the_running_step_and_starts_nothing_after(tmp_path: Pa
     steps = {step["name"]: step for step in result["steps"]}
     assert steps["long"]["status"] == "failed"
     assert steps["after"]["status"] == "not_run"
-    assert not (tmp_path / "after-ran").exists()
+    assert not (lok_project.root / "after-ran").exists()
     assert "time limit" in result["stop_reason"]
     assert "FAILED" in done.stderr and result["stop_reason"] in done.stderr
 
 
-def test_max_seconds_must_be_positive(tmp_path: Path) -> None:
-    (tmp_path / "slow.toml").write_text(WORKFLOW)
-    done = lok("run", "slow.toml", "--max-seconds", "0", cwd=tmp_path)
+def test_max_seconds_must_be_positive(lok_project: LokProject) -> None:
+    lok_project.write_workflow("slow", WORKFLOW)
+    done = lok_project.lok("run", "slow", "--max-seconds", "0")
     assert done.returncode == 2
     assert done.stderr.strip() == "lok: error: --max-seconds must be > 0, got 0"
