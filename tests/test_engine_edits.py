@@ -171,3 +171,35 @@ def test_git_agent_is_left_alone_without_an_active_session(workspace: LokProject
     assert "edits restored" in step.error
     assert not log.exists()
     assert tree_hash(workspace.root) == before
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        (".git/config", "git's own files"),
+        (".GIT/config", "git's own files"),
+        ("src/gitlink", "git's own files"),  # a symlink into .git/
+        (".lok/workflows/w.toml", "lok's workflows"),
+        ("lok.toml", "lok's configuration"),
+    ],
+)
+def test_edits_never_touch_git_or_lok_files(workspace: LokProject, target: str, message: str) -> None:
+    """An edit there would run later without anyone applying it: git hooks/config on the next git
+    command, a workflow shell step or a command backend on lok's next run."""
+    root = workspace.root
+    (root / ".git").mkdir()
+    (root / ".git" / "config").write_text("[core]\n\tbare = false\n")
+    os.symlink(root / ".git" / "config", root / "src" / "gitlink")
+    workspace.write_workflow("w", '[[steps]]\nname = "s"\nshell = "true"\n')
+    watched = [root / ".git" / "config", root / ".lok" / "workflows" / "w.toml", root / "lok.toml"]
+    before = [path.read_bytes() for path in watched]
+    old = (
+        "bare = false"
+        if "git" in target.lower()
+        else ('shell = "true"' if "w.toml" in target else "[backends")
+    )
+    step = run_edits(workspace, [GOOD, {"file": target, "old": old, "new": "changed"}])
+    assert step.status == "failed"
+    assert message in step.error
+    assert [path.read_bytes() for path in watched] == before
+    assert (root / "src" / "b.py").read_text() == "x = 1\ny = 2\n"  # all or nothing

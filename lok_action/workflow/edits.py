@@ -51,6 +51,20 @@ def parse_edits(text: str) -> list[Edit]:
     return edits
 
 
+def protected_reason(relative: PurePosixPath) -> str:
+    """Why proposed edits may not touch this path, or "". Git's own files run hooks and config on the
+    user's next git command; lok's config and workflows would let an edit add commands that lok itself
+    runs later (conduct runs workflows in the same session)."""
+    parts = [part.lower() for part in relative.parts]
+    if ".git" in parts:
+        return "edits to git's own files (.git/) are not allowed"
+    if ".lok" in parts:
+        return "edits to lok's workflows and runs (.lok/) are not allowed"
+    if parts == ["lok.toml"]:
+        return "edits to lok's configuration (lok.toml) are not allowed"
+    return ""
+
+
 def resolve_inside(workspace: Path, name: str) -> Path:
     """The file `name` inside `workspace`, refusing absolute paths, `..` and symlink escapes."""
     pure = PurePosixPath(name)
@@ -62,6 +76,9 @@ def resolve_inside(workspace: Path, name: str) -> Path:
     target = (root / pure).resolve()
     if target != root and root not in target.parents:
         raise EditError(f"{name!r}: resolves outside the workspace (symlink escape)")
+    protected = protected_reason(pure) or protected_reason(PurePosixPath(target.relative_to(root).as_posix()))
+    if protected:
+        raise EditError(f"{name!r}: {protected}")
     if not target.is_file():
         raise EditError(f"{name!r}: file not found in the workspace")
     return target
