@@ -4,6 +4,7 @@ stdin closed unless we write to it, output captured up to a cap."""
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import signal
 import subprocess
@@ -11,6 +12,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import IO
 
 DEFAULT_OUTPUT_CAP = 4 * 1024 * 1024  # bytes kept per stream; the rest is counted and dropped
 
@@ -31,7 +33,7 @@ class ProcessResult:
         return self.returncode == 0 and not self.timed_out
 
 
-def _drain(stream, sink: list[bytes], cap: int, flags: dict[str, bool]) -> None:
+def _drain(stream: io.BufferedReader, sink: list[bytes], cap: int, flags: dict[str, bool]) -> None:
     kept = 0
     for chunk in iter(lambda: stream.read1(65536), b""):
         if kept < cap:
@@ -43,6 +45,17 @@ def _drain(stream, sink: list[bytes], cap: int, flags: dict[str, bool]) -> None:
         else:
             flags["truncated"] = True
     stream.close()
+
+
+def _feed(stdin: IO[bytes], data: bytes) -> None:
+    """Write the prompt and close stdin, so the program sees EOF."""
+    try:
+        stdin.write(data)
+    except (BrokenPipeError, OSError):
+        pass  # the program exited or was killed without reading it all; its exit status tells the rest
+    finally:
+        with contextlib.suppress(BrokenPipeError, OSError):
+            stdin.close()
 
 
 def kill_group(pid: int) -> None:
@@ -88,17 +101,10 @@ def run_process(
     ]
     for reader in readers:
         reader.start()
-    if input_text is not None:
-        assert proc.stdin is not None
-        try:
-            proc.stdin.write(input_text.encode())
-        except BrokenPipeError:
-            pass  # the program did not read its stdin; its exit status tells the rest
-        finally:
-            with contextlib.suppress(BrokenPipeError):
-                proc.stdin.close()
-    # A timer thread enforces the timeout so this thread can block in waitpid: Popen.wait(timeout=)
-    # polls with up to 50 ms sleeps, which would delay every dependant step by that much.
+    # The timer starts before the prompt is written: a program that never reads its stdin would
+    # otherwise block the write (beyond the pipe buffer) and so the timeout, forever. A timer thread
+    # enforces it so this thread can block in waitpid: Popen.wait(timeout=) polls with up to 50 ms
+    # sleeps, which would delay every dependant step by that much.
     fired = threading.Event()
 
     def on_timeout() -> None:
@@ -109,11 +115,18 @@ def run_process(
     if timer is not None:
         timer.daemon = True
         timer.start()
+    writer = None
+    if input_text is not None:
+        assert proc.stdin is not None
+        writer = threading.Thread(target=_feed, args=(proc.stdin, input_text.encode()), daemon=True)
+        writer.start()
     try:
         proc.wait()
     finally:
         if timer is not None:
             timer.cancel()
+    if writer is not None:
+        writer.join(timeout=5)
     timed_out = fired.is_set()
     # Children that outlived the leader would hold the pipes open and leak: end the whole group.
     kill_group(proc.pid)

@@ -69,3 +69,17 @@ def test_missing_program_raises_file_not_found():
     except FileNotFoundError:
         return
     raise AssertionError("expected FileNotFoundError")
+
+
+def test_timeout_holds_when_the_program_never_reads_a_large_prompt():
+    # 1 MiB is far beyond the pipe buffer: writing it would block until the program reads
+    started = time.monotonic()
+    result = run_process(["sleep", "30"], input_text="x" * 2**20, timeout=1)
+    assert result.timed_out
+    assert time.monotonic() - started < 5
+    assert not group_alive(result.pid)
+
+
+def test_a_large_prompt_still_arrives_whole():
+    result = run_process(["cat"], input_text="y" * 2**20 + "end", timeout=10)
+    assert result.ok and len(result.stdout) == 2**20 + 3 and result.stdout.endswith("end")
