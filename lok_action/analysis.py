@@ -24,6 +24,7 @@ from lok_action.context import (
     diff_chunker,
     file_chunker,
     git_diff,
+    source_lines,
     split_diff,
 )
 from lok_action.errors import UsageError
@@ -343,7 +344,7 @@ class _SourceCache:
         shown = run_process(
             ["git", "show", f"{self._revision}:./{path}"], cwd=self._coverage.root, timeout=60
         )
-        return shown.stdout.splitlines() if shown.ok else None
+        return source_lines(shown.stdout) if shown.ok else None
 
 
 def range_end(revision_range: str | None) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -90,6 +90,15 @@ LOCAL_BUDGET = 3_000
 LOCAL_MAX_CHUNKS = 4  # a CPU model takes seconds per answer; beyond this files are "over budget"
 
 
+def source_lines(text: str) -> list[str]:
+    """Lines as git and editors number them: split on "\n" only (str.splitlines also splits on form
+    feeds, \x1c-\x1e, \u2028... which shifts every later line number), one trailing "\r" dropped."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
 class ContextError(LokError):
     """The target cannot be read as analysis context."""
 
@@ -154,7 +163,7 @@ class Coverage:
         if not target.is_relative_to(self.root.resolve()):
             return None
         try:
-            return target.read_text(encoding="utf-8", errors="replace").splitlines()
+            return source_lines(target.read_text(encoding="utf-8", errors="replace"))
         except OSError:
             return None
 
@@ -202,7 +211,7 @@ def _walk_listing(root: Path) -> list[str]:
         prefix = "" if rel_dir == "." else rel_dir + "/"
         gitignore = Path(dirpath) / ".gitignore"
         if gitignore.is_file():
-            lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+            lines = source_lines(gitignore.read_text(encoding="utf-8", errors="replace"))
             specs.append((prefix, pathspec.GitIgnoreSpec.from_lines(lines)))
         dirnames[:] = sorted(d for d in dirnames if d != ".git" and not ignored(prefix + d, True))
         found.extend(prefix + name for name in filenames if not ignored(prefix + name, False))
@@ -309,7 +318,7 @@ def render_pieces(root: Path, pieces: Sequence[Piece]) -> str:
     """Files with line numbers, so the line numbers an LLM answers with are the file's real ones."""
     out: list[str] = []
     for piece in pieces:
-        lines = (root / piece.path).read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = source_lines((root / piece.path).read_text(encoding="utf-8", errors="replace"))
         out.append(
             HEADER.format(path=piece.path, start=piece.start, end=piece.end, total=piece.total).rstrip()
         )
@@ -320,7 +329,7 @@ def render_pieces(root: Path, pieces: Sequence[Piece]) -> str:
 
 def _split_file(root: Path, source: SourceFile, budget: int) -> list[tuple[Piece, int]]:
     """Line ranges of an over-budget file, each rendering under ``budget``."""
-    lines = (root / source.path).read_text(encoding="utf-8", errors="replace").splitlines()
+    lines = source_lines((root / source.path).read_text(encoding="utf-8", errors="replace"))
     room = max(budget - len(HEADER) - len(source.path) - 20, 1)
     pieces, start, used = [], 1, 0
     for number, line in enumerate(lines, 1):
@@ -479,13 +488,14 @@ def split_diff(diff: str) -> list[FileDiff]:
     sections: list[FileDiff] = []
     path, new_line = "", 0
     out: list[str] = []
-    for line in diff.splitlines():
+    in_header = False  # between "diff --git" and the first "@@": an added "++ x" line is no header
+    for line in source_lines(diff):
         if line.startswith("diff --git "):
             if path:
                 sections.append(_section(path, out))
-            path, out, new_line = line.split(" b/", 1)[-1], [line], 0
+            path, out, new_line, in_header = line.split(" b/", 1)[-1], [line], 0, True
             continue
-        if line.startswith("+++ "):
+        if in_header and line.startswith("+++ "):
             target = line[4:].strip()
             if target != "/dev/null":
                 path = target.removeprefix("b/")
@@ -493,7 +503,7 @@ def split_diff(diff: str) -> list[FileDiff]:
             continue
         hunk = _HUNK.match(line)
         if hunk:
-            new_line = int(hunk.group(1))
+            new_line, in_header = int(hunk.group(1)), False
             out.append(line)
         elif new_line and line.startswith(("+", " ")):
             out.append(f"{new_line:5d}| {line}")
@@ -566,7 +576,3 @@ def describe_coverage(analysed: int, skipped: dict[str, str], shard: Shard | Non
     if shard is not None:
         line += f"; shard {shard}"
     return line
-
-
-def paths_of(files: Iterable[SourceFile]) -> list[str]:
-    return [source.path for source in files]
