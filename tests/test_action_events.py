@@ -291,6 +291,20 @@ def test_fork_pull_request_makes_no_write_request(
     assert run.sarif is not None and run.sarif["version"] == "2.1.0"
 
 
+def test_read_only_token_tries_one_write_then_stops_and_says_so(
+    pr_setup: tuple[GitHubStandIn, PullRequestRepo, int], tmp_path: Path
+) -> None:
+    server, repo, number = pr_setup
+    run = run_action(server, repo.path, tmp_path, "pull_request", pr_payload(number, repo), token=READ_TOKEN)
+    assert run.returncode == 0, run.stdout + run.stderr
+    (refused,) = server.write_requests()  # the review; no comment, no SARIF upload after the 403
+    assert refused.status == 403 and refused.path.endswith("/reviews")
+    assert server.state.reviews == {} and server.state.comments == {} and server.state.sarifs == {}
+    assert "Read-only run" in run.summary and "first_item fails on an empty list" in run.summary
+    assert "nothing was posted" in run.stdout + run.stderr
+    assert run.outputs["verdict"] == "fail"
+
+
 def test_comment_faults_are_retried(
     pr_setup: tuple[GitHubStandIn, PullRequestRepo, int], tmp_path: Path
 ) -> None:

@@ -108,6 +108,10 @@ def test_read_only_token_from_a_terminal_writes_nothing_and_says_so(
         assert run.returncode == 0, run.stdout + run.stderr
         assert "read-only token" in run.stderr and "nothing was posted" in run.stderr
     assert "first_item fails on an empty list" in review.stdout and "### Cause" in fix.stdout
-    assert github_stand_in.write_requests() == []
+    # GitHub cannot tell lok up front that GITHUB_TOKEN is read-only: one write is tried per run,
+    # refused with 403, and nothing else is attempted
+    writes = github_stand_in.write_requests()
+    assert [w.status for w in writes] == [403, 403], writes
+    assert "/pulls/" in writes[0].path and "/comments" in writes[1].path
     assert github_stand_in.state.comments == {} and github_stand_in.state.reviews == {}
     assert READ_TOKEN not in review.stderr + fix.stderr

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from lok_action.errors import UsageError
-from lok_action.github.client import RepoHandle, make_github, token_read_only
+from lok_action.github.client import RepoHandle, make_github
 from lok_action.github.context import ActionInputs, EventContext, Plan, plan_for
 from lok_action.github.publish import PublishOptions, publish, report_from_run
 from lok_action.github.report import report_from_analysis
@@ -19,23 +18,41 @@ if TYPE_CHECKING:
     from lok_action.analysis import AnalysisResult
     from lok_action.config import Config
 
-SECRET_NAME = re.compile(r"(API_KEY|_TOKEN|_SECRET|_KEY)$")
-
 
 def mask_secrets(env: Mapping[str, str], token: str, config: Config | None, stream: TextIO) -> None:
-    """::add-mask:: the token and every backend key, before anything else is printed."""
-    names = {name for name in env if SECRET_NAME.search(name)}
-    if config is not None:
-        names |= {bc.api_key_env for bc in config.backends.values() if getattr(bc, "api_key_env", None)}
-    values = {token} | {env[name] for name in names if env.get(name)}
-    for value in sorted(v for v in values if v and len(v) >= 4):
+    """::add-mask:: the token and every backend key, before anything else is printed. Which names are
+    secret is the redaction module's rule, the same one that scrubs backend output."""
+    from lok_action.backends.redaction import MIN_SECRET_LENGTH, secret_values
+
+    extra = [bc.api_key_env for bc in config.backends.values() if bc.api_key_env] if config else []
+    values = {token, *secret_values(env, extra)}
+    for value in sorted(v for v in values if v and len(v) >= MIN_SECRET_LENGTH):
         add_mask(value, stream)
 
 
-def read_only_reason(handle: RepoHandle, event: EventContext) -> str:
-    if event.is_fork_pr:
-        return "pull request from a fork"
-    return token_read_only(handle)
+def read_only_reason(event: EventContext) -> str:
+    """Known before any request only for fork pull requests (GitHub gives them a read-only token).
+    Any other token is tried: GITHUB_TOKEN's permissions are not visible through GET /repos, and
+    a 403 on the first write stops all further posting (lok_action.github.publish)."""
+    return "pull request from a fork" if event.is_fork_pr else ""
+
+
+def refuse_fork_head_checkout(event: EventContext) -> None:
+    """pull_request_target runs with secrets and a write token; if the workspace holds the fork's
+    head, the fork would supply .lok/workflows and lok.toml (shell steps, command backends)."""
+    from lok_action.process import run_process
+
+    if event.name != "pull_request_target" or not event.is_fork_pr:
+        return
+    head = str((event.pull_request.get("head") or {}).get("sha") or "")
+    result = run_process(["git", "rev-parse", "HEAD"], cwd=event.workspace, timeout=10)
+    checked_out = (result.stdout or "").strip() if result.returncode == 0 else ""
+    if head and checked_out == head:
+        raise UsageError(
+            "pull_request_target must not check out the pull request's head: the workspace is the fork's "
+            f"commit {head[:12]}, whose .lok/workflows and lok.toml would run with secrets and a write token. "
+            "Check out the base branch (the default), or use the pull_request event for fork pull requests"
+        )
 
 
 def write_sarif(path: Path, result: AnalysisResult) -> None:
@@ -62,6 +79,7 @@ def run_action(env: Mapping[str, str], stream: TextIO) -> int:
             "input github-token is empty: add `github-token: ${{ secrets.GITHUB_TOKEN }}` (the default) to the step"
         )
     workspace = event.workspace
+    refuse_fork_head_checkout(event)  # before the workspace's lok.toml is even read
     config_path = (workspace / inputs.config) if inputs.config else None
     if config_path is not None and not config_path.is_file():
         raise UsageError(f"input config: {inputs.config} not found in the workspace ({workspace})")
@@ -73,7 +91,7 @@ def run_action(env: Mapping[str, str], stream: TextIO) -> int:
         print(command("notice", f"lok: nothing to do ({plan.reason})"), file=stream)
         return 0
     handle = RepoHandle(make_github(inputs.token, event.api_url), event.repository, event.api_url)
-    read_only = read_only_reason(handle, event)
+    read_only = read_only_reason(event)
     if read_only:
         print(command("notice", f"lok: {read_only}; analysis only, nothing will be posted"), file=stream)
     step_env = {**env, "GITHUB_TOKEN": inputs.token}
@@ -145,13 +163,13 @@ def run_action(env: Mapping[str, str], stream: TextIO) -> int:
     report.notes.extend(notes)
     sarif_path = (workspace / inputs.sarif_file).resolve()
     write_sarif(sarif_path, analysis)
-    report_dir = Path(env.get("RUNNER_TEMP") or workspace / ".lok")
     options = PublishOptions(
         comment=inputs.comment,
         review=inputs.review,
         summary_path=summary_path,
         output_path=Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None,
-        report_path=report_dir / "lok-report.md",
+        # next to the SARIF file in the workspace: a docker action's RUNNER_TEMP is not the host's
+        report_path=sarif_path.parent / "lok-report.md",
         sarif_file=sarif_path,
         upload_sarif=inputs.upload_sarif,
         read_only_reason=read_only,
@@ -162,6 +180,12 @@ def run_action(env: Mapping[str, str], stream: TextIO) -> int:
     outcome = publish(handle, report, plan.issue_number, plan.pr_number, options)
     for line in outcome.actions:
         print(f"lok: {line}", file=sys.stderr)
+    if outcome.read_only_reason and not read_only:
+        print(command("warning", f"lok: {outcome.read_only_reason}; nothing was posted"), file=stream)
+    if outcome.failures:
+        for failure in outcome.failures:
+            print(command("error", f"lok: {failure}"), file=stream)
+        return 1
     if inputs.fail_on and any(severity_at_least(f.severity, inputs.fail_on) for f in report.findings):
         print(command("error", f"lok: findings at or above '{inputs.fail_on}' (fail-on)"), file=stream)
         return 1

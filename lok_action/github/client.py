@@ -51,12 +51,36 @@ class RepoHandle:
         return data
 
     def request_text(self, path: str, accept: str) -> str:
-        """A GET whose answer is text (a diff, a log), e.g. Accept: application/vnd.github.diff."""
+        """A GET whose answer is text (a diff, a log), e.g. Accept: application/vnd.github.diff.
+
+        Job and run logs answer 302 to a short-lived signed URL on another host (blob storage); that
+        URL is fetched without our token (the signature is the credential, and the token must not
+        leave GitHub). PyGithub's own 302 following refuses hosts outside github.com, hence requests.
+        Raises GitHubHTTPError (with .status) for a 4xx/5xx answer."""
         url = f"{self.api_url.rstrip('/')}{path}"
-        status, _headers, text = self.gh.requester.requestJson("GET", url, headers={"Accept": accept})
+        status, headers, text = self.gh.requester.requestJson("GET", url, headers={"Accept": accept})
+        location = headers.get("location") if status in (301, 302, 303, 307, 308) else None
+        if location:
+            import requests
+
+            try:
+                answer = requests.get(location, headers={"Accept": accept}, timeout=60)
+            except requests.RequestException as error:
+                raise GitHubHTTPError(f"GET {path}: redirected download failed: {error}", 0) from None
+            status, text = answer.status_code, answer.text
+        elif 300 <= status < 400:
+            raise GitHubHTTPError(f"GET {path} answered HTTP {status} without a Location", status)
         if status >= 400:
-            raise GitHubError(f"GET {path} failed with HTTP {status}")
+            raise GitHubHTTPError(f"GET {path} failed with HTTP {status}", status)
         return text
+
+
+class GitHubHTTPError(GitHubError):
+    """A GitHub GET answered an error status; callers may fall back on some (406 for a too-large diff)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def make_github(token: str, api_url: str = DEFAULT_API_URL) -> Github:
@@ -113,11 +137,3 @@ def is_write_denied(error: Exception) -> bool:
 
 def env_token(env: Mapping[str, str]) -> str:
     return env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or os.environ.get("GITHUB_TOKEN", "")
-
-
-def token_read_only(handle: RepoHandle) -> str:
-    """'read-only token' when GitHub says the token may not push to the repository, else ''."""
-    permissions = handle.request_json("GET", f"/repos/{handle.full_name}").get("permissions") or {}
-    if permissions and not permissions.get("push"):
-        return "read-only token"
-    return ""

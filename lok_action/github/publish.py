@@ -1,7 +1,8 @@
 """Publish a finished result to every GitHub surface the user asked for.
 
-Read-only runs (fork pull requests, read-only tokens) still write the job summary, annotations, outputs
-and the SARIF file, and make no write request at all; the summary says so.
+Read-only runs still write the job summary, annotations, outputs and the SARIF file; the summary says
+so. Fork pull requests are known read-only from the event and make no write request at all; any
+other token is trusted until GitHub refuses a write (403), after which nothing more is attempted.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -57,6 +58,7 @@ class PublishOptions:
 class PublishOutcome:
     actions: list[str] = field(default_factory=list)  # human-readable, in order
     read_only_reason: str = ""
+    failures: list[str] = field(default_factory=list)  # one line per requested sink that failed
 
 
 def publish(
@@ -66,36 +68,59 @@ def publish(
     pr_number: int | None,
     options: PublishOptions,
 ) -> PublishOutcome:
-    from lok_action.atomic import atomic_write_text
-
+    """Every sink on its own: a failing GitHub write never keeps the summary or outputs from being
+    written, and each failure is named on stderr and in the summary (the caller exits 1)."""
     outcome = PublishOutcome(read_only_reason=options.read_only_reason)
     kind = "pull request" if pr_number else "issue" if issue_number else "repository"
     if outcome.read_only_reason:
         report.notes.append(READ_ONLY_NOTE.format(why=outcome.read_only_reason, kind=kind))
-    summary = summary_markdown(report)
-    if options.report_path is not None:
-        atomic_write_text(options.report_path, summary)
     if options.annotations:
         write_annotations(report.sorted_findings(), options.stream)
     if handle is not None and not outcome.read_only_reason:
         _write_to_github(handle, report, issue_number, pr_number, options, outcome)
     if outcome.read_only_reason and not options.read_only_reason:  # learnt from a 403 on the way
         report.notes.append(READ_ONLY_NOTE.format(why=outcome.read_only_reason, kind=kind))
-        summary = summary_markdown(report)
+    report.notes.extend(f"Failed: {failure}" for failure in outcome.failures)
+    summary = summary_markdown(report)
+    _local_sink("markdown report", outcome, lambda: _write_report(options, summary))
     if options.summary_path is not None:
-        write_step_summary(options.summary_path, summary)
-        outcome.actions.append("job summary written")
+        summary_path = options.summary_path
+        if _local_sink("job summary", outcome, lambda: write_step_summary(summary_path, summary)):
+            outcome.actions.append("job summary written")
     if options.output_path is not None:
-        append_outputs(
-            options.output_path,
-            {
-                "findings": json.dumps([f.to_dict() for f in report.sorted_findings()]),
-                "verdict": report.verdict,
-                "sarif-file": str(options.sarif_file or ""),
-                "report": str(options.report_path or ""),
-            },
-        )
+        output_path = options.output_path
+        _local_sink("step outputs", outcome, lambda: _write_outputs(output_path, report, options))
+    for failure in outcome.failures:
+        print(f"lok: {failure}", file=sys.stderr)
     return outcome
+
+
+def _write_report(options: PublishOptions, summary: str) -> None:
+    from lok_action.atomic import atomic_write_text
+
+    if options.report_path is not None:
+        atomic_write_text(options.report_path, summary)
+
+
+def _write_outputs(path: Path, report: PublishReport, options: PublishOptions) -> None:
+    append_outputs(
+        path,
+        {
+            "findings": json.dumps([f.to_dict() for f in report.sorted_findings()]),
+            "verdict": report.verdict,
+            "sarif-file": str(options.sarif_file or ""),
+            "report": str(options.report_path or ""),
+        },
+    )
+
+
+def _local_sink(name: str, outcome: PublishOutcome, write: Callable[[], None]) -> bool:
+    try:
+        write()
+    except OSError as error:
+        outcome.failures.append(f"{name} not written: {error}")
+        return False
+    return True
 
 
 def _write_to_github(
@@ -106,32 +131,69 @@ def _write_to_github(
     options: PublishOptions,
     outcome: PublishOutcome,
 ) -> None:
+    """Each requested sink is attempted; the first 403 'not accessible' (the token may read but not
+    write: a read-only GITHUB_TOKEN) stops all further posting. Other errors fail only their sink."""
+    sinks: list[tuple[str, Callable[[], None]]] = []
+    if pr_number is not None and options.review != "off" and report.findings:
+        sinks.append(
+            ("pull request review", lambda: _post_review(handle, pr_number, report, options, outcome))
+        )
+    number = pr_number if pr_number is not None else issue_number
+    if number is not None and options.comment != "off":
+        sinks.append(("lok comment", lambda: _post_comment(handle, number, report, options, outcome)))
+    if options.issues and report.findings:
+        sinks.append(("finding issues", lambda: _post_issues(handle, report, outcome)))
+    if options.upload_sarif and options.sarif_file is not None and options.sarif_file.exists():
+        sinks.append(("SARIF upload", lambda: _post_sarif(handle, options, outcome)))
+    for name, post in sinks:
+        try:
+            post()
+        except Exception as error:  # noqa: BLE001 - one sink's failure must not cost the others
+            if is_write_denied(error):
+                outcome.read_only_reason = "the token may not write to this repository"
+                outcome.actions.append(
+                    f"{name}: write refused by GitHub (403 Resource not accessible by integration); "
+                    "stopped posting, nothing was posted"
+                )
+                return
+            outcome.failures.append(f"{name} failed: {_describe(error)}")
+
+
+def _describe(error: Exception) -> str:
     from github import GithubException
 
-    try:
-        if pr_number is not None and options.review != "off" and report.findings:
-            result = publish_review(handle, pr_number, report, options.review)
-            outcome.actions.append(
-                f"review: {result.action} ({result.inline} inline, {result.in_body} in body, {result.already_posted} already posted)"
-            )
-            outcome.actions.extend(result.errors)
-        number = pr_number if pr_number is not None else issue_number
-        if number is not None and options.comment != "off":
-            comment = publish_comment(handle, number, comment_markdown(report), options.comment)
-            outcome.actions.append(f"comment {comment.action}: {comment.url}")
-        if options.issues and report.findings:
-            issues = create_finding_issues(handle, report.sorted_findings())
-            outcome.actions.append(
-                f"issues: {len(issues.created)} created, {len(issues.existing)} already open"
-            )
-        if options.upload_sarif and options.sarif_file is not None and options.sarif_file.exists():
-            upload = upload_sarif(handle, options.sarif_file, options.commit_sha, options.ref)
-            outcome.actions.append(f"SARIF upload {upload.sarif_id}: {upload.status}")
-    except GithubException as error:
-        if not is_write_denied(error):
-            raise
-        outcome.read_only_reason = "the token may not write to this repository"
-        outcome.actions.append("write refused by GitHub (403); stopped posting")
+    if isinstance(error, GithubException):
+        message = error.data.get("message") if isinstance(error.data, dict) else error.data
+        return f"GitHub API error {error.status}: {message}"
+    return f"{type(error).__name__}: {error}"
+
+
+def _post_review(
+    handle: RepoHandle, number: int, report: PublishReport, options: PublishOptions, outcome: PublishOutcome
+) -> None:
+    result = publish_review(handle, number, report, options.review)
+    outcome.actions.append(
+        f"review: {result.action} ({result.inline} inline, {result.in_body} in body, {result.already_posted} already posted)"
+    )
+    outcome.actions.extend(result.errors)
+
+
+def _post_comment(
+    handle: RepoHandle, number: int, report: PublishReport, options: PublishOptions, outcome: PublishOutcome
+) -> None:
+    comment = publish_comment(handle, number, comment_markdown(report), options.comment)
+    outcome.actions.append(f"comment {comment.action}: {comment.url}")
+
+
+def _post_issues(handle: RepoHandle, report: PublishReport, outcome: PublishOutcome) -> None:
+    issues = create_finding_issues(handle, report.sorted_findings())
+    outcome.actions.append(f"issues: {len(issues.created)} created, {len(issues.existing)} already open")
+
+
+def _post_sarif(handle: RepoHandle, options: PublishOptions, outcome: PublishOutcome) -> None:
+    assert options.sarif_file is not None
+    upload = upload_sarif(handle, options.sarif_file, options.commit_sha, options.ref)
+    outcome.actions.append(f"SARIF upload {upload.sarif_id}: {upload.status}")
 
 
 # ---------------------------------------------------------------- `lok run` with `publish` set
@@ -184,9 +246,9 @@ def publish_workflow_result(
     env: Mapping[str, str] | None = None,
     context: RunContext | None = None,
 ) -> PublishOutcome:
-    """Called by `lok run NAME NUMBER` when the workflow has `publish` set (terminal or CI). With a
-    read-only token nothing is written (not even attempted) and stderr says so."""
-    from lok_action.github.client import token_read_only
+    """Called by `lok run NAME NUMBER` when the workflow has `publish` set (terminal or CI). A
+    read-only token is found out by GitHub's 403 on the first write: nothing more is tried and
+    stderr says so."""
     from lok_action.github.pr_review import PullRequestChunker, review_analysis
     from lok_action.github.report import report_from_analysis
 
@@ -205,22 +267,20 @@ def publish_workflow_result(
         report = report_from_analysis(review_analysis(workflow, result, chunker, workdir, min_consensus))
     else:
         report = report_from_run(workflow, result, workdir, min_consensus)
-    read_only = token_read_only(handle)
-    if read_only:
-        print(
-            f"github: {read_only}: the token may not write to {handle.full_name}, so nothing was posted "
-            f"(the result is above)",
-            file=sys.stderr,
-        )
     options = PublishOptions(
         annotations=False,
         issues=workflow.publish == "issues",
         comment="off" if workflow.publish == "issues" else "update",
-        read_only_reason=read_only,
         stream=sys.stderr,
     )
     pr = number if workflow.publish == "pr-review" else None
     outcome = publish(handle, report, None if pr else number, pr, options)
     for line in outcome.actions:
         print(f"github: {line}", file=sys.stderr)
+    if outcome.read_only_reason:
+        print(
+            f"github: read-only token: the token may not write to {handle.full_name}, so nothing was posted "
+            f"(the result is above)",
+            file=sys.stderr,
+        )
     return outcome

@@ -32,6 +32,7 @@ SECONDARY_RATE_LIMIT_MESSAGE = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
     "If you reach out to GitHub Support for help, please include the request ID 0000:0000:0000000:0000000:00000000."
 )
+BLOB_PREFIX = "/_blobs/"  # the stand-in's blob storage, where log downloads redirect to
 MAX_REQUESTS = 5000  # a runaway client loop ends here instead of spinning forever
 
 
@@ -217,8 +218,11 @@ class GitHubState:
             "site_admin": False,
         }
 
-    def repo_json(self, repo: Repo, permission: str) -> dict[str, Any]:
+    def repo_json(self, repo: Repo, permission: str, installation: bool = False) -> dict[str, Any]:
+        """As GitHub answers: for an installation token (GITHUB_TOKEN, `ghs_...`) the `permissions`
+        object does not describe the token (push reads false even when it may write issues/PRs)."""
         url = f"{self.origin}/repos/{repo.full_name}"
+        may_push = permission == "write" and not installation
         return {
             "id": repo.id,
             "node_id": f"R_{repo.id}",
@@ -235,8 +239,8 @@ class GitHubState:
             "permissions": {
                 "admin": False,
                 "maintain": False,
-                "push": permission == "write",
-                "triage": permission == "write",
+                "push": may_push,
+                "triage": may_push,
                 "pull": True,
             },
         }
@@ -433,6 +437,7 @@ class GitHubStandIn:
         self.faults: list[Fault] = []
         self.log: list[LoggedRequest] = []
         self.violations: list[str] = []
+        self.blobs: dict[str, str] = {}  # signed download path -> text (where log redirects lead)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.state = GitHubState("http://127.0.0.1:0")
@@ -555,6 +560,8 @@ class GitHubStandIn:
             if len(self.log) >= MAX_REQUESTS:
                 self.violations.append(f"{method} {path}: more than {MAX_REQUESTS} requests (client loop?)")
                 return 503, {}, {"message": "Service Unavailable", "documentation_url": DOCS}
+        if path.startswith(BLOB_PREFIX):
+            return self._blob(handler, path, query)
         problem = self._validate(handler, method, path, query, raw)
         if problem:
             with self.lock:
@@ -588,7 +595,7 @@ class GitHubStandIn:
         accept = handler.headers.get("Accept") or ""
         try:
             with self.lock:
-                return self._route(method, path, query, body, accept, permission)
+                return self._route(method, path, query, body, accept, permission, token)
         except ApiError as error:
             return error.status, error.headers, error.body
 
@@ -628,6 +635,7 @@ class GitHubStandIn:
         body: dict[str, Any],
         accept: str,
         permission: str,
+        token: str = "",
     ) -> tuple[int, dict[str, str], Any]:
         s = self.state
         if path == "/" and method == "GET":
@@ -646,7 +654,7 @@ class GitHubStandIn:
         rest = match.group(3) or ""
         repo = s.repo(full_name)
         if rest == "" and method == "GET":
-            return 200, {}, s.repo_json(repo, permission)
+            return 200, {}, s.repo_json(repo, permission, installation=token.startswith("ghs_"))
         routes: list[tuple[str, str, Any]] = [
             ("GET", r"/issues", self._list_issues),
             ("POST", r"/issues", self._create_issue),
@@ -1031,8 +1039,29 @@ class GitHubStandIn:
         log = self.state.job_logs.get(int(job_id))
         if log is None:
             raise not_found()
-        # Real GitHub answers 302 to a short-lived blob URL; the stand-in serves the text directly.
-        return 200, {"Content-Type": "text/plain; charset=utf-8"}, log
+        # As GitHub: 302 to a short-lived signed URL on blob storage, where the text is served.
+        signature = uuid.uuid4().hex
+        blob_path = f"{BLOB_PREFIX}job-logs/{job_id}"
+        with self.lock:
+            self.blobs[f"{blob_path}?sig={signature}"] = log
+        return 302, {"Location": f"{self.state.origin}{blob_path}?sig={signature}"}, ""
+
+    def _blob(
+        self, handler: BaseHTTPRequestHandler, path: str, query: dict[str, str]
+    ) -> tuple[int, dict[str, str], Any]:
+        """Blob storage: the signature in the URL is the credential; like Azure storage it refuses a
+        request that also carries an Authorization header (a client leaking its GitHub token)."""
+        if handler.headers.get("Authorization"):
+            return (
+                400,
+                {},
+                "InvalidAuthenticationInfo: Authentication information is not in the correct format.",
+            )
+        with self.lock:
+            text = self.blobs.get(f"{path}?sig={query.get('sig', '')}")
+        if text is None:
+            return 403, {}, "AuthenticationFailed: Server failed to authenticate the request."
+        return 200, {"Content-Type": "text/plain; charset=utf-8"}, text
 
 
 def load_actions_openapi() -> Any:
