@@ -278,6 +278,18 @@ def _repo_prefix(target: Path) -> str:
     return result.stdout.strip() if result.ok else ""
 
 
+def _repo_root(directory: Path) -> Path:
+    """The work tree's top directory (git diff prints paths relative to it), or ``directory``."""
+    from lok_action.process import run_process
+
+    try:
+        result = run_process(["git", "rev-parse", "--show-toplevel"], cwd=directory, timeout=30)
+    except FileNotFoundError:
+        return directory
+    top = result.stdout.strip()
+    return Path(top).resolve() if result.ok and top else directory
+
+
 def run_analysis(request: AnalysisRequest) -> AnalysisResult:
     from lok_action.workflow.lookup import find_workflow
     from lok_action.workflow.runner import RunContext, run_workflow
@@ -290,6 +302,8 @@ def run_analysis(request: AnalysisRequest) -> AnalysisResult:
     if request.min_consensus < 1:
         raise UsageError(f"--min-consensus must be at least 1, got {request.min_consensus}")
     if request.is_diff:
+        # diff paths are relative to the repository root whatever the cwd: read and report from there
+        target = _repo_root(target)
         sections = split_diff(git_diff(target, request.revision_range))
         if request.shard is not None:
             sections = [section for section in sections if request.shard.owns(section.path)]
