@@ -160,3 +160,38 @@ def test_bare_when_expression_with_hyphenated_step() -> None:
     variables = {"steps": {"deep-dive": {"success": True}}}
     assert evaluate_condition("steps.deep-dive.success", variables, ["deep-dive"]) is True
     assert referenced_steps("steps.deep-dive.success", ["deep-dive"], expression=True) == ["deep-dive"]
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "echo $(echo a)#'\n{{ v }}'",  # `#` right after `)`: mid-word for the shell, not a comment
+        "echo \\ #'\n{{ v }}'",  # after an escaped space
+        "echo `echo a`#'\n{{ v }}'",
+        "echo $'{{ v }}'",  # bash's ANSI-C quoting, where \\' does not end the string
+    ],
+)
+def test_positions_the_shell_reads_differently_are_refused(template: str) -> None:
+    for value in ("$(touch pwned)", "`touch pwned`", "\\'; touch pwned; echo '"):
+        with pytest.raises(TemplateProblem):
+            render_shell(template, {"v": value}, [])
+
+
+@pytest.mark.parametrize("shell", ["sh", "bash"])
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("printf %s {{ v }} > out # note: it's {{ v }}", "VALUE"),  # a real comment, with a quote in it
+        ("printf %s a#{{ v }} > out", "a#VALUE"),  # `#` inside a word is literal
+        ("printf %s 'x#'{{ v }} > out", "x#VALUE"),
+        ('printf %s "#{{ v }}" > out', "#VALUE"),
+    ],
+)
+def test_comments_and_literal_hashes_are_told_apart(
+    tmp_path: Path, shell: str, template: str, expected: str
+) -> None:
+    value = "'; touch pwned; '$(touch pwned)"
+    command = render_shell(template, {"v": value}, [])
+    subprocess.run([shell, "-c", command], cwd=tmp_path, check=True, timeout=10)
+    assert (tmp_path / "out").read_text() == expected.replace("VALUE", value)
+    assert not (tmp_path / "pwned").exists()

@@ -162,7 +162,7 @@ def quote_for_wrapper(wrapper: str, command: str) -> str:
 
 
 # Quoting contexts on the tracker's stack
-BARE, SINGLE, DOUBLE, CMDSUB, PAREN, BACKTICK, BRACE, ARITH, COMMENT = (
+BARE, SINGLE, DOUBLE, CMDSUB, PAREN, BACKTICK, BRACE, ARITH, COMMENT, ANSI = (
     "bare",
     "single",
     "double",
@@ -172,15 +172,25 @@ BARE, SINGLE, DOUBLE, CMDSUB, PAREN, BACKTICK, BRACE, ARITH, COMMENT = (
     "brace",
     "arith",
     "comment",
+    "$'...'",
 )
-WORD_BREAKS = " \t\n;&|()<>"
+# Where a `#` can start a comment: after one of these (unescaped), a new word begins.
+WORD_BREAKS = " \t\n;&|<>("
+CODE_CONTEXTS = (BARE, CMDSUB, PAREN)
+# What precedes the next character, for deciding whether a `#` there starts a comment.
+AT_WORD_START, IN_WORD, UNSURE = "word-start", "in-word", "unsure"
 
 
 def quote_placeholders(rendered: str, values: list[str], bare_as_command: bool = False) -> str:
-    """Replace each placeholder by its value escaped for the POSIX-sh quoting context it stands in."""
+    """Replace each placeholder by its value escaped for the POSIX-sh quoting context it stands in.
+
+    The tracker must agree with the shell about quoting everywhere a value can land; where it cannot
+    be sure (a `#` right after an escape or a closing `)`, `` ` `` or `}`), later values are refused."""
     out: list[str] = []
     stack = [BARE]
     heredoc = False
+    unsure_comment = False  # a `#` was seen that may or may not start a comment
+    before = AT_WORD_START
     i, n = 0, len(rendered)
     while i < n:
         char = rendered[i]
@@ -188,71 +198,97 @@ def quote_placeholders(rendered: str, values: list[str], bare_as_command: bool =
         if char == MARK_OPEN:
             end = rendered.index(MARK_CLOSE, i)
             value = values[int(rendered[i + 1 : end])]
+            if unsure_comment and top != COMMENT:
+                raise TemplateProblem(
+                    "a {{ }} value after a '#' that may or may not start a shell comment cannot be quoted"
+                    " safely; put a space before a comment, or quote the '#'"
+                )
             # backquoted text is cut at the first backquote before quotes are parsed: never safe inside
             context = BACKTICK if BACKTICK in stack else top
             out.append(_quote_value(context, value, heredoc, bare_as_command))
             i = end + 1
+            before = IN_WORD
             continue
         nxt = rendered[i + 1] if i + 1 < n else ""
+        step = 1
         if top == SINGLE:
             if char == "'":
                 stack.pop()
+            before = IN_WORD
+        elif top == ANSI:
+            if char == "\\":
+                step = 2  # \' does not end $'...'
+            elif char == "'":
+                stack.pop()
+            before = IN_WORD
         elif top == COMMENT:
             if char == "\n":
                 stack.pop()
+                before = AT_WORD_START
         elif char == "\\":
             if nxt == MARK_OPEN:
                 raise TemplateProblem("a {{ }} value directly after a backslash cannot be quoted safely")
-            out.append(rendered[i : i + 2])
-            i += 2
-            continue
+            step = 2
+            before = UNSURE  # `\ #` and line continuations: the shell's word boundaries get subtle
         elif char == "$" and nxt == "(":
             if rendered[i + 2 : i + 3] == "(":
                 stack.append(ARITH)
-                out.append("$((")
-                i += 3
-                continue
-            stack.append(CMDSUB)
-            out.append("$(")
-            i += 2
-            continue
+                step = 3
+            else:
+                stack.append(CMDSUB)
+                step = 2
+            before = UNSURE
         elif char == "$" and nxt == "{":
             stack.append(BRACE)
-            out.append("${")
-            i += 2
-            continue
+            step = 2
+            before = IN_WORD
+        elif char == "$" and nxt == "'" and top in CODE_CONTEXTS:
+            stack.append(ANSI)  # bash's ANSI-C quoting: backslash escapes a quote inside it
+            step = 2
+            before = IN_WORD
         elif char == "`":
             if top == BACKTICK:
                 stack.pop()
             else:
                 stack.append(BACKTICK)
+            before = UNSURE
         elif top == DOUBLE:
             if char == '"':
                 stack.pop()
+            before = IN_WORD
         elif char == '"':
             stack.append(DOUBLE)
+            before = IN_WORD
         elif char == "'" and top != BRACE:
             stack.append(SINGLE)
+            before = IN_WORD
         elif top == BRACE:
             if char == "}":
                 stack.pop()
+                before = UNSURE
         elif char == "(":
             stack.append(PAREN)
+            before = AT_WORD_START
         elif char == ")":
             if top == ARITH:
                 stack.pop()
                 if nxt == ")":
-                    out.append("))")
-                    i += 2
-                    continue
+                    step = 2
             elif top in (PAREN, CMDSUB):
                 stack.pop()
-        elif char == "#" and (i == 0 or rendered[i - 1] in WORD_BREAKS) and top in (BARE, CMDSUB, PAREN):
-            stack.append(COMMENT)
-        elif char == "<" and nxt == "<" and top != ARITH:
-            heredoc = True  # heredoc bodies expand $(...) whatever the quotes: no values after this
-        out.append(char)
-        i += 1
+            before = UNSURE
+        elif char == "#" and top in CODE_CONTEXTS and before != IN_WORD:
+            if before == AT_WORD_START:
+                stack.append(COMMENT)
+            else:
+                unsure_comment = True
+            before = IN_WORD
+        else:
+            if char == "<" and nxt == "<" and top != ARITH:
+                heredoc = True  # heredoc bodies expand $(...) whatever the quotes: no values after this
+            before = AT_WORD_START if char in WORD_BREAKS else IN_WORD
+        out.append(rendered[i : i + step])
+        i += step
     return "".join(out)
 
 
