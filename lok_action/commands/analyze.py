@@ -13,6 +13,8 @@ from lok_action.errors import UsageError
 from lok_action.findings import SEVERITIES
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from lok_action.analysis import AnalysisResult
 
 FORMATS = ("text", "md", "json")
@@ -76,6 +78,39 @@ def chosen_format(args: argparse.Namespace) -> str:
     return "json" if args.json else (args.format or "text")
 
 
+REPORT_OPTIONS = (("output", "-o/--output"), ("sarif", "--sarif"))
+
+
+def check_output_paths(args: argparse.Namespace) -> None:
+    """Refuse report paths that cannot be written before any backend is called (a long analysis
+    should not end in a write error)."""
+    import tempfile
+
+    for attr, option in REPORT_OPTIONS:
+        value = getattr(args, attr, None)
+        if not value:
+            continue
+        path = Path(value)
+        if path.is_dir():
+            raise UsageError(f"{option} {value}: is a directory")
+        parent = path.absolute().parent
+        if not parent.is_dir():
+            raise UsageError(f"{option} {value}: directory {parent} does not exist")
+        try:  # a real probe: os.access says yes to root even on /proc
+            handle, probe = tempfile.mkstemp(prefix=".lok-probe-", dir=parent)
+            os.close(handle)
+            os.unlink(probe)
+        except OSError as error:
+            raise UsageError(f"{option} {value}: cannot write in {parent} ({error.strerror})") from None
+
+
+def _write(option: str, path: str, write: Callable[[], None]) -> None:
+    try:
+        write()
+    except OSError as error:
+        raise UsageError(f"{option} {path}: cannot write ({error.strerror or error})") from None
+
+
 def write_reports(result: AnalysisResult, args: argparse.Namespace) -> int:
     """Report in the chosen format (stdout or -o), SARIF when asked; the exit code --fail-on implies."""
     from lok_action.atomic import atomic_write_bytes, atomic_write_text
@@ -96,14 +131,15 @@ def write_reports(result: AnalysisResult, args: argparse.Namespace) -> int:
         to_tty = args.output is None and sys.stdout.isatty()
         text = render_terminal(result, colour=use_colour(to_tty))
     if args.output:
-        atomic_write_text(Path(args.output), text)
+        _write("-o/--output", args.output, lambda: atomic_write_text(Path(args.output), text))
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
     if args.sarif:
         from lok_action.report.sarif import render_sarif
 
-        atomic_write_bytes(Path(args.sarif), render_sarif(result))
+        sarif = render_sarif(result)
+        _write("--sarif", args.sarif, lambda: atomic_write_bytes(Path(args.sarif), sarif))
     if not result.succeeded and result.backends:
         print(
             f"lok: every backend call failed; nothing was analysed ({result.coverage_line()})",
@@ -122,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
     from lok_action.context import parse_shard
 
     chosen_format(args)  # refuse conflicting options before any backend is called
+    check_output_paths(args)
     if args.min_consensus is not None and args.min_consensus < 1:
         raise UsageError(f"--min-consensus must be at least 1, got {args.min_consensus}")
     project_dir = Path.cwd()

@@ -21,9 +21,10 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lok_action.analysis import AnalysisResult, merge_results
-    from lok_action.commands.analyze import chosen_format, write_reports
+    from lok_action.commands.analyze import check_output_paths, chosen_format, write_reports
 
     chosen_format(args)
+    check_output_paths(args)
     results = []
     for name in args.inputs:
         path = Path(name)
