@@ -27,13 +27,29 @@ def main(argv: list[str] | None = None) -> int:
     except LokError as error:
         print(command("error", f"lok: {error}"), flush=True)
         return error.exit_code
-    except Exception as error:  # GitHub answered with an error we cannot work around
-        from github import GithubException
+    except Exception as error:  # no traceback on stdout: one ::error:: line the runner shows
+        print(command("error", f"lok: {describe_failure(error)}"), flush=True)
+        if os.environ.get("RUNNER_DEBUG") == "1":  # the runner's "debug logging" switch
+            import traceback
 
-        if not isinstance(error, GithubException):
-            raise
-        print(command("error", f"lok: GitHub API error {error.status}: {error.data}"), flush=True)
+            traceback.print_exc(file=sys.stderr)
         return 1
+
+
+def describe_failure(error: Exception) -> str:
+    import requests
+    from github import GithubException
+
+    if isinstance(error, GithubException):
+        return f"GitHub API error {error.status}: {error.data}"
+    if isinstance(error, requests.RequestException):
+        url = os.environ.get("GITHUB_API_URL") or "https://api.github.com"
+        return f"cannot reach the GitHub API at {url}: {type(error).__name__}: {first_line(error)}"
+    return f"internal error: {type(error).__name__}: {first_line(error)}"
+
+
+def first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [""])[0][:300]
 
 
 if __name__ == "__main__":

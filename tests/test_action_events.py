@@ -305,6 +305,65 @@ def test_read_only_token_tries_one_write_then_stops_and_says_so(
     assert run.outputs["verdict"] == "fail"
 
 
+def test_pull_request_target_on_the_forks_head_is_refused(
+    pr_setup: tuple[GitHubStandIn, PullRequestRepo, int], tmp_path: Path
+) -> None:
+    server, repo, number = pr_setup
+    assert run_git(repo.path, "rev-parse", "HEAD").strip() == repo.head_sha  # the fork's commit
+    run = run_action(server, repo.path, tmp_path, "pull_request_target", pr_payload(number, repo, fork=True))
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "::error::lok: pull_request_target must not check out the pull request's head" in run.stdout
+    assert "Traceback" not in run.stdout + run.stderr
+    assert not (tmp_path / "prompts.txt").exists()  # no backend was called
+    assert server.write_requests() == [] and run.summary == "" and run.outputs == {}
+    # the base branch checked out (actions/checkout's default for pull_request_target): it runs
+    run_git(repo.path, "checkout", "-q", "main")
+    base = run_action(server, repo.path, tmp_path, "pull_request_target", pr_payload(number, repo, fork=True))
+    assert base.returncode == 0, base.stdout + base.stderr
+    assert (tmp_path / "prompts.txt").exists()
+
+
+def test_unreachable_github_api_is_one_error_line(
+    pr_setup: tuple[GitHubStandIn, PullRequestRepo, int], tmp_path: Path
+) -> None:
+    import socket
+
+    server, repo, number = pr_setup
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    run = run_action(
+        server,
+        repo.path,
+        tmp_path,
+        "pull_request",
+        pr_payload(number, repo),
+        extra_env={"GITHUB_API_URL": closed},
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert f"::error::lok: cannot reach the GitHub API at {closed}: ConnectionError" in run.stdout
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_every_secret_named_variable_is_masked(
+    pr_setup: tuple[GitHubStandIn, PullRequestRepo, int], tmp_path: Path
+) -> None:
+    server, repo, number = pr_setup
+    run = run_action(
+        server,
+        repo.path,
+        tmp_path,
+        "pull_request",
+        pr_payload(number, repo),
+        extra_env={"DB_PASSWORD": "hunter2-db-password"},
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "::add-mask::hunter2-db-password" in run.stdout
+    # the report sits in the workspace (a docker action's RUNNER_TEMP is not the host's)
+    assert Path(run.outputs["report"]) == repo.path / "lok-report.md"
+    assert "first_item fails on an empty list" in (repo.path / "lok-report.md").read_text()
+
+
 def test_comment_faults_are_retried(
     pr_setup: tuple[GitHubStandIn, PullRequestRepo, int], tmp_path: Path
 ) -> None:
