@@ -8,6 +8,7 @@ which every report format and `lok merge` read.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -81,8 +82,27 @@ class BackendStatus:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> BackendStatus:
-        return cls(**{key: value for key, value in data.items() if key in _STATUS_FIELDS})
+    def from_dict(cls, data: Any, where: str = "") -> BackendStatus:
+        """Read back from a lok JSON report; raises jsonfields.FieldError naming the field."""
+        from lok_action import jsonfields as f
+
+        data = f.as_mapping(data, where.rstrip(".") or "backend")
+        return cls(
+            name=f.text(data, "name", where),
+            status=f.choice(data, "status", ("ok", "failed"), where) if "status" in data else "ok",
+            error=f.optional_text(data, "error", where),
+            calls=f.integer(data, "calls", where, 0),
+            failed_calls=f.integer(data, "failed_calls", where, 0),
+            duration=f.number(data, "duration", where, 0.0),
+            input_tokens=f.optional_integer(data, "input_tokens", where),
+            output_tokens=f.optional_integer(data, "output_tokens", where),
+            cost_usd=f.optional_number(data, "cost_usd", where),
+            findings=f.integer(data, "findings", where, 0),
+            dropped=f.integer(data, "dropped", where, 0),
+            unparseable=f.integer(data, "unparseable", where, 0),
+            over_budget=f.integer(data, "over_budget", where, 0),
+            budget=f.text(data, "budget", where, ""),
+        )
 
     def absorb(self, other: BackendStatus) -> None:
         """Add another shard's figures for the same backend."""
@@ -109,9 +129,6 @@ class BackendStatus:
             s = "s were" if self.unparseable != 1 else " was"
             parts.append(f"{self.unparseable} answer{s} not JSON")
         return f"{self.name}: {', '.join(parts)}" if parts else ""
-
-
-_STATUS_FIELDS = set(BackendStatus.__dataclass_fields__)
 
 
 def _add(a: Any, b: Any) -> Any:
@@ -185,25 +202,39 @@ class AnalysisResult:
     def from_dict(cls, data: Mapping[str, Any], source: str = "<input>") -> AnalysisResult:
         if not isinstance(data, Mapping) or data.get("format") != FORMAT_VERSION:
             raise UsageError(f'{source}: not a lok analysis JSON (expected "format": "{FORMAT_VERSION}")')
+        from lok_action import jsonfields as f
+
         try:
-            findings = [Finding.from_dict(item) for item in [*data["findings"], *data["below_consensus"]]]
+            findings = [
+                Finding.from_dict(item, f"{key}[{index}].")
+                for key in ("findings", "below_consensus")
+                for index, item in enumerate(f.as_list(data.get(key), key))
+            ]
+            coverage = f.as_mapping(data.get("coverage"), "coverage")
+            shard = f.optional_text(data, "shard")
+            if shard is not None and not _SHARD.fullmatch(shard):
+                raise f.FieldError("shard", f"expected I/N such as 2/4, got '{shard}'")
             return cls(
-                workflow=str(data["workflow"]),
-                target=str(data["target"]),
+                workflow=f.text(data, "workflow"),
+                target=f.text(data, "target"),
                 findings=merge_findings(findings),
-                min_consensus=int(data["min_consensus"]),
-                backends=[BackendStatus.from_dict(item) for item in data["backends"]],
-                analysed_files=list(data["coverage"]["analysed"]),
-                skipped_files=dict(data["coverage"]["skipped"]),
-                shard=data.get("shard"),
-                path_prefix=str(data.get("path_prefix", "")),
-                text=str(data.get("text", "")),
-                duration=float(data.get("duration", 0.0)),
+                min_consensus=f.integer(data, "min_consensus", minimum=1),
+                backends=[
+                    BackendStatus.from_dict(item, f"backends[{index}].")
+                    for index, item in enumerate(f.as_list(data.get("backends"), "backends"))
+                ],
+                analysed_files=f.text_list(coverage, "analysed", "coverage."),
+                skipped_files=f.text_map(coverage, "skipped", "coverage."),
+                shard=shard,
+                path_prefix=f.text(data, "path_prefix", "", ""),
+                text=f.text(data, "text", "", ""),
+                duration=f.number(data, "duration", "", 0.0),
             )
-        except (KeyError, TypeError, ValueError) as error:
-            raise UsageError(
-                f"{source}: malformed lok analysis JSON ({type(error).__name__}: {error})"
-            ) from None
+        except f.FieldError as error:
+            raise UsageError(f"{source}: malformed lok analysis JSON: {error}") from None
+
+
+_SHARD = re.compile(r"[1-9]\d*/[1-9]\d*")
 
 
 def merge_results(

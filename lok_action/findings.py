@@ -56,20 +56,25 @@ class Finding:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Finding:
+    def from_dict(cls, data: Any, where: str = "") -> Finding:
+        """A finding read back from a lok JSON report; raises jsonfields.FieldError naming the field."""
+        from lok_action import jsonfields as f
+
+        data = f.as_mapping(data, where.rstrip(".") or "finding")
+        start = f.integer(data, "start_line", where, minimum=1)
         return cls(
-            rule_id=data["rule_id"],
-            category=data["category"],
-            severity=data["severity"],
-            file=data["file"],
-            start_line=int(data["start_line"]),
-            end_line=int(data["end_line"]),
-            title=data["title"],
-            explanation=data.get("explanation", ""),
-            suggested_fix=data.get("suggested_fix", ""),
-            backends=list(data.get("backends", [])),
-            fingerprint=data.get("fingerprint", ""),
-            dissent=list(data.get("dissent", [])),
+            rule_id=f.text(data, "rule_id", where),
+            category=f.choice(data, "category", CATEGORIES, where),
+            severity=f.choice(data, "severity", SEVERITIES, where),
+            file=f.text(data, "file", where),
+            start_line=start,
+            end_line=f.integer(data, "end_line", where, minimum=start),
+            title=f.text(data, "title", where),
+            explanation=f.text(data, "explanation", where, ""),
+            suggested_fix=f.text(data, "suggested_fix", where, ""),
+            backends=f.text_list(data, "backends", where),
+            fingerprint=f.text(data, "fingerprint", where, ""),
+            dissent=f.text_list(data, "dissent", where),
         )
 
 
