@@ -364,6 +364,23 @@ def test_every_secret_named_variable_is_masked(
     assert "first_item fails on an empty list" in (repo.path / "lok-report.md").read_text()
 
 
+def test_review_500_after_retries_still_writes_summary_and_outputs(
+    pr_setup: tuple[GitHubStandIn, PullRequestRepo, int], tmp_path: Path
+) -> None:
+    server, repo, number = pr_setup
+    server.inject("POST", r"/pulls/\d+/reviews$", 500, times=10)
+    run = run_action(server, repo.path, tmp_path, "pull_request", pr_payload(number, repo))
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert len(server.requests_matching("POST", r"/pulls/\d+/reviews$")) > 1  # retried first
+    assert server.state.reviews == {}
+    assert "pull request review failed: GitHub API error 500" in run.summary
+    assert "first_item fails on an empty list" in run.summary
+    assert run.outputs["verdict"] == "fail" and Path(run.outputs["report"]).is_file()
+    assert "::error::lok: pull request review failed" in run.stdout and "Traceback" not in run.stderr
+    (comment,) = server.state.comments.values()  # the other sinks still ran
+    assert "first_item fails on an empty list" in comment["body"]
+
+
 def test_comment_faults_are_retried(
     pr_setup: tuple[GitHubStandIn, PullRequestRepo, int], tmp_path: Path
 ) -> None:

@@ -187,6 +187,47 @@ def test_review_double_422_falls_back_to_an_issue_comment(
     assert "fp-first-item" in comment["body"] and "fp-average" in comment["body"]
 
 
+def many_huge_findings(count: int = 20) -> list[Finding]:
+    return [
+        Finding(
+            rule_id=f"lok/huge-{index}",
+            category="bug",
+            severity="medium",
+            file="app.py",
+            start_line=2,
+            end_line=2,
+            title=f"huge finding {index}",
+            explanation="x" * 8000,
+            fingerprint=f"fp-huge-{index}",
+        )
+        for index in range(count)
+    ]
+
+
+def test_huge_review_and_fallback_comment_stay_under_githubs_limit(
+    github_stand_in: GitHubStandIn, pr_git_repo: PullRequestRepo
+) -> None:
+    number = open_pr(github_stand_in, pr_git_repo)
+    result = publish_review(handle_for(github_stand_in), number, report(*many_huge_findings()), "summary")
+    assert result.action == "created", result
+    (review,) = github_stand_in.state.reviews.values()
+    assert len(review["body"]) <= 65536 and "truncated (GitHub's comment size limit)" in review["body"]
+    # the same findings again on another PR, both review attempts refused: the comment is cut too
+    other = int(
+        github_stand_in.state.add_pull_request(REPO, pr_git_repo.path, "main", "feature", "Again", "body")[
+            "number"
+        ]
+    )
+    assert other != number
+    github_stand_in.inject(
+        "POST", r"/pulls/\d+/reviews$", 422, {"message": "Unprocessable Entity", "errors": ["x"]}, times=2
+    )
+    fallback = publish_review(handle_for(github_stand_in), other, report(*many_huge_findings()), "summary")
+    assert fallback.action == "fallback-comment"
+    (comment,) = github_stand_in.state.comments.values()
+    assert len(comment["body"]) <= 65536 and "truncated" in comment["body"]
+
+
 def test_sarif_upload_is_gzipped_and_polled_until_complete(
     github_stand_in: GitHubStandIn, tmp_path: Path
 ) -> None:

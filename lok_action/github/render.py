@@ -108,7 +108,18 @@ def summary_markdown(report: PublishReport) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def comment_markdown(report: PublishReport, limit: int = 60000) -> str:
+# GitHub refuses comment and review bodies over 65,536 characters; the margin keeps the note inside.
+BODY_LIMIT = 60000
+
+
+def fit_body_limit(body: str, limit: int = BODY_LIMIT) -> str:
+    """Cut a comment/review body to GitHub's size limit, saying so (the job summary has it all)."""
+    if len(body) <= limit:
+        return body
+    return body[: limit - 200] + "\n\n…truncated (GitHub's comment size limit); see the job summary.\n"
+
+
+def comment_markdown(report: PublishReport, limit: int = BODY_LIMIT) -> str:
     """The one lok comment on an issue/PR (GitHub caps comment bodies at 65,536 characters)."""
     parts = [REPORT_MARKER, headline(report)]
     parts.extend(f"> {note}" for note in report.notes)
@@ -126,10 +137,7 @@ def comment_markdown(report: PublishReport, limit: int = 60000) -> str:
         parts.append(table)
     if report.coverage:
         parts.append(f"**Coverage:** {report.coverage}")
-    body = "\n\n".join(parts) + "\n"
-    if len(body) > limit:
-        body = body[: limit - 200] + "\n\n…truncated (GitHub's comment size limit); see the job summary.\n"
-    return body
+    return fit_body_limit("\n\n".join(parts) + "\n", limit)
 
 
 def inline_comment_body(finding: Finding, suggestion: bool) -> str:
@@ -155,4 +163,4 @@ def review_body(report: PublishReport, inline_count: int, outside: list[Finding]
     if outside:
         label = "Findings" if fallback else "Findings outside the diff"
         parts.append(f"### {label}\n\n" + "\n\n---\n\n".join(finding_details(f) for f in outside))
-    return "\n\n".join(parts)
+    return fit_body_limit("\n\n".join(parts))

@@ -33,6 +33,7 @@ SECONDARY_RATE_LIMIT_MESSAGE = (
     "If you reach out to GitHub Support for help, please include the request ID 0000:0000:0000000:0000000:00000000."
 )
 BLOB_PREFIX = "/_blobs/"  # the stand-in's blob storage, where log downloads redirect to
+BODY_LIMIT = 65536  # GitHub refuses longer comment / review bodies ("Body is too long")
 MAX_REQUESTS = 5000  # a runaway client loop ends here instead of spinning forever
 
 
@@ -57,6 +58,25 @@ class ApiError(Exception):
         self.status = status
         self.body = body
         self.headers = headers or {}
+
+
+def check_body_length(body: str | None) -> None:
+    if len(body or "") > BODY_LIMIT:
+        raise ApiError(
+            422,
+            {
+                "message": "Validation Failed",
+                "errors": [
+                    {
+                        "resource": "IssueComment",
+                        "code": "custom",
+                        "field": "body",
+                        "message": "body is too long (maximum is 65536 characters)",
+                    }
+                ],
+                "documentation_url": DOCS,
+            },
+        )
 
 
 def not_found() -> ApiError:
@@ -773,6 +793,7 @@ class GitHubStandIn:
 
     def _create_comment(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
         issue = self._issue(full_name, number)
+        check_body_length(kw["body"]["body"])
         comment = self._comment_json(full_name, issue, kw["body"]["body"])
         self.state.comments[comment["id"]] = comment
         issue["comments"] += 1
@@ -788,6 +809,7 @@ class GitHubStandIn:
         comment = self.state.comments.get(int(comment_id))
         if comment is None:
             raise not_found()
+        check_body_length(kw["body"]["body"])
         comment["body"] = kw["body"]["body"]
         comment["updated_at"] = "2024-01-03T00:00:00Z"
         return 200, {}, comment
@@ -878,6 +900,7 @@ class GitHubStandIn:
     def _create_review(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
         pull = self._pull(full_name, number)
         body = kw["body"]
+        check_body_length(body.get("body"))
         files = {f.filename: f for f in self.state.pull_files[(full_name, int(number))]}
         comments = body.get("comments", [])
         problems = [p for p in (self._review_comment_problem(files, c) for c in comments) if p]
