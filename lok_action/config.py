@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -142,8 +143,13 @@ def _validate_backend_values(source: str, name: str, backend: Mapping[str, Any])
     if "env" in backend and not all(isinstance(v, str) for v in backend["env"].values()):
         raise ConfigError(f"{source}: backends.{name}.env values must be strings")
     timeout = backend.get("timeout")
-    if timeout is not None and timeout <= 0:
-        raise ConfigError(f"{source}: backends.{name}.timeout must be > 0, got {timeout}")
+    if timeout is not None and not _positive(timeout):
+        raise ConfigError(f"{source}: backends.{name}.timeout must be a finite number > 0, got {timeout}")
+
+
+def _positive(value: float) -> bool:
+    """Finite and > 0: TOML allows inf and nan, and nan compares false with everything."""
+    return math.isfinite(value) and value > 0
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -159,8 +165,11 @@ def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any
 
 def _build(data: Mapping[str, Any], sources: tuple[str, ...], origin: Mapping[str, str]) -> Config:
     defaults = data["defaults"]
-    if defaults["timeout"] <= 0:
-        raise ConfigError(f"{origin.get('defaults', 'config')}: defaults.timeout must be > 0")
+    if not _positive(defaults["timeout"]):
+        raise ConfigError(
+            f"{origin.get('defaults', 'config')}: defaults.timeout must be a finite number > 0,"
+            f" got {defaults['timeout']}"
+        )
     if defaults["max_parallel"] < 1:
         raise ConfigError(f"{origin.get('defaults', 'config')}: defaults.max_parallel must be >= 1")
     wrapper = defaults.get("command_wrapper", "")
@@ -193,8 +202,11 @@ def _build(data: Mapping[str, Any], sources: tuple[str, ...], origin: Mapping[st
             source=source,
         )
     cache = data["cache"]
-    if cache["ttl_hours"] < 0:
-        raise ConfigError(f"{origin.get('cache', 'config')}: cache.ttl_hours must be >= 0")
+    if not (math.isfinite(cache["ttl_hours"]) and cache["ttl_hours"] >= 0):
+        raise ConfigError(
+            f"{origin.get('cache', 'config')}: cache.ttl_hours must be a finite number >= 0,"
+            f" got {cache['ttl_hours']}"
+        )
     return Config(
         parallel=defaults["parallel"],
         timeout=float(defaults["timeout"]),

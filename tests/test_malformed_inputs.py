@@ -215,6 +215,17 @@ CONFIGS = [
     ("config-wrapper", '[defaults]\ncommand_wrapper = "nix-shell --run"\n', ["command_wrapper", "{cmd}"]),
     ("config-max-parallel", "[defaults]\nmax_parallel = 0\n", ["max_parallel must be >= 1"]),
     ("config-backend-key", '[backends.codex]\ncomand = "codex"\n', ["backends.codex.comand", "command"]),
+    ("config-timeout-inf", "[defaults]\ntimeout = inf\n", ["defaults.timeout", "finite", "inf"]),
+    ("config-timeout-nan", "[defaults]\ntimeout = nan\n", ["defaults.timeout", "finite", "nan"]),
+    ("config-backend-timeout-inf", "[backends.codex]\ntimeout = inf\n", ["backends.codex.timeout", "finite"]),
+    (
+        "config-backend-timeout-nan",
+        "[backends.codex]\ntimeout = -nan\n",
+        ["backends.codex.timeout", "finite"],
+    ),
+    ("config-ttl-inf", "[cache]\nttl_hours = inf\n", ["cache.ttl_hours", "finite"]),
+    ("config-ttl-nan", "[cache]\nttl_hours = nan\n", ["cache.ttl_hours", "finite"]),
+    ("config-ttl-negative", "[cache]\nttl_hours = -1\n", ["cache.ttl_hours", ">= 0"]),
 ]
 
 
@@ -224,6 +235,16 @@ def test_malformed_config(lok_project: LokProject, case: str, text: str, words: 
     lok_project.write_workflow("ok", 'name = "ok"\n' + STEP)
     done = lok_project.lok("run", "ok")
     check_one_line_error(done, words)
+
+
+ASK_TIMEOUTS = ["-1", "0", "inf", "nan"]
+
+
+@pytest.mark.parametrize("value", ASK_TIMEOUTS)
+def test_ask_refuses_bad_timeouts(lok_project: LokProject, value: str) -> None:
+    lok_project.write_config()
+    done = lok_project.lok("ask", "--timeout", value, "hello")
+    check_one_line_error(done, ["--timeout", "finite number of seconds > 0"])
 
 
 USAGE = [

@@ -63,18 +63,24 @@ def print_reply(reply: Reply) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import math
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     from lok_action.backends.calling import call_backend, open_cache
     from lok_action.config import load_config
+    from lok_action.errors import UsageError
 
+    if args.timeout is not None and not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise UsageError(f"--timeout must be a finite number of seconds > 0, got {args.timeout:g}")
     workdir = Path(args.dir).resolve()
     prompt = read_prompt(args.prompt)
     config = load_config(workdir, Path(args.config) if args.config else None)
     backends, replies = chosen_backends(config, args.backends)
-    requested = [r.backend for r in replies] + [b.name for b in backends]
+    # --json lists replies in -b order (not-ready ones included), else in the default order
     if args.backends:
         requested = [name.strip() for name in args.backends.split(",")]
+    else:
+        requested = [r.backend for r in replies] + [b.name for b in backends]
     if not args.json:
         for reply in replies:
             print_reply(reply)
