@@ -32,6 +32,10 @@ def cache_key(identity: Mapping[str, Any], prompt: str, workdir: Path) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+PRUNE_MARKER = ".last-prune"
+PRUNE_INTERVAL = 24 * 3600.0
+
+
 class AnswerCache:
     def __init__(self, directory: Path, ttl_hours: float) -> None:
         self.directory = directory
@@ -60,6 +64,22 @@ class AnswerCache:
             return  # only successes are worth replaying
         entry = {"created": time.time(), "reply": asdict(reply)}
         atomic_write_text(self._path(cache_key(identity, prompt, workdir)), json.dumps(entry))
+
+    def prune_if_due(self, every_seconds: float = PRUNE_INTERVAL) -> int:
+        """Prune at most once per ``every_seconds`` (the marker file's mtime records the last time),
+        so the cache does not grow forever and opening it stays cheap. Never raises."""
+        marker = self.directory / PRUNE_MARKER
+        try:
+            if time.time() - marker.stat().st_mtime < every_seconds:
+                return 0
+        except OSError:
+            pass  # never pruned (or unreadable): prune now
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+            return self.prune()
+        except OSError:
+            return 0  # a read-only cache directory is no reason to fail the run
 
     def prune(self) -> int:
         """Remove expired entries; returns how many."""

@@ -61,4 +61,6 @@ def open_cache(enabled: bool, ttl_hours: float, no_cache: bool = False) -> Answe
         return None
     from lok_action.cache import cache_dir
 
-    return AnswerCache(cache_dir(), ttl_hours)
+    cache = AnswerCache(cache_dir(), ttl_hours)
+    cache.prune_if_due()  # at most once a day: expired entries would otherwise pile up forever
+    return cache
