@@ -228,6 +228,22 @@ def test_huge_review_and_fallback_comment_stay_under_githubs_limit(
     assert len(comment["body"]) <= 65536 and "truncated" in comment["body"]
 
 
+def test_persistent_422_does_not_repost_the_fallback_comment(
+    github_stand_in: GitHubStandIn, pr_git_repo: PullRequestRepo
+) -> None:
+    number = open_pr(github_stand_in, pr_git_repo)
+    refused = {"message": "Unprocessable Entity", "errors": ["x"]}
+    findings = report(in_diff_finding(), outside_diff_finding())
+    github_stand_in.inject("POST", r"/pulls/\d+/reviews$", 422, refused, times=2)
+    first = publish_review(handle_for(github_stand_in), number, findings)
+    assert first.action == "fallback-comment" and len(github_stand_in.state.comments) == 1
+    github_stand_in.inject("POST", r"/pulls/\d+/reviews$", 422, refused, times=2)
+    second = publish_review(handle_for(github_stand_in), number, findings)
+    assert second.action == "nothing-new" and second.already_posted == 2
+    assert len(github_stand_in.state.comments) == 1
+    assert len(github_stand_in.requests_matching("POST", r"/pulls/\d+/reviews$")) == 2  # the first run's
+
+
 def test_sarif_upload_is_gzipped_and_polled_until_complete(
     github_stand_in: GitHubStandIn, tmp_path: Path
 ) -> None:

@@ -1,7 +1,7 @@
 """A pull request review: inline comments on diff lines, everything else in the review body.
 
-Findings already posted on this PR (by fingerprint marker, in a review comment or a review body) are
-not posted again. When GitHub refuses the inline comments (422), the same review is sent again with
+Findings already posted on this PR (by fingerprint marker, in a review comment, a review body or an
+earlier fallback issue comment) are not posted again. When GitHub refuses the inline comments (422), the same review is sent again with
 every finding in its body, and if that fails too, as an issue comment: a finding is never lost.
 """
 
@@ -18,6 +18,8 @@ from lok_action.github.render import inline_comment_body, key_of, review_body
 from lok_action.github.report import PublishReport
 
 REVIEW_MODES = ("inline", "summary", "off")
+# Marks the issue comment a twice-refused review became, so the next run counts its findings as posted.
+FALLBACK_MARKER = "<!-- lok:review-fallback -->"
 
 
 @dataclass
@@ -35,6 +37,9 @@ def posted_fingerprints(pull: Any) -> set[str]:
         seen |= fingerprints_in(comment.body)
     for review in pull.get_reviews():
         seen |= fingerprints_in(review.body)
+    for comment in pull.as_issue().get_comments():
+        if FALLBACK_MARKER in (comment.body or ""):
+            seen |= fingerprints_in(comment.body)
     return seen
 
 
@@ -98,5 +103,5 @@ def publish_review(
         if error.status != 422:
             raise
         errors.append(f"review refused: {error.data}")
-    pull.as_issue().create_comment(review_body(report, 0, fresh, fallback=True))
+    pull.as_issue().create_comment(f"{FALLBACK_MARKER}\n{review_body(report, 0, fresh, fallback=True)}")
     return ReviewResult("fallback-comment", in_body=len(fresh), already_posted=already, errors=errors)
