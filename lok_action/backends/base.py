@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +95,9 @@ class Backend(ABC):
             "model": self.config.model or self.config.model_path,
             "args": list(self.config.args),
             "args_mode": self.config.args_mode,
+            # env MODEL=small and MODEL=big are different backends; only the key's sha256 is stored
+            "env": sorted(self.config.env.items()),
+            "api_key_env": self.config.api_key_env,
         }
 
     def child_env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -107,7 +109,3 @@ class Backend(ABC):
         if extra:
             env.update(extra)
         return env
-
-
-def elapsed_since(started: float) -> float:
-    return time.monotonic() - started
