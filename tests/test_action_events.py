@@ -435,9 +435,12 @@ def test_issue_opened_posts_a_fix_proposal(
     assert rerun.returncode == 0 and len(github_stand_in.state.comments) == 1
 
 
-def comment_payload(number: int, body: str, association: str = "OWNER", bot: bool = False) -> dict[str, Any]:
+def comment_payload(
+    number: int, body: str, association: str = "OWNER", bot: bool = False, login: str = "Codertocat"
+) -> dict[str, Any]:
     def edit(data: dict[str, Any]) -> None:
         data["issue"]["number"] = number
+        data["comment"]["user"]["login"] = login
         data["issue"].pop("pull_request", None)
         data["comment"]["body"] = body
         data["comment"]["author_association"] = association
@@ -450,6 +453,7 @@ def test_lok_fix_comment_from_a_writer_runs_and_others_are_ignored(
     github_stand_in: GitHubStandIn, pr_git_repo: PullRequestRepo, tmp_path: Path
 ) -> None:
     github_stand_in.state.add_repo(REPO)
+    github_stand_in.state.collaborators["Codertocat"] = "admin"
     number = github_stand_in.state.add_issue(REPO, "first_item crashes", "see title")["number"]
     ignored = run_action(
         github_stand_in,
@@ -475,6 +479,45 @@ def test_lok_fix_comment_from_a_writer_runs_and_others_are_ignored(
         comment_payload(number, "thanks!\n/lok fix"),
     )
     assert run.returncode == 0, run.stdout + run.stderr
+    (comment,) = github_stand_in.state.comments.values()
+    assert "### Cause" in comment["body"]
+
+
+def test_lok_comment_needs_write_permission_not_just_membership(
+    github_stand_in: GitHubStandIn, pr_git_repo: PullRequestRepo, tmp_path: Path
+) -> None:
+    github_stand_in.state.add_repo(REPO)
+    github_stand_in.state.collaborators.update({"reader": "read", "writer": "write"})
+    number = github_stand_in.state.add_issue(REPO, "first_item crashes", "see title")["number"]
+    member = run_action(
+        github_stand_in,
+        pr_git_repo.path,
+        tmp_path,
+        "issue_comment",
+        comment_payload(number, "/lok fix", "MEMBER", login="reader"),
+    )
+    assert member.returncode == 0 and "@reader has no write permission" in member.stdout, member.stdout
+    assert github_stand_in.requests_matching("GET", r"/collaborators/reader/permission$")
+    assert github_stand_in.write_requests() == [] and not (tmp_path / "prompts.txt").exists()
+    # the issue-number input does not skip the comment's checks
+    outsider = run_action(
+        github_stand_in,
+        pr_git_repo.path,
+        tmp_path,
+        "issue_comment",
+        comment_payload(number, "/lok fix", "NONE", login="outsider"),
+        issue_number=str(number),
+    )
+    assert outsider.returncode == 0 and "no write access" in outsider.stdout
+    assert github_stand_in.write_requests() == [] and not (tmp_path / "prompts.txt").exists()
+    writer = run_action(
+        github_stand_in,
+        pr_git_repo.path,
+        tmp_path,
+        "issue_comment",
+        comment_payload(number, "/lok fix", "COLLABORATOR", login="writer"),
+    )
+    assert writer.returncode == 0, writer.stdout + writer.stderr
     (comment,) = github_stand_in.state.comments.values()
     assert "### Cause" in comment["body"]
 

@@ -37,6 +37,24 @@ def read_only_reason(event: EventContext) -> str:
     return "pull request from a fork" if event.is_fork_pr else ""
 
 
+def commenter_may_write(handle: RepoHandle, login: str) -> bool:
+    """author_association MEMBER / COLLABORATOR does not mean write access; the repository role does."""
+    from urllib.parse import quote
+
+    from github import GithubException
+
+    from lok_action.github.context import has_write_permission
+
+    path = f"/repos/{handle.full_name}/collaborators/{quote(login, safe='')}/permission"
+    try:
+        answer = handle.request_json("GET", path)
+    except GithubException as error:
+        if error.status == 404:  # not a collaborator at all
+            return False
+        raise
+    return isinstance(answer, dict) and has_write_permission(answer)
+
+
 def refuse_fork_head_checkout(event: EventContext) -> None:
     """pull_request_target runs with secrets and a write token; if the workspace holds the fork's
     head, the fork would supply .lok/workflows and lok.toml (shell steps, command backends)."""
@@ -91,6 +109,11 @@ def run_action(env: Mapping[str, str], stream: TextIO) -> int:
         print(command("notice", f"lok: nothing to do ({plan.reason})"), file=stream)
         return 0
     handle = RepoHandle(make_github(inputs.token, event.api_url), event.repository, event.api_url)
+    if plan.commenter and not commenter_may_write(handle, plan.commenter):
+        print(
+            command("notice", f"lok: nothing to do (@{plan.commenter} has no write permission)"), file=stream
+        )
+        return 0
     read_only = read_only_reason(event)
     if read_only:
         print(command("notice", f"lok: {read_only}; analysis only, nothing will be posted"), file=stream)

@@ -13,8 +13,11 @@ from typing import Any
 from lok_action.errors import UsageError
 from lok_action.findings import SEVERITIES
 
-# author_association values that mean write access (OWNER, org MEMBER, invited COLLABORATOR).
+# author_association values that may have write access; a first filter only (an org MEMBER or a
+# COLLABORATOR may have read access): the repository permission is checked through the API.
 WRITE_ASSOCIATIONS = ("OWNER", "MEMBER", "COLLABORATOR")
+# Repository roles that may run /lok commands (role_name, or the legacy `permission` field).
+WRITE_ROLES = ("admin", "maintain", "write")
 COMMAND_PATTERN = re.compile(
     r"^\s*/lok\s+([A-Za-z0-9][\w-]*)(?![\w./])(.*)$", re.MULTILINE
 )  # a name, never a path
@@ -158,6 +161,7 @@ class Plan:
     revision_range: str | None = None
     reason: str = ""
     push: tuple[str, str] | None = None  # (before, after) of a push event, resolved against the checkout
+    commenter: str = ""  # a /lok comment's author, whose write permission must be confirmed first
 
 
 def parse_command(body: str) -> tuple[str, list[str]] | None:
@@ -173,6 +177,8 @@ def parse_command(body: str) -> tuple[str, list[str]] | None:
 
 def plan_for(event: EventContext, inputs: ActionInputs) -> Plan:
     name, payload = event.name, event.payload
+    if name == "issue_comment":  # the comment's checks first; inputs may only retarget it
+        return _comment_plan(payload, inputs)
     if inputs.pr_number is not None:
         return _pr_plan(inputs.workflow or "review-pr", inputs.pr_number, inputs.args)
     if inputs.issue_number is not None:
@@ -194,8 +200,6 @@ def plan_for(event: EventContext, inputs: ActionInputs) -> Plan:
         return Plan(
             "workflow", inputs.workflow or "fix", issue_number=number, args=[str(number), *inputs.args]
         )
-    if name == "issue_comment":
-        return _comment_plan(payload)
     if name in ("schedule", "workflow_dispatch"):
         workflow = inputs.workflow or str((payload.get("inputs") or {}).get("workflow") or "") or "hunt"
         return Plan("analysis", workflow, args=inputs.args)
@@ -224,7 +228,7 @@ def _pr_plan(workflow: str, number: int, args: list[str]) -> Plan:
     return Plan("workflow", workflow, pr_number=number, args=[str(number), *args])
 
 
-def _comment_plan(payload: dict[str, Any]) -> Plan:
+def _comment_plan(payload: dict[str, Any], inputs: ActionInputs) -> Plan:
     comment = payload.get("comment") or {}
     issue = payload.get("issue") or {}
     user = comment.get("user") or {}
@@ -240,7 +244,23 @@ def _comment_plan(payload: dict[str, Any]) -> Plan:
             "skip", reason=f"@{user.get('login')} has no write access ({comment.get('author_association')})"
         )
     workflow, args = command
-    number = int(issue.get("number") or 0)
-    if issue.get("pull_request"):
-        return _pr_plan(workflow, number, args)
-    return Plan("workflow", workflow, issue_number=number, args=[str(number), *args])
+    workflow = inputs.workflow or workflow
+    login = str(user.get("login") or "")
+    if inputs.pr_number is not None:
+        plan = _pr_plan(workflow, inputs.pr_number, [*args, *inputs.args])
+    elif inputs.issue_number is not None:
+        number = inputs.issue_number
+        plan = Plan("workflow", workflow, issue_number=number, args=[str(number), *args, *inputs.args])
+    else:
+        number = int(issue.get("number") or 0)
+        if issue.get("pull_request"):
+            plan = _pr_plan(workflow, number, args)
+        else:
+            plan = Plan("workflow", workflow, issue_number=number, args=[str(number), *args])
+    plan.commenter = login
+    return plan
+
+
+def has_write_permission(answer: dict[str, Any]) -> bool:
+    """GET /repos/{owner}/{repo}/collaborators/{username}/permission's answer."""
+    return answer.get("role_name") in WRITE_ROLES or answer.get("permission") in ("admin", "write")

@@ -217,6 +217,8 @@ class GitHubState:
         self.jobs: dict[int, dict[str, Any]] = {}
         self.job_logs: dict[int, str] = {}
         self.tokens: dict[str, str] = {}  # token -> "write" | "read"
+        # login -> role_name (admin | maintain | write | triage | read); others are not collaborators
+        self.collaborators: dict[str, str] = {}
         self.sarif_polls_before_complete = 1
         self._next_id = 1000
 
@@ -635,7 +637,7 @@ class GitHubStandIn:
             content_type=content_type,
         )
         spec = self.openapi
-        if self.actions_openapi is not None and "/actions/" in path:
+        if self.actions_openapi is not None and ("/actions/" in path or "/collaborators/" in path):
             spec = self.actions_openapi
         try:
             spec.validate_request(request)
@@ -694,6 +696,7 @@ class GitHubStandIn:
             ("POST", r"/pulls/(\d+)/reviews", self._create_review),
             ("POST", r"/code-scanning/sarifs", self._upload_sarif),
             ("GET", r"/code-scanning/sarifs/([^/]+)", self._get_sarif),
+            ("GET", r"/collaborators/([^/]+)/permission", self._collaborator_permission),
             ("GET", r"/actions/runs", self._list_runs),
             ("GET", r"/actions/runs/(\d+)/jobs", self._list_jobs),
             ("GET", r"/actions/jobs/(\d+)/logs", self._job_logs),
@@ -1042,6 +1045,18 @@ class GitHubStandIn:
         return status, headers, {"total_count": len(items), "incomplete_results": False, "items": page}
 
     # ---- GitHub Actions (for `lok ci`); not in the shared OpenAPI subset, see actions_openapi
+    def _collaborator_permission(
+        self, full_name: str, login: str, **kw: Any
+    ) -> tuple[int, dict[str, str], Any]:
+        """GitHub's legacy `permission` folds maintain into write and triage into read; role_name is exact."""
+        role = self.state.collaborators.get(login, "none")
+        legacy = {"admin": "admin", "maintain": "write", "write": "write", "triage": "read", "read": "read"}
+        return (
+            200,
+            {},
+            {"permission": legacy.get(role, "none"), "role_name": role, "user": self.state.user(login)},
+        )
+
     def _list_runs(self, full_name: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
         query = kw["query"]
         runs = [r for r in self.state.workflow_runs.values() if r["repository"]["full_name"] == full_name]
@@ -1065,8 +1080,7 @@ class GitHubStandIn:
         # As GitHub: 302 to a short-lived signed URL on blob storage, where the text is served.
         signature = uuid.uuid4().hex
         blob_path = f"{BLOB_PREFIX}job-logs/{job_id}"
-        with self.lock:
-            self.blobs[f"{blob_path}?sig={signature}"] = log
+        self.blobs[f"{blob_path}?sig={signature}"] = log  # routes run under self.lock
         return 302, {"Location": f"{self.state.origin}{blob_path}?sig={signature}"}, ""
 
     def _blob(
