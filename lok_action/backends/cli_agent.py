@@ -9,11 +9,9 @@ from pathlib import Path
 from typing import ClassVar
 
 from lok_action.backends.base import Availability, Backend, Reply
-from lok_action.backends.redaction import redact
+from lok_action.backends.redaction import failure_tail
 from lok_action.errors import BackendError
 from lok_action.process import ProcessResult, run_process
-
-ERROR_TAIL = 500  # characters of stderr quoted in an error
 
 
 class CliAgentBackend(Backend):
@@ -105,11 +103,10 @@ class CliAgentBackend(Backend):
 
     def clean(self, text: str) -> str:
         """Error text safe to show: secrets from the child's environment replaced, tail only."""
-        text = redact(text.strip(), self.env(), [self.config.api_key_env])
-        return text[-ERROR_TAIL:]
+        return failure_tail(text, "", self.env(), [self.config.api_key_env])
 
     def exit_failure(self, result: ProcessResult) -> Reply:
-        tail = self.clean(result.stderr) or self.clean(result.stdout)
+        tail = failure_tail(result.stderr, result.stdout, self.env(), [self.config.api_key_env])
         return Reply(
             self.name, error=f"{self.program} exited {result.returncode}: {tail}", duration=result.duration
         )

@@ -7,10 +7,9 @@ import shutil
 from pathlib import Path
 
 from lok_action.backends.base import Availability, Backend, Reply
+from lok_action.backends.redaction import failure_tail
 from lok_action.errors import BackendError
 from lok_action.process import run_process
-
-STDERR_TAIL = 500
 
 
 class CommandBackend(Backend):
@@ -35,10 +34,9 @@ class CommandBackend(Backend):
         return Availability(True, "ready")
 
     def query(self, prompt: str, workdir: Path, timeout: float) -> Reply:
+        env = self.child_env()
         try:
-            result = run_process(
-                self.argv(), input_text=prompt, cwd=workdir, env=self.child_env(), timeout=timeout
-            )
+            result = run_process(self.argv(), input_text=prompt, cwd=workdir, env=env, timeout=timeout)
         except FileNotFoundError:
             return Reply(self.name, error=f"{self.argv()[0]} not found on PATH")
         if result.timed_out:
@@ -46,11 +44,11 @@ class CommandBackend(Backend):
                 self.name, error=f"timed out after {timeout:g}s", retryable=True, duration=result.duration
             )
         if result.returncode != 0:
-            tail = result.stderr.strip()[-STDERR_TAIL:] or result.stdout.strip()[-STDERR_TAIL:]
+            tail = failure_tail(result.stderr, result.stdout, env, [self.config.api_key_env])
             return Reply(
                 self.name,
                 text=result.stdout,
-                error=f"exit {result.returncode}: {tail}",
+                error=f"exit {result.returncode}: {tail}" if tail else f"exit {result.returncode}",
                 # 75 (EX_TEMPFAIL) lets a wrapped program say "try again later"
                 retryable=result.returncode == 75,
                 duration=result.duration,

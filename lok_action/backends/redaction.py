@@ -21,3 +21,24 @@ def redact(text: str, env: Mapping[str, str], extra_names: Iterable[str] = ()) -
     for value in secret_values(env, extra_names):
         text = text.replace(value, "***")
     return text
+
+
+FAILURE_TAIL = 500  # characters of a failed process's output quoted in an error
+
+
+def failure_tail(
+    stderr: str,
+    stdout: str,
+    env: Mapping[str, str],
+    extra_names: Iterable[str] = (),
+    limit: int = FAILURE_TAIL,
+) -> str:
+    """The end of a failed backend process's stderr (its stdout when stderr is empty), safe to show in
+    errors, --json and GitHub comments: secrets from its environment redacted before the cut, so no
+    part of one survives at the cut's edge."""
+    extra = list(extra_names)
+    for text in (stderr, stdout):
+        shown = redact(text.strip(), env, extra)[-limit:]
+        if shown:
+            return shown
+    return ""

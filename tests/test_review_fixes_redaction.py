@@ -1,0 +1,64 @@
+"""A `command` backend's failing stderr is quoted without the secrets in its environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from lok_action.backends import create_backend
+from lok_action.backends.redaction import failure_tail
+from lok_action.config import BackendConfig
+
+SECRET = "sk-live-0123456789abcdef"
+LEAKY = "echo key $MY_API_KEY >&2; exit 3"
+
+
+def test_command_backend_error_is_redacted(tmp_path: Path) -> None:
+    config = BackendConfig(
+        name="leaky", kind="command", command=f"sh -c '{LEAKY}'", env={"MY_API_KEY": SECRET}
+    )
+    reply = create_backend(config).query("q", tmp_path, 10)
+    assert reply.error == "exit 3: key ***"
+
+
+def test_api_key_env_with_an_ordinary_name_is_redacted(tmp_path: Path) -> None:
+    config = BackendConfig(
+        name="leaky",
+        kind="command",
+        command="sh -c 'echo using $VENDOR_PASS_WORDLESS; exit 4'",
+        env={"VENDOR_PASS_WORDLESS": SECRET},
+        api_key_env="VENDOR_PASS_WORDLESS",
+    )
+    reply = create_backend(config).query("q", tmp_path, 10)
+    assert reply.error == "exit 4: using ***"
+
+
+def test_failure_tail_redacts_before_cutting() -> None:
+    env = {"A_TOKEN": SECRET}
+    text = "x" * 600 + SECRET
+    assert failure_tail(text, "", env, limit=10) == "xxxxxxx***"
+    assert failure_tail("", f"out {SECRET}", env) == "out ***"  # stdout when stderr is empty
+    assert failure_tail(" ", "", env) == ""
+
+
+def test_lok_ask_json_and_text_never_show_the_key(tmp_path: Path) -> None:
+    (tmp_path / "lok.toml").write_text(
+        f'[backends.leaky]\nkind = "command"\ncommand = {json.dumps(f"sh -c {json.dumps(LEAKY)}")}\n'
+        "[cache]\nenabled = false\n"
+    )
+    env = dict(os.environ, MY_API_KEY=SECRET, HOME=str(tmp_path), XDG_CACHE_HOME=str(tmp_path / "c"))
+    for extra in (["--json"], []):
+        done = subprocess.run(
+            [sys.executable, "-m", "lok_action", "ask", "-b", "leaky", *extra, "hi"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 1, done.stderr
+        assert SECRET not in done.stdout + done.stderr
+        assert "key ***" in done.stdout
