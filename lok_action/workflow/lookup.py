@@ -12,7 +12,6 @@ from lok_action.errors import WorkflowError, closest
 from lok_action.workflow.model import Workflow, build_workflow, load_workflow_file
 
 BUILTIN_PACKAGE = "lok_action.builtin_workflows"
-ORIGINS = ("local", "user", "built-in")
 
 
 @dataclass(frozen=True)
