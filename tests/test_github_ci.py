@@ -1,4 +1,5 @@
-"""`lok ci PR` against the stand-in: failed job logs through the Actions API, several backends, one answer."""
+"""`lok ci PR` against the stand-in: failed job logs through the Actions API (downloaded from the signed
+URL the logs endpoint redirects to, as on GitHub), several backends, one answer."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.fakes.github_fixtures import REPO, WRITE_TOKEN, PullRequestRepo
 from tests.fakes.github_server import GitHubStandIn
@@ -23,44 +27,52 @@ LOG = "\n".join(
 )
 
 
-def test_lok_ci_reads_failed_job_logs_and_posts_the_agreed_cause(
-    github_stand_in: GitHubStandIn, pr_git_repo: PullRequestRepo, tmp_path: Path
-) -> None:
-    github_stand_in.state.add_repo(REPO)
-    number = github_stand_in.state.add_pull_request(REPO, pr_git_repo.path, "main", "feature", "t", "b")[
-        "number"
-    ]
-    github_stand_in.state.add_workflow_run(
-        REPO, pr_git_repo.head_sha, [("lint", "success", "##[group]Run ruff\nok"), ("test", "failure", LOG)]
-    )
-    write_config(pr_git_repo.path, tmp_path)
+def lok_ci(
+    stand_in: GitHubStandIn, checkout: Path, tmp_path: Path, *argv: str, event: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    write_config(checkout, tmp_path)
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "HOME": str(tmp_path),
         "XDG_CACHE_HOME": str(tmp_path / "c"),
         "XDG_CONFIG_HOME": str(tmp_path / "x"),
         "GITHUB_TOKEN": WRITE_TOKEN,
-        "GITHUB_API_URL": github_stand_in.url,
+        "GITHUB_API_URL": stand_in.url,
     }
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "lok_action",
-            "ci",
-            str(number),
-            "--json",
-            "--post",
-            "-q",
-            "--config",
-            ".github/lok.toml",
-        ],
-        cwd=pr_git_repo.path,
+    if event is not None:
+        env["GITHUB_EVENT_PATH"] = str(event)
+    return subprocess.run(
+        [sys.executable, "-m", "lok_action", "ci", *argv, "-q", "--config", ".github/lok.toml"],
+        cwd=checkout,
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def add_pull(stand_in: GitHubStandIn, repo: PullRequestRepo) -> int:
+    stand_in.state.add_repo(REPO)
+    return int(stand_in.state.add_pull_request(REPO, repo.path, "main", "feature", "t", "b")["number"])
+
+
+def add_run(
+    stand_in: GitHubStandIn, sha: str, name: str, jobs: list[tuple[str, str, str]], conclusion: str
+) -> dict[str, Any]:
+    run = stand_in.state.add_workflow_run(REPO, sha, jobs, conclusion)
+    run["name"] = name  # the stand-in names every run "CI"; GitHub names it after its workflow
+    run["workflow_id"] = 100 + len(stand_in.state.workflow_runs)
+    return run
+
+
+def test_lok_ci_reads_failed_job_logs_and_posts_the_agreed_cause(
+    github_stand_in: GitHubStandIn, pr_git_repo: PullRequestRepo, tmp_path: Path
+) -> None:
+    number = add_pull(github_stand_in, pr_git_repo)
+    github_stand_in.state.add_workflow_run(
+        REPO, pr_git_repo.head_sha, [("lint", "success", "##[group]Run ruff\nok"), ("test", "failure", LOG)]
+    )
+    proc = lok_ci(github_stand_in, pr_git_repo.path, tmp_path, str(number), "--json", "--post")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     result = json.loads(proc.stdout)
     assert "IndexError: list index out of range" in result["logs"] and "setup noise" not in result["logs"]
@@ -70,3 +82,107 @@ def test_lok_ci_reads_failed_job_logs_and_posts_the_agreed_cause(
     assert "### Cause" in comment["body"]
     prompts = (tmp_path / "prompts.txt").read_text()
     assert "IndexError" in prompts and "untrusted data" in prompts
+    # the log came from the signed download URL the logs endpoint redirected to, fetched without the token
+    (download,) = github_stand_in.requests_matching("GET", r"^/_blobs/job-logs/")
+    assert download.status == 200
+
+
+def test_a_later_green_run_of_another_workflow_does_not_hide_the_failed_one(
+    github_stand_in: GitHubStandIn, pr_git_repo: PullRequestRepo, tmp_path: Path
+) -> None:
+    number = add_pull(github_stand_in, pr_git_repo)
+    add_run(github_stand_in, pr_git_repo.head_sha, "CI", [("test", "failure", LOG)], "failure")
+    add_run(
+        github_stand_in,
+        pr_git_repo.head_sha,
+        "lint",
+        [("ruff", "success", "##[group]Run ruff\nok")],
+        "success",
+    )
+    proc = lok_ci(github_stand_in, pr_git_repo.path, tmp_path, str(number), "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    logs = json.loads(proc.stdout)["logs"]
+    assert "workflow run 'CI'" in logs and "IndexError: list index out of range" in logs
+    assert "'lint'" not in logs
+
+
+def test_newest_failed_run_per_workflow_and_an_explicit_run(
+    github_stand_in: GitHubStandIn, pr_git_repo: PullRequestRepo, tmp_path: Path
+) -> None:
+    number = add_pull(github_stand_in, pr_git_repo)
+    sha = pr_git_repo.head_sha
+    old = add_run(
+        github_stand_in, sha, "CI", [("test", "failure", LOG.replace("IndexError", "OldError"))], "failure"
+    )
+    old_id = old["id"]
+    add_run(github_stand_in, sha, "CI", [("test", "failure", LOG)], "failure")
+    github_stand_in.state.workflow_runs[max(github_stand_in.state.workflow_runs)]["workflow_id"] = old[
+        "workflow_id"
+    ]
+    docs_log = "##[group]Run mkdocs build\nERROR: docs/index.md: broken link"
+    add_run(github_stand_in, sha, "docs", [("build", "timed_out", docs_log)], "timed_out")
+    proc = lok_ci(github_stand_in, pr_git_repo.path, tmp_path, str(number), "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    logs = json.loads(proc.stdout)["logs"]
+    # both failed workflows, each with its newest run only
+    assert "IndexError" in logs and "broken link" in logs and "OldError" not in logs
+    # an explicit run id (the workflow_run event's run) is analysed even when a newer one exists
+    proc = lok_ci(github_stand_in, pr_git_repo.path, tmp_path, str(number), "--run", str(old_id), "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["run"] == old_id
+    assert (
+        "OldError" in result["logs"]
+        and "IndexError" not in result["logs"]
+        and "broken link" not in result["logs"]
+    )
+    assert f"/actions/runs/{old_id}" in result["logs"]
+
+
+def test_workflow_run_event_names_the_run_and_pr(
+    github_stand_in: GitHubStandIn, pr_git_repo: PullRequestRepo, tmp_path: Path
+) -> None:
+    number = add_pull(github_stand_in, pr_git_repo)
+    failed = add_run(github_stand_in, pr_git_repo.head_sha, "CI", [("test", "failure", LOG)], "failure")
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps(
+            {
+                "action": "completed",
+                "workflow_run": {"id": failed["id"], "pull_requests": [{"number": number}]},
+            }
+        )
+    )
+    proc = lok_ci(github_stand_in, pr_git_repo.path, tmp_path, "--json", event=event)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads(proc.stdout)
+    assert (result["pr"], result["run"]) == (number, failed["id"])
+    assert "IndexError" in result["logs"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "cannot read the event file"), ("{not json", "not valid JSON"), ("[1]", "not a JSON object")],
+)
+def test_bad_event_file_is_a_one_line_error(
+    github_stand_in: GitHubStandIn, tmp_path: Path, content: str | None, message: str
+) -> None:
+    event = tmp_path / "event.json"
+    if content is not None:
+        event.write_text(content)
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    proc = lok_ci(github_stand_in, checkout, tmp_path, event=event)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert message in proc.stderr and str(event) in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_backends_option_is_parsed_like_other_commands(
+    github_stand_in: GitHubStandIn, tmp_path: Path
+) -> None:
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    proc = lok_ci(github_stand_in, checkout, tmp_path, "5", "-b", " , ")
+    assert proc.returncode == 2
+    assert "-b/--backends: no backend names" in proc.stderr and "Traceback" not in proc.stderr

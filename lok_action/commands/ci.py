@@ -1,6 +1,7 @@
-"""`lok ci [PR]`: why did this pull request's CI fail? The failed jobs of its latest workflow run
-(log tails of the failing steps, via the API) go to several backends; the agreed cause and fix is
-printed, or posted as the PR's lok comment with --post."""
+"""`lok ci [PR] [--run ID]`: why did this pull request's CI fail? The failed jobs of its head commit's
+failed workflow runs (newest per workflow), or of the run given by --run (log tails of the failing
+steps, via the API), go to several backends; the agreed cause and fix is printed, or posted as the
+PR's lok comment with --post. Inside GitHub Actions the PR and run come from GITHUB_EVENT_PATH."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from lok_action.errors import UsageError
 
@@ -18,24 +20,51 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument(
         "pr", nargs="?", type=int, help="pull request number (default: from GITHUB_EVENT_PATH)"
     )
+    parser.add_argument(
+        "--run", type=int, metavar="ID", help="analyse this workflow run (default: the PR head's failed runs)"
+    )
     parser.add_argument("-b", "--backends", metavar="A,B", help="backends to use (default: the ready ones)")
     parser.add_argument("--post", action="store_true", help="post the answer as the PR's lok comment")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("-C", "--dir", metavar="DIR", default=".", help="repository checkout (default .)")
 
 
-def pr_from_event(env: dict[str, str]) -> int | None:
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def target_from_event(env: dict[str, str]) -> tuple[int | None, int | None]:
+    """(PR number, run id) from the Actions event file: a pull_request/issue_comment event names the
+    PR; a workflow_run event names the run and, unless it came from a fork, its PR."""
     path = env.get("GITHUB_EVENT_PATH")
-    if not path or not Path(path).is_file():
-        return None
-    payload = json.loads(Path(path).read_text(encoding="utf-8"))
-    number = (payload.get("pull_request") or {}).get("number") or (payload.get("issue") or {}).get("number")
-    return int(number) if number else None
+    if not path:
+        return None, None
+    try:
+        payload = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UsageError(f"GITHUB_EVENT_PATH {path}: cannot read the event file ({error.strerror})") from None
+    except ValueError as error:
+        raise UsageError(f"GITHUB_EVENT_PATH {path}: not valid JSON ({error})") from None
+    if not isinstance(payload, dict):
+        raise UsageError(f"GITHUB_EVENT_PATH {path}: the event is not a JSON object")
+    run = _object(payload.get("workflow_run"))
+    pulls = [p for p in run.get("pull_requests") or [] if isinstance(p, dict)]
+    number = (
+        _object(payload.get("pull_request")).get("number")
+        or _object(payload.get("issue")).get("number")
+        or (pulls[0].get("number") if pulls else None)
+    )
+    run_id = run.get("id")
+    try:
+        return (int(number) if number else None), (int(run_id) if run_id else None)
+    except (TypeError, ValueError):
+        raise UsageError(f"GITHUB_EVENT_PATH {path}: the PR number or run id is not a number") from None
 
 
 def run(args: argparse.Namespace) -> int:
     from lok_action.analysis import default_backends
     from lok_action.backends.calling import open_cache
+    from lok_action.commands.ensemble_common import split_names
     from lok_action.config import load_config
     from lok_action.github.client import open_repo, repository_name
     from lok_action.github.comment import publish_comment
@@ -46,16 +75,18 @@ def run(args: argparse.Namespace) -> int:
     from lok_action.workflow.runner import RunContext, run_workflow
 
     env = dict(os.environ)
-    number = args.pr or pr_from_event(env)
-    if number is None:
-        raise UsageError("ci: give the pull request number, e.g. lok ci 123")
+    number, run_id = args.pr, args.run
+    if number is None and run_id is None:
+        number, run_id = target_from_event(env)
+    if number is None and run_id is None:
+        raise UsageError("ci: give the pull request number or a run id, e.g. lok ci 123 or lok ci --run 456")
+    if args.post and number is None:
+        raise UsageError(
+            "ci: --post needs the pull request number to comment on, e.g. lok ci 123 --run 456 --post"
+        )
     workdir = Path(args.dir).resolve()
     config = load_config(workdir, Path(args.config) if args.config else None, env)
-    backends = (
-        [b.strip() for b in args.backends.split(",") if b.strip()]
-        if args.backends
-        else default_backends(config)
-    )
+    backends = split_names(args.backends, "-b/--backends") if args.backends else default_backends(config)
     workflow = find_workflow("ci", workdir)
     progress = Progress(quiet=args.quiet)
     result = run_workflow(
@@ -63,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
         RunContext(
             config=config,
             workdir=workdir,
-            args=[str(number)],
+            args=[str(number)] if number is not None else [],
+            named_args={"run": str(run_id)} if run_id is not None else {},
             env=env,
             default_backends=backends,
             cache=open_cache(config.cache_enabled, config.cache_ttl_hours, args.no_cache),
@@ -82,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
             json.dumps(
                 {
                     "pr": number,
+                    "run": run_id,
                     "answer": report.text,
                     "logs": logs,
                     "backends": [{"name": b.name, "ok": b.ok, "detail": b.detail} for b in report.backends],

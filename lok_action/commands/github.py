@@ -1,4 +1,4 @@
-"""`lok github pr|issue|ci-logs NUMBER`: GitHub data as prompt-ready text (used by the built-in
+"""`lok github pr|issue|diff|ci-logs NUMBER` (ci-logs also `--run ID`): GitHub data as prompt-ready text (used by the built-in
 review-pr, fix and ci workflows' shell steps; token from GITHUB_TOKEN, repo from GITHUB_REPOSITORY or
 the git remote)."""
 
@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+
+from lok_action.errors import UsageError
 
 KINDS = ("pr", "issue", "diff", "ci-logs")
 
@@ -18,7 +20,15 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         choices=KINDS,
         help="pr: title, body and diff; issue: issue and comments; diff: the raw diff; ci-logs: failed job logs",
     )
-    parser.add_argument("number", type=int, help="issue or pull request number")
+    parser.add_argument(
+        "number", type=int, nargs="?", help="issue or pull request number (ci-logs: optional with --run)"
+    )
+    parser.add_argument(
+        "--run",
+        type=int,
+        metavar="ID",
+        help="ci-logs: this workflow run's failed jobs (default: the PR head's failed runs, newest per workflow)",
+    )
     parser.add_argument(
         "--no-diff",
         action="store_true",
@@ -34,6 +44,12 @@ def run(args: argparse.Namespace) -> int:
     from lok_action.github.ci_logs import ci_logs_text
     from lok_action.github.client import open_repo, repository_name
 
+    if args.number is None and not (args.kind == "ci-logs" and args.run is not None):
+        raise UsageError(
+            f"github {args.kind}: give the issue or pull request number, e.g. lok github {args.kind} 123"
+        )
+    if args.run is not None and args.kind != "ci-logs":
+        raise UsageError(f"github {args.kind}: --run only applies to ci-logs")
     env = dict(os.environ)
     handle = open_repo(args.repo or repository_name(Path.cwd(), env), env)
     if args.kind == "pr":
@@ -43,6 +59,6 @@ def run(args: argparse.Namespace) -> int:
     elif args.kind == "diff":
         text = pr_data.pull_request_diff(handle, args.number)
     else:
-        text = ci_logs_text(handle, args.number)
+        text = ci_logs_text(handle, args.number, args.run)
     print(text)
     return 0
