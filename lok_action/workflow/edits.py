@@ -211,4 +211,6 @@ def apply_edits_from_outputs(
     how = "restored"
     if agent is not None and agent.rollback(ctx.env):
         how = "rolled back via git-agent and restored"
-    raise EditError(f"verification failed ({describe_process_failure(process, timeout)}); edits {how}")
+    raise EditError(
+        f"verification failed ({describe_process_failure(process, timeout, ctx.env)}); edits {how}"
+    )

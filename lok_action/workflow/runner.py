@@ -266,7 +266,7 @@ class _Scheduler:
         if not process.ok:
             # under a run deadline the process may have been cut sooner than the step's own timeout
             shown = min(timeout, round(process.duration, 1)) if self.ctx.deadline is not None else timeout
-            raise StepFailure(describe_process_failure(process, shown))
+            raise StepFailure(describe_process_failure(process, shown, self.ctx.env))
         output = process.stdout.rstrip("\n")
         result.output = extract_json(output, step.output_format)
 
@@ -445,8 +445,12 @@ def run_shell_command(
     return retrying(attempt), attempts
 
 
-def describe_process_failure(process: ProcessResult, timeout: float) -> str:
+def describe_process_failure(process: ProcessResult, timeout: float, env: Mapping[str, str]) -> str:
+    """Why a shell command failed, with secrets from its environment redacted (the text travels on
+    to dependants' prompts, --json and GitHub comments)."""
+    from lok_action.backends.redaction import failure_tail
+
     if process.timed_out:
         return f"timed out after {timeout:g}s (process group killed)"
-    tail = process.stderr.strip()[-STDERR_TAIL:] or process.stdout.strip()[-STDERR_TAIL:]
+    tail = failure_tail(process.stderr, process.stdout, env, limit=STDERR_TAIL)
     return f"exit {process.returncode}: {tail}" if tail else f"exit {process.returncode}"

@@ -1,4 +1,4 @@
-"""`lok run --max-seconds`: the run's hard time limit, through the real CLI."""
+"""`lok run` through the real CLI: the run's hard time limit, and what a failing shell step may show."""
 
 from __future__ import annotations
 
@@ -42,3 +42,16 @@ def test_max_seconds_must_be_positive(lok_project: LokProject) -> None:
     done = lok_project.lok("run", "slow", "--max-seconds", "0")
     assert done.returncode == 2
     assert done.stderr.strip() == "lok: error: --max-seconds must be > 0, got 0"
+
+
+def test_shell_step_errors_never_show_secrets_from_the_environment(lok_project: LokProject) -> None:
+    lok_project.write_workflow(
+        "leaky",
+        '[[steps]]\nname = "deploy"\nshell = "echo auth failed for key $DEPLOY_API_KEY >&2; exit 3"\n',
+    )
+    lok_project.env["DEPLOY_API_KEY"] = "sk-live-abcdef123456"
+    done = lok_project.lok("run", "leaky", "--json")
+    assert done.returncode == 1
+    step = json.loads(done.stdout)["steps"][0]
+    assert step["error"] == "exit 3: auth failed for key ***"
+    assert "sk-live-abcdef123456" not in done.stdout + done.stderr
