@@ -4,16 +4,18 @@ URL the logs endpoint redirects to, as on GitHub), several backends, one answer.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.fakes.github_fixtures import REPO, WRITE_TOKEN, PullRequestRepo
 from tests.fakes.github_server import GitHubStandIn
-from tests.test_action_events import write_config
+from tests.test_action_events import run_action, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
 LOG = "\n".join(
@@ -186,3 +188,55 @@ def test_backends_option_is_parsed_like_other_commands(
     proc = lok_ci(github_stand_in, checkout, tmp_path, "5", "-b", " , ")
     assert proc.returncode == 2
     assert "-b/--backends: no backend names" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def example_inputs(event: dict[str, Any]) -> dict[str, str]:
+    """The `with:` of examples/workflows/ci-explainer.yml's lok step, its `${{ github.event.X }}`
+    expressions evaluated against the event as GitHub would."""
+    workflow = yaml.safe_load((ROOT / "examples" / "workflows" / "ci-explainer.yml").read_text())
+    (step,) = [s for s in workflow["jobs"]["explain"]["steps"] if "lok-action" in s.get("uses", "")]
+
+    def value(expression: str) -> str:
+        found: Any = {"github": {"event": event}}
+        for part in re.findall(r"[\w-]+|\[\d+\]", expression):
+            found = found[int(part[1:-1])] if part.startswith("[") else found[part]
+        return str(found)
+
+    return {
+        key.replace("-", "_"): re.sub(r"\$\{\{\s*([^}]+?)\s*\}\}", lambda m: value(m.group(1)), str(raw))
+        for key, raw in step["with"].items()
+        if key != "backends"
+    }
+
+
+def test_ci_explainer_example_passes_the_failed_run_to_the_action(
+    github_stand_in: GitHubStandIn, pr_git_repo: PullRequestRepo, tmp_path: Path
+) -> None:
+    number = add_pull(github_stand_in, pr_git_repo)
+    sha = pr_git_repo.head_sha
+    failed = add_run(github_stand_in, sha, "CI", [("test", "failure", LOG)], "failure")
+    newer = [("test", "failure", LOG.replace("IndexError", "NewerError"))]
+    add_run(github_stand_in, sha, "CI", newer, "failure")["workflow_id"] = failed["workflow_id"]
+    event = {
+        "action": "completed",
+        "workflow_run": {**failed, "pull_requests": [{"number": number, "head": {"sha": sha}}]},
+    }
+    inputs = example_inputs(event)
+    assert inputs["args"] == str(failed["id"])
+    run = run_action(github_stand_in, pr_git_repo.path, tmp_path, "workflow_run", event, **inputs)
+    assert run.returncode == 0, run.stdout + run.stderr
+    prompts = (tmp_path / "prompts.txt").read_text()
+    assert "IndexError" in prompts and "NewerError" not in prompts  # the event's run, not the newer one
+    (comment,) = github_stand_in.state.comments.values()
+    assert comment["issue_url"].endswith(f"/issues/{number}")
+    assert "### Cause" in comment["body"]
+
+
+def test_ci_explainer_example_only_comments_when_the_run_has_a_pull_request() -> None:
+    workflow = yaml.safe_load((ROOT / "examples" / "workflows" / "ci-explainer.yml").read_text())
+    jobs = workflow["jobs"]
+    assert "pull_requests[0] != null" in jobs["explain"]["if"]
+    assert "pull_requests[0] == null" in jobs["no-pull-request"]["if"]
+    (note,) = jobs["no-pull-request"]["steps"]
+    assert "GITHUB_STEP_SUMMARY" in note["run"] and "uses" not in note
+    assert jobs["no-pull-request"]["permissions"] == {}
