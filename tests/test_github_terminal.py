@@ -115,3 +115,17 @@ def test_read_only_token_from_a_terminal_writes_nothing_and_says_so(
     assert "/pulls/" in writes[0].path and "/comments" in writes[1].path
     assert github_stand_in.state.comments == {} and github_stand_in.state.reviews == {}
     assert READ_TOKEN not in review.stderr + fix.stderr
+
+
+def test_a_github_write_that_keeps_failing_makes_the_run_fail(
+    github_stand_in: GitHubStandIn, pr_git_repo: PullRequestRepo, tmp_path: Path
+) -> None:
+    github_stand_in.state.add_repo(REPO)
+    number = github_stand_in.state.add_issue(REPO, "first_item crashes", "first_item([]) raises IndexError")[
+        "number"
+    ]
+    github_stand_in.inject("POST", r"/issues/\d+/comments$", 500, times=50)  # past every retry
+    run = lok(github_stand_in, pr_git_repo.path, tmp_path, "fix", str(number))
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "### Cause" in run.stdout  # the answer is still printed
+    assert not github_stand_in.state.comments

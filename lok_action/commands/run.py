@@ -104,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
     if workflow.publish:
         from lok_action.github.publish import publish_workflow_result
 
-        publish_workflow_result(workflow, result, args, context=context)
+        outcome = publish_workflow_result(workflow, result, args, context=context)
+        if outcome.failures:  # a requested GitHub write failed (listed on stderr): the run did not do its job
+            return max(result.exit_code, 1)
     return result.exit_code
 
 
