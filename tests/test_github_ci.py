@@ -191,8 +191,8 @@ def test_backends_option_is_parsed_like_other_commands(
 
 
 def example_inputs(event: dict[str, Any]) -> dict[str, str]:
-    """The `with:` of examples/workflows/ci-explainer.yml's lok step, its `${{ github.event.X }}`
-    expressions evaluated against the event as GitHub would."""
+    """The `with:` of examples/workflows/ci-explainer.yml's lok step as the runner hands it to the action
+    (INPUT_<NAME>), its `${{ github.event.X }}` expressions evaluated against the event."""
     workflow = yaml.safe_load((ROOT / "examples" / "workflows" / "ci-explainer.yml").read_text())
     (step,) = [s for s in workflow["jobs"]["explain"]["steps"] if "lok-action" in s.get("uses", "")]
 
@@ -203,7 +203,7 @@ def example_inputs(event: dict[str, Any]) -> dict[str, str]:
         return str(found)
 
     return {
-        key.replace("-", "_"): re.sub(r"\$\{\{\s*([^}]+?)\s*\}\}", lambda m: value(m.group(1)), str(raw))
+        f"INPUT_{key.upper()}": re.sub(r"\$\{\{\s*([^}]+?)\s*\}\}", lambda m: value(m.group(1)), str(raw))
         for key, raw in step["with"].items()
         if key != "backends"
     }
@@ -222,8 +222,8 @@ def test_ci_explainer_example_passes_the_failed_run_to_the_action(
         "workflow_run": {**failed, "pull_requests": [{"number": number, "head": {"sha": sha}}]},
     }
     inputs = example_inputs(event)
-    assert inputs["args"] == str(failed["id"])
-    run = run_action(github_stand_in, pr_git_repo.path, tmp_path, "workflow_run", event, **inputs)
+    assert inputs["INPUT_ARGS"] == str(failed["id"])
+    run = run_action(github_stand_in, pr_git_repo.path, tmp_path, "workflow_run", event, extra_env=inputs)
     assert run.returncode == 0, run.stdout + run.stderr
     prompts = (tmp_path / "prompts.txt").read_text()
     assert "IndexError" in prompts and "NewerError" not in prompts  # the event's run, not the newer one
