@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from lok_action.errors import UsageError
@@ -57,7 +58,10 @@ def run(args: argparse.Namespace) -> int:
     elif args.kind == "issue":
         text = pr_data.issue_text(handle, args.number)
     elif args.kind == "diff":
-        text = pr_data.pull_request_diff(handle, args.number)
+        diff = pr_data.pull_request_diff(handle, args.number)
+        text = diff.text.rstrip("\n")
+        if diff.skipped:  # the diff on stdout stays a diff; what it lacks goes to stderr
+            print(pr_data.skipped_note(diff.skipped), file=sys.stderr)
     else:
         text = ci_logs_text(handle, args.number, args.run)
     print(text)

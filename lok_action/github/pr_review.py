@@ -38,10 +38,13 @@ def _labelled(chunk: Chunk) -> Chunk:
 class PullRequestChunker(Chunker):
     """RunContext.chunker for a pull request: its file diffs, chunked per backend budget."""
 
-    def __init__(self, number: int, head_sha: str, sections: Sequence[FileDiff]) -> None:
+    def __init__(
+        self, number: int, head_sha: str, sections: Sequence[FileDiff], skipped: dict[str, str] | None = None
+    ) -> None:
         self.number = number
         self.head_sha = head_sha
         self.paths = [section.path for section in sections]
+        self.skipped = dict(skipped or {})  # changed files with no patch to review (path -> why)
 
         def plan(budget: Budget) -> ChunkPlan:
             room = Budget(max(budget.chars - LABEL_ROOM, LABEL_ROOM), budget.max_chunks)
@@ -55,7 +58,8 @@ def fetch_pull_request(handle: RepoHandle, number: int) -> PullRequestChunker:
     from lok_action.github.pr_data import pull_request_diff
 
     pull = handle.repo().get_pull(number)
-    return PullRequestChunker(number, pull.head.sha, split_diff(pull_request_diff(handle, number)))
+    diff = pull_request_diff(handle, number)
+    return PullRequestChunker(number, pull.head.sha, split_diff(diff.text), diff.skipped)
 
 
 def attach_pull_request(context: RunContext) -> PullRequestChunker:
@@ -84,7 +88,7 @@ def review_analysis(
         workflow,
         run,
         chunker,
-        Coverage(root=workdir),
+        Coverage(root=workdir, skipped=dict(chunker.skipped)),
         chunker.paths,
         min_consensus,
         chunker.head_sha or None,

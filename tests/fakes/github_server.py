@@ -460,6 +460,9 @@ class GitHubStandIn:
         self.log: list[LoggedRequest] = []
         self.violations: list[str] = []
         self.blobs: dict[str, str] = {}  # signed download path -> text (where log redirects lead)
+        # GitHub refuses a PR's diff media type (406 too_large) above these sizes; tests lower them
+        self.diff_max_files = 300
+        self.diff_max_lines = 20000
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.state = GitHubState("http://127.0.0.1:0")
@@ -842,12 +845,28 @@ class GitHubStandIn:
     def _get_pull(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
         pull = self._pull(full_name, number)
         if "diff" in kw["accept"]:
-            return (
-                200,
-                {"Content-Type": "text/plain; charset=utf-8"},
-                self.state.pull_diffs[(full_name, int(number))],
-            )
+            diff = self.state.pull_diffs[(full_name, int(number))]
+            too_large = self._diff_too_large(len(self.state.pull_files[(full_name, int(number))]), diff)
+            if too_large:
+                return 406, {}, too_large
+            return 200, {"Content-Type": "text/plain; charset=utf-8"}, diff
         return 200, {}, pull
+
+    def _diff_too_large(self, files: int, diff: str) -> dict[str, Any] | None:
+        """GitHub's answer when a diff is over its limits (then only `pulls/{n}/files` has the patches)."""
+        if files > self.diff_max_files:
+            what = f"maximum number of files ({self.diff_max_files})"
+        elif len(diff.splitlines()) > self.diff_max_lines:
+            what = f"maximum number of lines ({self.diff_max_lines})"
+        else:
+            return None
+        return {
+            "message": f"Sorry, the diff exceeded the {what}. Consider using 'List pull requests files' "
+            "API or locally cloning the repository instead.",
+            "errors": [{"resource": "PullRequest", "field": "diff", "code": "too_large"}],
+            "documentation_url": "https://docs.github.com/rest/pulls/pulls#list-pull-requests-files",
+            "status": "406",
+        }
 
     def _list_files(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
         self._pull(full_name, number)
