@@ -78,11 +78,12 @@ def test_pull_request_over_the_diff_limit_is_reviewed_from_its_file_list(
 def test_lok_github_pr_and_diff_fall_back_to_the_file_list(
     github_stand_in: GitHubStandIn, large_pr_repo: PullRequestRepo, tmp_path: Path
 ) -> None:
-    github_stand_in.diff_max_files = 100
+    github_stand_in.diff_max_lines = 500  # this time the line limit (GitHub's: 20,000) refuses the diff
     github_stand_in.state.add_repo(REPO)
     number = github_stand_in.state.add_pull_request(REPO, large_pr_repo.path, "main", "feature", "t", "b")[
         "number"
     ]
+    assert len(github_stand_in.state.pull_diffs[(REPO, number)].splitlines()) > 500
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "HOME": str(tmp_path),
@@ -107,6 +108,7 @@ def test_lok_github_pr_and_diff_fall_back_to_the_file_list(
     assert f"- {BINARY}: no patch from GitHub (binary or too large)" in text.stdout
     diff = lok_github("diff", str(number))
     assert diff.returncode == 0, diff.stderr
+    assert {r.status for r in github_stand_in.requests_matching("GET", rf"/pulls/{number}$")} == {406, 200}
     assert diff.stdout.count("diff --git ") == len(MODULES) and BINARY in diff.stderr
     # the rebuilt diff is one git itself accepts for the PR's base
     work = tmp_path / "apply"
