@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import asdict
@@ -16,9 +15,9 @@ from lok_action.backends.base import Reply
 
 
 def cache_dir(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".cache")
-    return Path(base) / "lok"
+    from lok_action.config import lok_dir
+
+    return lok_dir("cache", env)
 
 
 def cache_key(identity: Mapping[str, Any], prompt: str, workdir: Path) -> str:

@@ -88,10 +88,16 @@ class Config:
         return backend.timeout if backend.timeout is not None else self.timeout
 
 
-def user_config_path(env: Mapping[str, str] | None = None) -> Path:
+def lok_dir(kind: str, env: Mapping[str, str] | None = None) -> Path:
+    """lok's folder in the XDG base directory ``kind`` ("config" or "cache"): $XDG_<KIND>_HOME/lok,
+    else ~/.<kind>/lok."""
     env = os.environ if env is None else env
-    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".config")
-    return Path(base) / "lok" / "lok.toml"
+    base = env.get(f"XDG_{kind.upper()}_HOME") or str(Path(env.get("HOME", str(Path.home()))) / f".{kind}")
+    return Path(base) / "lok"
+
+
+def user_config_path(env: Mapping[str, str] | None = None) -> Path:
+    return lok_dir("config", env) / "lok.toml"
 
 
 def _check_type(source: str, key: str, value: Any, types: tuple[type, ...]) -> None:

@@ -35,15 +35,13 @@ def chosen_backends(config: Config, names_arg: str | None) -> tuple[list[Backend
     """The backends to ask, and failure replies for named ones that are not ready (in -b order)."""
     from lok_action.backends import resolve_backends
     from lok_action.backends.selection import check_availability, default_backend_names
-    from lok_action.errors import UsageError
 
     if names_arg is None:
         # default_backend_names already checked availability
         return resolve_backends(config, default_backend_names(config)), []
-    names = [name.strip() for name in names_arg.split(",") if name.strip()]
-    if not names:
-        raise UsageError("-b/--backends: give at least one backend name")
-    backends = resolve_backends(config, dict.fromkeys(names))  # unknown names: error, exit 2
+    from lok_action.commands.ensemble_common import split_names
+
+    backends = resolve_backends(config, split_names(names_arg, "-b/--backends"))  # unknown names: exit 2
     ready, not_ready = [], []
     for backend, state in zip(backends, check_availability(backends), strict=True):
         if state.ready:
@@ -78,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     backends, replies = chosen_backends(config, args.backends)
     # --json lists replies in -b order (not-ready ones included), else in the default order
     if args.backends:
-        requested = [name.strip() for name in args.backends.split(",")]
+        requested = [name.strip() for name in args.backends.split(",") if name.strip()]
     else:
         requested = [r.backend for r in replies] + [b.name for b in backends]
     if not args.json:

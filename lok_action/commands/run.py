@@ -53,17 +53,9 @@ def split_args(raw: list[str]) -> tuple[list[str], dict[str, str]]:
     return positional, named
 
 
-def parse_backend_list(text: str | None) -> list[str] | None:
-    if text is None:
-        return None
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    if not names:
-        raise UsageError("-b/--backends: give at least one backend name")
-    return names
-
-
 def run(args: argparse.Namespace) -> int:
     from lok_action.backends.calling import open_cache
+    from lok_action.commands.ensemble_common import split_names
     from lok_action.config import load_config
     from lok_action.progress import Progress
     from lok_action.workflow.lookup import find_workflow
@@ -86,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         args=positional,
         named_args=named,
         cache=open_cache(config.cache_enabled, config.cache_ttl_hours, args.no_cache),
-        default_backends=parse_backend_list(args.backends),
+        default_backends=split_names(args.backends, "-b/--backends") if args.backends is not None else None,
         progress=progress,
         max_parallel=args.max_parallel,
         deadline=time.monotonic() + args.max_seconds if args.max_seconds is not None else None,

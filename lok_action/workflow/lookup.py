@@ -23,9 +23,9 @@ class WorkflowInfo:
 
 
 def user_workflow_dir(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".config")
-    return Path(base) / "lok" / "workflows"
+    from lok_action.config import lok_dir
+
+    return lok_dir("config", env) / "workflows"
 
 
 def builtin_files() -> Iterator[tuple[str, str, str]]:
