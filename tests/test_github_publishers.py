@@ -83,6 +83,23 @@ def test_comment_is_created_then_updated_in_place(github_stand_in: GitHubStandIn
     assert len(github_stand_in.requests_matching("PATCH", r"/issues/comments/\d+$")) == 1
 
 
+def test_a_users_copy_of_the_marker_is_never_taken_for_the_lok_comment(
+    github_stand_in: GitHubStandIn,
+) -> None:
+    """Someone pastes lok's hidden marker into their own comment: lok must not adopt (and keep
+    editing) that comment, which its author could later rewrite to fake a report."""
+    github_stand_in.state.add_repo(REPO)
+    issue = github_stand_in.state.add_issue(REPO, "Crash", "It crashes")
+    handle = handle_for(github_stand_in)
+    planted = handle.repo().get_issue(issue["number"]).create_comment(f"{REPORT_MARKER}\nlooks like lok")
+    github_stand_in.state.comments[planted.id]["user"] = github_stand_in.state.user("mallory")
+    result = publish_comment(handle, issue["number"], comment_markdown(report()))
+    assert result.action == "created" and result.comment_id != planted.id
+    assert github_stand_in.state.comments[planted.id]["body"].endswith("looks like lok")
+    again = publish_comment(handle, issue["number"], comment_markdown(report(outside_diff_finding())))
+    assert (again.action, again.comment_id) == ("updated", result.comment_id)
+
+
 def test_comment_creation_survives_502_and_secondary_rate_limit(github_stand_in: GitHubStandIn) -> None:
     github_stand_in.state.add_repo(REPO)
     number = github_stand_in.state.add_issue(REPO, "Crash", "It crashes")["number"]

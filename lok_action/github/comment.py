@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lok_action.github.client import RepoHandle
 from lok_action.github.markers import REPORT_MARKER
+
+if TYPE_CHECKING:
+    from github.NamedUser import NamedUser
+    from github.Organization import Organization
 
 COMMENT_MODES = ("update", "new", "off")
 
@@ -24,7 +29,8 @@ def publish_comment(handle: RepoHandle, number: int, body: str, mode: str = "upd
         body = f"{REPORT_MARKER}\n{body}"
     issue = handle.repo().get_issue(number)
     if mode == "update":
-        mine = [c for c in issue.get_comments() if REPORT_MARKER in (c.body or "")]
+        marked = [c for c in issue.get_comments() if REPORT_MARKER in (c.body or "")]
+        mine = [c for c in marked if written_by_us(handle, c.user)]
         if mine:
             latest = mine[-1]
             if latest.body != body:
@@ -32,3 +38,19 @@ def publish_comment(handle: RepoHandle, number: int, body: str, mode: str = "upd
             return CommentResult("updated", latest.html_url, latest.id)
     created = issue.create_comment(body)
     return CommentResult("created", created.html_url, created.id)
+
+
+def written_by_us(handle: RepoHandle, author: NamedUser | Organization | None) -> bool:
+    """Whether a comment carrying lok's marker is lok's own, not someone's copy of the marker (whose
+    comment lok would then keep editing, while they could edit the "report" too). The Actions token
+    posts as a bot; a personal token posts as its user, learnt from GET /user only when needed."""
+    if author is None:
+        return False
+    if author.type == "Bot":
+        return True
+    from github import GithubException
+
+    try:
+        return bool(author.login == handle.gh.get_user().login)
+    except GithubException:  # an installation token may not read /user: only bot comments are ours
+        return False
