@@ -483,6 +483,25 @@ def test_lok_fix_comment_from_a_writer_runs_and_others_are_ignored(
     assert "### Cause" in comment["body"]
 
 
+def test_lok_review_comment_on_a_pull_request_uploads_sarif_for_its_head(
+    pr_setup: tuple[GitHubStandIn, PullRequestRepo, int], tmp_path: Path
+) -> None:
+    server, repo, number = pr_setup
+    server.state.collaborators["Codertocat"] = "write"
+
+    def on_the_pull_request(data: dict[str, Any]) -> None:
+        data["issue"]["pull_request"] = {"url": f"{server.url}/repos/{REPO}/pulls/{number}"}
+
+    data = comment_payload(number, "/lok review-pr")
+    on_the_pull_request(data)
+    run = run_action(server, repo.path, tmp_path, "issue_comment", data)
+    assert run.returncode == 0, run.stdout + run.stderr
+    (upload,) = server.state.sarifs.values()
+    # the event is a comment on the default branch, but the findings belong to the PR's head
+    assert upload["commit_sha"] == repo.head_sha and upload["ref"] == f"refs/pull/{number}/head"
+    assert len(server.state.reviews) == 1
+
+
 def test_lok_comment_needs_write_permission_not_just_membership(
     github_stand_in: GitHubStandIn, pr_git_repo: PullRequestRepo, tmp_path: Path
 ) -> None:

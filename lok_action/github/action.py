@@ -126,6 +126,10 @@ def run_action(env: Mapping[str, str], stream: TextIO) -> int:
     backends = inputs.backends or default_backends(config)
     notes: list[str] = []
     commit_sha = _head_sha(event) or event.sha
+    if plan.pr_number is not None and not event.pull_request:
+        # a `/lok` comment or a pr-number input: the event names no pull request, so code scanning
+        # must be told the PR's head, not the default branch's commit
+        commit_sha = handle.repo().get_pull(plan.pr_number).head.sha
     if plan.push is not None:
         from lok_action.github.push import resolve_push_range
 
@@ -220,6 +224,6 @@ def _head_sha(event: EventContext) -> str:
 
 
 def _sarif_ref(event: EventContext, plan: Plan) -> str:
-    if plan.pr_number is not None and event.pull_request:
+    if plan.pr_number is not None:
         return f"refs/pull/{plan.pr_number}/head"
     return event.ref
