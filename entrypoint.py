@@ -18,12 +18,21 @@ def main(argv: list[str] | None = None) -> int:
         from lok_action.cli import main as lok_main
 
         return lok_main(argv)
+    import signal
+
+    from lok_action.cli import stop_on_signal
     from lok_action.errors import LokError
     from lok_action.github.action import run_action
     from lok_action.github.workflow_commands import command
 
+    # the runner cancels a job with SIGINT, then SIGTERM: end the backends now, not at their timeouts
+    signal.signal(signal.SIGINT, stop_on_signal)
+    signal.signal(signal.SIGTERM, stop_on_signal)
     try:
         return run_action(dict(os.environ), sys.stdout)
+    except KeyboardInterrupt:
+        print(command("error", "lok: cancelled; running backends were stopped"), flush=True)
+        return 130
     except LokError as error:
         print(command("error", f"lok: {error}"), flush=True)
         return error.exit_code

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from lok_action import __version__
@@ -69,8 +71,20 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     return parser
 
 
+def stop_on_signal(signum: int, frame: object) -> None:
+    """Ctrl-C (and a runner's SIGTERM on cancel): end every running backend and shell step now,
+    then unwind; the thread pools then finish at once instead of waiting out each timeout."""
+    from lok_action.process import CHILDREN
+
+    CHILDREN.stop_all()
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if threading.current_thread() is threading.main_thread():  # signal handlers live in the main thread
+        signal.signal(signal.SIGINT, stop_on_signal)
+        signal.signal(signal.SIGTERM, stop_on_signal)
     try:
         parser = build_parser(argv)
         args = parser.parse_args(argv)

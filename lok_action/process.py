@@ -10,7 +10,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO
 
@@ -31,6 +31,46 @@ class ProcessResult:
     @property
     def ok(self) -> bool:
         return self.returncode == 0 and not self.timed_out
+
+
+class ChildGroups:
+    """The process groups of the children running now, so an interrupt can end them all at once.
+
+    Children run in sessions of their own (a timeout must kill a whole group), so a terminal's Ctrl-C
+    never reaches them; without this, an interrupted `lok` would wait for every backend to finish.
+    Signals are process-wide, so this one registry is too (CHILDREN below)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._groups: set[int] = set()
+        self._stopping = False
+
+    def spawn(self, start: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+        with self._lock:  # no child may start between stop_all's snapshot and its kill
+            if self._stopping:
+                raise KeyboardInterrupt
+            proc = start()
+            self._groups.add(proc.pid)
+            return proc
+
+    def finished(self, pid: int) -> None:
+        with self._lock:
+            self._groups.discard(pid)
+
+    def stop_all(self) -> None:
+        """End every running child's group and refuse new children from now on."""
+        with self._lock:
+            self._stopping = True
+            groups = sorted(self._groups)
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for pgid in groups:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pgid, sig)
+            if sig == signal.SIGTERM and groups:
+                time.sleep(0.2)
+
+
+CHILDREN = ChildGroups()
 
 
 def _drain(stream: io.BufferedReader, sink: list[bytes], cap: int, flags: dict[str, bool]) -> None:
@@ -83,14 +123,16 @@ def run_process(
     Raises FileNotFoundError when the program does not exist, like subprocess does.
     """
     started = time.monotonic()
-    proc = subprocess.Popen(
-        list(argv),
-        stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=cwd,
-        env=dict(env) if env is not None else None,
-        start_new_session=True,  # own session => own process group, killable as a whole
+    proc = CHILDREN.spawn(
+        lambda: subprocess.Popen(
+            list(argv),
+            stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            start_new_session=True,  # own session => own process group, killable as a whole
+        )
     )
     out: list[bytes] = []
     err: list[bytes] = []
@@ -130,6 +172,7 @@ def run_process(
     timed_out = fired.is_set()
     # Children that outlived the leader would hold the pipes open and leak: end the whole group.
     kill_group(proc.pid)
+    CHILDREN.finished(proc.pid)
     for reader in readers:
         reader.join(timeout=5)
     return ProcessResult(
