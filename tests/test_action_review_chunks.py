@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.github_fixtures import REPO, PullRequestRepo, run_git
+from tests.fakes.github_fixtures import REPO, PullRequestRepo, make_pr_repo
 from tests.fakes.github_server import GitHubStandIn
 from tests.test_action_events import backend_rows, pr_payload, run_action
 
@@ -48,21 +48,9 @@ def finding(path: str) -> dict[str, Any]:
 
 @pytest.fixture
 def big_pr_repo(tmp_path: Path) -> PullRequestRepo:
-    repo = tmp_path / "checkout"
-    repo.mkdir()
-    run_git(repo, "init", "-q", "-b", "main")
-    (repo / "README.md").write_text("# demo\n")
-    run_git(repo, "add", ".")
-    run_git(repo, "commit", "-q", "-m", "base")
-    base = run_git(repo, "rev-parse", "HEAD").strip()
-    run_git(repo, "checkout", "-q", "-b", "feature")
-    for path in REVIEWED:
-        (repo / path).write_text(module_text(path.split("_")[0]))
-    (repo / BROKEN).write_text(module_text("delta", "LOK-FAKE-FAIL"))
-    run_git(repo, "add", ".")
-    run_git(repo, "commit", "-q", "-m", "four modules")
-    head = run_git(repo, "rev-parse", "HEAD").strip()
-    return PullRequestRepo(repo, base, head)
+    files = {path: module_text(path.split("_")[0]) for path in REVIEWED}
+    files[BROKEN] = module_text("delta", "LOK-FAKE-FAIL")
+    return make_pr_repo(tmp_path, {}, files, "four modules")
 
 
 def test_big_pull_request_is_reviewed_in_chunks(

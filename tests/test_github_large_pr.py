@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.github_fixtures import REPO, WRITE_TOKEN, PullRequestRepo, run_git
+from tests.fakes.github_fixtures import REPO, WRITE_TOKEN, PullRequestRepo, make_pr_repo, run_git
 from tests.fakes.github_server import GitHubStandIn
 from tests.test_action_events import pr_payload, run_action
 from tests.test_action_review_chunks import finding, module_text
@@ -22,23 +22,9 @@ FLAGGED = ("pkg/mod_000.py", "pkg/mod_103.py")  # the first and the last page's 
 
 @pytest.fixture
 def large_pr_repo(tmp_path: Path) -> PullRequestRepo:
-    repo = tmp_path / "checkout"
-    repo.mkdir()
-    run_git(repo, "init", "-q", "-b", "main")
-    (repo / "README.md").write_text("# demo\n")
-    run_git(repo, "add", ".")
-    run_git(repo, "commit", "-q", "-m", "base")
-    base = run_git(repo, "rev-parse", "HEAD").strip()
-    run_git(repo, "checkout", "-q", "-b", "feature")
-    (repo / "pkg").mkdir()
-    for path in MODULES:
-        (repo / path).write_text(module_text(Path(path).stem)[:200])
-    (repo / "assets").mkdir()
-    (repo / BINARY).write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
-    run_git(repo, "add", ".")
-    run_git(repo, "commit", "-q", "-m", "many modules")
-    head = run_git(repo, "rev-parse", "HEAD").strip()
-    return PullRequestRepo(repo, base, head)
+    files: dict[str, str | bytes] = {path: module_text(Path(path).stem)[:200] for path in MODULES}
+    files[BINARY] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
+    return make_pr_repo(tmp_path, {}, files, "many modules")
 
 
 def test_pull_request_over_the_diff_limit_is_reviewed_from_its_file_list(

@@ -104,20 +104,35 @@ class PullRequestRepo:
     head_sha: str
 
 
-@pytest.fixture
-def pr_git_repo(tmp_path: Path) -> PullRequestRepo:
-    """main has app.py; branch `feature` adds first_item() (lines 13-14) and changes greet (line 18)."""
-    repo = tmp_path / "checkout"
+def make_pr_repo(
+    root: Path, base_files: dict[str, str], head_files: dict[str, str | bytes], message: str = "feature"
+) -> PullRequestRepo:
+    """A real repository at ROOT/checkout: `main` with base_files, branch `feature` adding head_files."""
+    repo = root / "checkout"
     repo.mkdir()
     run_git(repo, "init", "-q", "-b", "main")
-    (repo / "app.py").write_text(BASE_APP)
-    (repo / "README.md").write_text("# demo\n")
+    for name, text in {"README.md": "# demo\n", **base_files}.items():
+        (repo / name).write_text(text)
     run_git(repo, "add", ".")
     run_git(repo, "commit", "-q", "-m", "base")
     base = run_git(repo, "rev-parse", "HEAD").strip()
     run_git(repo, "checkout", "-q", "-b", "feature")
-    (repo / "app.py").write_text(HEAD_APP)
-    run_git(repo, "commit", "-q", "-am", "feature")
+    for name, content in head_files.items():
+        path = repo / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+    run_git(repo, "add", ".")
+    run_git(repo, "commit", "-q", "-m", message)
     head = run_git(repo, "rev-parse", "HEAD").strip()
-    run_git(repo, "remote", "add", "origin", f"https://github.com/{REPO}.git")
     return PullRequestRepo(repo, base, head)
+
+
+@pytest.fixture
+def pr_git_repo(tmp_path: Path) -> PullRequestRepo:
+    """main has app.py; branch `feature` adds first_item() (lines 13-14) and changes greet (line 18)."""
+    pull = make_pr_repo(tmp_path, {"app.py": BASE_APP}, {"app.py": HEAD_APP})
+    run_git(pull.path, "remote", "add", "origin", f"https://github.com/{REPO}.git")
+    return pull
