@@ -60,6 +60,7 @@ class BackendStatus:
     findings: int = 0  # valid findings it reported (before merging)
     dropped: int = 0  # findings dropped as malformed
     unparseable: int = 0  # answers with no JSON at all
+    repairs: int = 0  # answers that were not JSON and were asked for once more
     over_budget: int = 0  # files it did not get (its chunk limit)
     budget: str = ""
 
@@ -77,6 +78,7 @@ class BackendStatus:
             "findings": self.findings,
             "dropped": self.dropped,
             "unparseable": self.unparseable,
+            "repairs": self.repairs,
             "over_budget": self.over_budget,
             "budget": self.budget,
         }
@@ -100,6 +102,7 @@ class BackendStatus:
             findings=f.integer(data, "findings", where, 0),
             dropped=f.integer(data, "dropped", where, 0),
             unparseable=f.integer(data, "unparseable", where, 0),
+            repairs=f.integer(data, "repairs", where, 0),
             over_budget=f.integer(data, "over_budget", where, 0),
             budget=f.text(data, "budget", where, ""),
         )
@@ -115,6 +118,7 @@ class BackendStatus:
         self.findings += other.findings
         self.dropped += other.dropped
         self.unparseable += other.unparseable
+        self.repairs += other.repairs
         self.over_budget += other.over_budget
         if self.status != "ok" and other.status == "ok":
             self.status, self.error = "ok", None
@@ -128,6 +132,8 @@ class BackendStatus:
         if self.unparseable:
             s = "s were" if self.unparseable != 1 else " was"
             parts.append(f"{self.unparseable} answer{s} not JSON")
+        if self.repairs:  # an answer was not JSON: the backend was asked once more for only the JSON
+            parts.append(f"{self.repairs} repair request{'s' if self.repairs != 1 else ''} for JSON")
         return f"{self.name}: {', '.join(parts)}" if parts else ""
 
 
@@ -426,6 +432,7 @@ def collect_analysis(
             status.input_tokens = _add(status.input_tokens, reply.input_tokens)
             status.output_tokens = _add(status.output_tokens, reply.output_tokens)
             status.cost_usd = _add(status.cost_usd, reply.cost_usd)
+            status.repairs += reply.repairs
             if not reply.ok:
                 status.failed_calls += 1
                 status.error = status.error or reply.error

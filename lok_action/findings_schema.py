@@ -28,7 +28,10 @@ _FINDING: dict[str, Any] = {
         "end_line": {"type": "integer", "description": "last flagged line"},
         "title": {"type": "string", "description": "one line"},
         "explanation": {"type": "string", "description": "why it is wrong and when it fails"},
-        "evidence": {"type": "string", "description": "the exact text of the flagged line(s), copied"},
+        "evidence": {
+            "type": "string",
+            "description": "the exact text of the flagged line(s), copied from the code without line numbers",
+        },
         "suggested_fix": {
             "type": ["string", "null"],
             "description": "replacement code for those lines, or null",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -44,6 +45,8 @@ class Reply:
     cost_usd: float | None = None
     cached: bool = False
     attempts: int = 1
+    repairs: int = 0  # extra requests asking again for JSON after an answer that was not JSON
+    note: str = ""  # something to say once about this backend, e.g. a structured-output fallback
 
     @property
     def ok(self) -> bool:
@@ -62,6 +65,8 @@ class Reply:
             "cost_usd": self.cost_usd,
             "cached": self.cached,
             "attempts": self.attempts,
+            "repairs": self.repairs,
+            "note": self.note,
         }
 
 
@@ -84,8 +89,14 @@ class Backend(ABC):
         """Whether the backend can answer now, and if not, why and how to fix it. Never raises."""
 
     @abstractmethod
-    def query(self, prompt: str, workdir: Path, timeout: float) -> Reply:
-        """Ask once. Never raises for runtime failures: returns a Reply with error set."""
+    def query(
+        self, prompt: str, workdir: Path, timeout: float, *, schema: Mapping[str, Any] | None = None
+    ) -> Reply:
+        """Ask once. Never raises for runtime failures: returns a Reply with error set.
+
+        With a ``schema`` (a JSON Schema, lok_action.findings_schema), the answer should be one JSON
+        value matching it: each kind passes it to its vendor's own structured-output mechanism, or
+        says it in the prompt where the vendor has none."""
 
     def identity(self) -> dict[str, Any]:
         """What makes two answers interchangeable (the cache key's backend part)."""

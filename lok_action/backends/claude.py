@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,13 @@ class ClaudeBackend(CliAgentBackend):
         # read-only analysis: no session files, and the default permission mode denies shell and edits
         return ["--no-session-persistence", "--permission-mode", "default"]
 
+    def schema_args(self, schema: Mapping[str, Any], schema_path: Path) -> list[str]:
+        # Claude Code offers the model a StructuredOutput tool whose input_schema is this schema,
+        # validates the call and puts the object in the result's `structured_output`
+        from lok_action.backends.structured import schema_json
+
+        return ["--json-schema", schema_json(schema)]
+
     def model_args(self) -> list[str]:
         return ["--model", self.config.model] if self.config.model else []
 
@@ -50,9 +58,11 @@ class ClaudeBackend(CliAgentBackend):
             return self.exit_failure(result)
         usage = data.get("usage") or {}
         cost = data.get("total_cost_usd")
+        structured = data.get("structured_output")
         reply = Reply(
             self.name,
-            text=str(data.get("result") or ""),
+            # with --json-schema the validated object; `result` is the model's last text
+            text=json.dumps(structured) if structured is not None else str(data.get("result") or ""),
             duration=result.duration,
             input_tokens=as_int(usage.get("input_tokens")),
             output_tokens=as_int(usage.get("output_tokens")),

@@ -5,8 +5,9 @@ from __future__ import annotations
 import shlex
 import shutil
 from abc import abstractmethod
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from lok_action.backends.base import Availability, Backend, Reply
 from lok_action.backends.redaction import failure_tail
@@ -30,10 +31,15 @@ class CliAgentBackend(Backend):
             raise BackendError(f"{self.config.source}: backends.{self.name}.command: {error}") from None
         return parts or [self.program]
 
-    # argv = command + fixed_args + (default_args + config args | config args when args_mode = "replace")
-    #        + model_args + trailing_args
+    # argv = command + fixed_args + schema flags + model_args
+    #        + (default_args + config args | config args when args_mode = "replace") + trailing_args
     def fixed_args(self, workdir: Path) -> list[str]:
         """What lok needs to drive and parse the tool; never replaced."""
+        return []
+
+    def schema_args(self, schema: Mapping[str, Any], schema_path: Path) -> list[str]:
+        """Flags handing ``schema`` to the CLI's own structured output; [] for a CLI that has none.
+        ``schema_path`` holds it as a file for the length of the run (outside the workspace)."""
         return []
 
     def default_args(self, workdir: Path) -> list[str]:
@@ -46,13 +52,14 @@ class CliAgentBackend(Backend):
     def trailing_args(self) -> list[str]:
         return []
 
-    def argv(self, workdir: Path) -> list[str]:
+    def argv(self, workdir: Path, schema_args: Sequence[str] = ()) -> list[str]:
         chosen = list(self.config.args)
         if self.config.args_mode != "replace":
             chosen = [*self.default_args(workdir), *chosen]
         return [
             *self.command_argv(),
             *self.fixed_args(workdir),
+            *schema_args,
             *self.model_args(),
             *chosen,
             *self.trailing_args(),
@@ -79,8 +86,19 @@ class CliAgentBackend(Backend):
             return Availability(False, f"{program} is installed but has no credentials", fix)
         return Availability(True, "ready")
 
-    def query(self, prompt: str, workdir: Path, timeout: float) -> Reply:
-        argv = self.argv(workdir)
+    def query(
+        self, prompt: str, workdir: Path, timeout: float, *, schema: Mapping[str, Any] | None = None
+    ) -> Reply:
+        if schema is None:
+            return self.run(prompt, workdir, timeout)
+        from lok_action.backends.structured import schema_file
+
+        with schema_file(schema) as path:
+            return self.run(prompt, workdir, timeout, self.schema_args(schema, path))
+
+    def run(self, prompt: str, workdir: Path, timeout: float, schema_args: Sequence[str] = ()) -> Reply:
+        """One run of the CLI with ``prompt`` on stdin."""
+        argv = self.argv(workdir, schema_args)
         env = self.env()
         program = shutil.which(argv[0], path=env.get("PATH"))
         if program is None:

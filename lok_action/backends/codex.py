@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,10 @@ class CodexBackend(CliAgentBackend):
 
     def fixed_args(self, workdir: Path) -> list[str]:
         return ["exec", "--json"]
+
+    def schema_args(self, schema: Mapping[str, Any], schema_path: Path) -> list[str]:
+        # sent as the Responses API's text.format (json_schema, strict); the last agent_message is the JSON
+        return ["--output-schema", str(schema_path)]
 
     def default_args(self, workdir: Path) -> list[str]:
         return ["--ephemeral", "--skip-git-repo-check", "-s", "read-only", "-C", str(workdir)]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import shlex
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from lok_action.backends.base import Availability, Backend, Reply
 from lok_action.backends.redaction import failure_tail
 from lok_action.errors import BackendError
 from lok_action.process import run_process
+
+SCHEMA_FILE_ENV = "LOK_SCHEMA_FILE"  # path of the JSON Schema the answer should match, when there is one
 
 
 class CommandBackend(Backend):
@@ -33,8 +37,21 @@ class CommandBackend(Backend):
             )
         return Availability(True, "ready")
 
-    def query(self, prompt: str, workdir: Path, timeout: float) -> Reply:
-        env = self.child_env()
+    def query(
+        self, prompt: str, workdir: Path, timeout: float, *, schema: Mapping[str, Any] | None = None
+    ) -> Reply:
+        if schema is None:
+            return self.run(prompt, workdir, timeout, {})
+        from lok_action.backends.structured import schema_file
+
+        # the program may use it (e.g. pass it to its own model's structured output) or ignore it
+        with schema_file(schema) as path:
+            return self.run(prompt, workdir, timeout, {SCHEMA_FILE_ENV: str(path)})
+
+    def run(self, prompt: str, workdir: Path, timeout: float, extra_env: dict[str, str]) -> Reply:
+        env = self.child_env(extra_env)
+        if SCHEMA_FILE_ENV not in extra_env:
+            env.pop(SCHEMA_FILE_ENV, None)  # never a stale one inherited from lok's own environment
         try:
             result = run_process(self.argv(), input_text=prompt, cwd=workdir, env=env, timeout=timeout)
         except FileNotFoundError:

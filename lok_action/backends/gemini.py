@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,17 @@ class GeminiBackend(CliAgentBackend):
     def fixed_args(self, workdir: Path) -> list[str]:
         # `-p ""` + stdin: the prompt never hits argv length limits or `ps`
         return ["-p", "", "-o", "json"]
+
+    def query(
+        self, prompt: str, workdir: Path, timeout: float, *, schema: Mapping[str, Any] | None = None
+    ) -> Reply:
+        if schema is None:
+            return self.run(prompt, workdir, timeout)
+        # Gemini CLI has no schema flag (0.61: no --json-schema/--output-schema; headless -o json wraps
+        # free text): the schema goes in the prompt, and an answer that is not JSON is asked for once more
+        from lok_action.backends.structured import ask_with_repair
+
+        return ask_with_repair(lambda text, left: self.run(text, workdir, left), prompt, schema, timeout)
 
     def extra_env(self) -> dict[str, str]:
         # without trust the CLI refuses to run headless in a new folder (exit 55)

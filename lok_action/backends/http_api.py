@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -29,8 +30,10 @@ def request_json(
     secret_names: tuple[str, ...] = (),
     auth_how: str = "",
     answer: Callable[[Any], Reply],
+    on_error_status: Callable[[int], None] | None = None,
 ) -> Reply:
-    """Send one request; ``answer`` turns the decoded JSON body of a 2xx response into a Reply."""
+    """Send one request; ``answer`` turns the decoded JSON body of a 2xx response into a Reply.
+    ``on_error_status`` hears the status of a 4xx/5xx answer (before it becomes the Reply's error)."""
     import requests  # costly import, only when a request is made
 
     started = time.monotonic()
@@ -48,6 +51,8 @@ def request_json(
     except requests.RequestException as error:
         return failure(f"request to {url} failed: {error}", False)
     if response.status_code >= 400:
+        if on_error_status is not None:
+            on_error_status(response.status_code)
         body = response.text.strip().replace("\n", " ")[-BODY_TAIL:]
         fix = f" (fix: {auth_how})" if auth_how and response.status_code in (401, 403) else ""
         return failure(
@@ -61,13 +66,4 @@ def request_json(
         reply = answer(data)
     except (KeyError, IndexError, TypeError, AttributeError) as error:
         return failure(f"unexpected answer shape from {url}: {error!r}", False)
-    return Reply(
-        reply.backend,
-        text=reply.text,
-        error=reply.error,
-        retryable=reply.retryable,
-        duration=time.monotonic() - started,
-        input_tokens=reply.input_tokens,
-        output_tokens=reply.output_tokens,
-        cost_usd=reply.cost_usd,
-    )
+    return dataclasses.replace(reply, duration=time.monotonic() - started)

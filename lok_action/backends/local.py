@@ -110,7 +110,8 @@ class LocalBackend(Backend):
             )
         return Availability(True, "ready")
 
-    def query(self, prompt: str, workdir: Path, timeout: float) -> Reply:
+    def query(self, prompt: str, workdir: Path, timeout: float, *, schema: Any = None) -> Reply:
+        # schema: not used yet (grammar-constrained decoding of it is being added separately)
         ready = self.available()
         if not ready.ready:
             return Reply(self.name, error=f"{ready.reason} (fix: {ready.fix})")

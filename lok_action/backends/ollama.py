@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +65,16 @@ class OllamaBackend(Backend):
             )
         return Availability(True, "ready")
 
-    def query(self, prompt: str, workdir: Path, timeout: float) -> Reply:
-        payload = {
+    def query(
+        self, prompt: str, workdir: Path, timeout: float, *, schema: Mapping[str, Any] | None = None
+    ) -> Reply:
+        payload: dict[str, Any] = {
             "model": self.config.model,
             "messages": [{"role": "user", "content": prompt}],
             "stream": False,
         }
+        if schema is not None:
+            payload["format"] = dict(schema)  # Ollama >= 0.5 constrains decoding to it
 
         def answer(data: Any) -> Reply:
             if isinstance(data, dict) and data.get("error"):

@@ -337,7 +337,17 @@ class _Scheduler:
             retries=step.retries,
             retry_delay_ms=step.retry_delay_ms,
             deadline=self.ctx.deadline,
+            schema=self._schema(step),
         )
+
+    @staticmethod
+    def _schema(step: Step) -> dict[str, Any] | None:
+        """The JSON Schema a step's answers must match: the findings schema for `findings = true`."""
+        if not step.findings:
+            return None
+        from lok_action.findings_schema import findings_schema
+
+        return findings_schema()
 
     def _collect(
         self, step: Step, calls: list[tuple[Backend, Any]], replies: list[Reply], result: StepResult
@@ -355,6 +365,8 @@ class _Scheduler:
             result.outputs.append(output)
             result.replies.append(reply)
             result.attempts += reply.attempts
+            if reply.note and self.ctx.progress:  # e.g. a structured-output fallback, said once
+                self.ctx.progress.note(f"{step.name}: {backend.name}: {reply.note}")
         good = [output for output in result.outputs if output.ok]
         several = len(result.outputs) > 1
         result.text = "\n\n".join(

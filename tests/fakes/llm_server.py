@@ -31,6 +31,8 @@ class Script:
     # (substring, text) pairs: a request whose text contains the substring is answered with that text
     # (first match wins, else ``text``), so one protocol can answer each prompt differently
     replies: tuple[tuple[str, str], ...] = ()
+    # openai protocol: response_format types answered with 400, as servers that lack them do
+    refused_formats: tuple[str, ...] = ()
 
     def for_request(self, body: Any) -> Script:
         if not self.replies:
@@ -104,6 +106,8 @@ class FakeLLMServer:
             changes["tool_command"] = tuple(changes["tool_command"])
         if "replies" in changes:
             changes["replies"] = tuple(tuple(pair) for pair in changes["replies"])
+        if "refused_formats" in changes:
+            changes["refused_formats"] = tuple(changes["refused_formats"])
         with self._lock:
             if protocol is None:
                 self._state.default = replace(self._state.default, **changes)
@@ -258,31 +262,30 @@ def _handler_for(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
                 "stop_sequence": None,
                 "usage": {"input_tokens": 12, "output_tokens": 1},
             }
+            structured = _structured_output_call(body, script.text)
+            if structured is not None:
+                # Claude Code's --json-schema offers a StructuredOutput tool; a model answers by calling it
+                block: dict[str, Any] = {"type": "tool_use", "id": "toolu_fake", "name": STRUCTURED_TOOL}
+                delta = {"type": "input_json_delta", "partial_json": json.dumps(structured)}
+                block["input"], stop = {}, "tool_use"
+            else:
+                block = {"type": "text", "text": ""}
+                delta = {"type": "text_delta", "text": script.text}
+                stop = "end_turn"
             self._send_sse(
                 [
                     _sse("message_start", {"type": "message_start", "message": message}),
                     _sse(
                         "content_block_start",
-                        {
-                            "type": "content_block_start",
-                            "index": 0,
-                            "content_block": {"type": "text", "text": ""},
-                        },
+                        {"type": "content_block_start", "index": 0, "content_block": block},
                     ),
-                    _sse(
-                        "content_block_delta",
-                        {
-                            "type": "content_block_delta",
-                            "index": 0,
-                            "delta": {"type": "text_delta", "text": script.text},
-                        },
-                    ),
+                    _sse("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta}),
                     _sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
                     _sse(
                         "message_delta",
                         {
                             "type": "message_delta",
-                            "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                            "delta": {"stop_reason": stop, "stop_sequence": None},
                             "usage": {"output_tokens": 7},
                         },
                     ),
@@ -365,6 +368,13 @@ def _handler_for(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
             if self.command == "GET":
                 self._send_json(200, {"object": "list", "data": [{"id": m} for m in script.models]})
                 return
+            kind = ((body or {}).get("response_format") or {}).get("type")
+            if kind in script.refused_formats:
+                message = f"response_format type '{kind}' is not supported"  # as vLLM/llama.cpp word it
+                self._send_json(
+                    400, {"error": {"message": message, "type": "invalid_request_error", "code": 400}}
+                )
+                return
             self._send_json(
                 200,
                 {
@@ -384,6 +394,34 @@ def _handler_for(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
             )
 
     return Handler
+
+
+STRUCTURED_TOOL = "StructuredOutput"  # the tool Claude Code adds for --json-schema
+
+
+def structured_tool_schema(body: Any) -> Any:
+    """The input_schema of Claude Code's StructuredOutput tool in an Anthropic request, or None."""
+    for tool in (body or {}).get("tools") or []:
+        if isinstance(tool, dict) and tool.get("name") == STRUCTURED_TOOL:
+            return tool.get("input_schema")
+    return None
+
+
+def _structured_output_call(body: Any, text: str) -> Any:
+    """The object to pass to StructuredOutput, when the request offers it, the scripted text is a JSON
+    object and the tool has not been called yet in this conversation; else None (answer with text)."""
+    if structured_tool_schema(body) is None:
+        return None
+    for message in (body or {}).get("messages") or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        for block in content if isinstance(content, list) else []:
+            if isinstance(block, dict) and block.get("type") == "tool_result":
+                return None  # the tool ran: end the turn with text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 # Codex offers its shell under one of these names, depending on version and model family.
