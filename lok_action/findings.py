@@ -30,6 +30,7 @@ class Finding:
     title: str
     explanation: str = ""
     suggested_fix: str = ""  # replacement code for start_line..end_line, when proposed
+    evidence: str = ""  # the flagged line(s) as the backend quoted them from the code
     backends: list[str] = field(default_factory=list)  # who reported it, sorted
     fingerprint: str = ""  # stable across unrelated line moves
     dissent: list[str] = field(default_factory=list)  # backends that ran on this file and did not report it
@@ -49,6 +50,7 @@ class Finding:
             "title": self.title,
             "explanation": self.explanation,
             "suggested_fix": self.suggested_fix,
+            "evidence": self.evidence,
             "backends": list(self.backends),
             "agreement": self.agreement,
             "dissent": list(self.dissent),
@@ -72,6 +74,7 @@ class Finding:
             title=f.text(data, "title", where),
             explanation=f.text(data, "explanation", where, ""),
             suggested_fix=f.text(data, "suggested_fix", where, ""),
+            evidence=f.text(data, "evidence", where, ""),
             backends=f.text_list(data, "backends", where),
             fingerprint=f.text(data, "fingerprint", where, ""),
             dissent=f.text_list(data, "dissent", where),
@@ -166,6 +169,15 @@ def _text_field(item: Mapping[str, Any], *names: str, limit: int = MAX_TEXT) -> 
     return ""
 
 
+def _code_field(item: Mapping[str, Any], *names: str) -> str:
+    """Quoted code: kept as written (indentation is part of it), only blank edges trimmed."""
+    for name in names:
+        value = item.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip("\r\n")[:MAX_TEXT]
+    return ""
+
+
 def _resolve_path(raw: str, allowed: Sequence[str] | None) -> str:
     path = raw.strip().replace("\\", "/")
     while path.startswith("./"):
@@ -243,6 +255,7 @@ def validate_raw_finding(
         title=title,
         explanation=_text_field(item, "explanation", "description", "details", "message"),
         suggested_fix=_text_field(item, "suggested_fix", "fix", "suggestion"),
+        evidence=_code_field(item, "evidence", "code", "snippet"),
         backends=[backend],
     )
     finding.fingerprint = fingerprint(finding, lines)

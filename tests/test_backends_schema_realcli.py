@@ -12,7 +12,8 @@ import pytest
 from lok_action.backends import create_backend
 from lok_action.backends.base import Backend
 from lok_action.findings_schema import findings_schema
-from tests.fakes.backend_fixtures import CliHomes, backend_config, backend_tables
+from tests.fakes.backend_fixtures import CliHomes, LokRunner, backend_config, backend_tables, lok_toml
+from tests.fakes.findings_fixtures import make_repo
 from tests.fakes.llm_server import STRUCTURED_TOOL, FakeLLMServer, structured_tool_schema
 from tests.fakes.npm_clis import InstalledClis
 
@@ -114,3 +115,51 @@ def test_gemini_second_non_json_answer_gets_no_third_request(llm_server, cli_hom
 
     assert reply.ok and reply.repairs == 1 and reply.text == "Still prose, sorry."
     assert len(llm_server.prompts("gemini")) == 2  # exactly one repair, never a loop
+
+
+def test_hunt_over_five_backend_kinds_gets_json_from_every_one(
+    llm_server, cli_homes, real_clis, lok_runner, tmp_path
+):
+    """The built-in hunt, end to end: every findings step's schema reaches each vendor's own field, no
+    answer is lost as "not JSON", and gemini's prose costs exactly one repair per call."""
+    repo = make_repo(tmp_path)
+    for protocol in ("anthropic", "responses", "ollama", "openai"):
+        llm_server.script(protocol, text=ANSWER)
+    llm_server.script("gemini", text="Line 6 divides by len(values).", replies=[(REPAIR_MARKER, ANSWER)])
+    tables = backend_tables(
+        llm_server.url, cli_homes, {n: str(real_clis.path(n)) for n in ("claude", "codex", "gemini")}
+    )
+    tables["openai"] = {"kind": "openai", "command": llm_server.url + "/v1", "model": "qwen"}
+    (repo / "lok.toml").write_text(lok_toml(tables, extra="[cache]\nenabled = false\n"))
+    runner = LokRunner(repo, lok_runner.env)
+
+    done = runner.run(
+        "hunt",
+        ".",
+        "-b",
+        "claude,codex,gemini,ollama,openai",
+        "--format",
+        "json",
+        "-o",
+        "../out.json",
+        timeout=300,
+    )
+
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "out.json").read_text())
+    statuses = {status["name"]: status for status in report["backends"]}
+    assert sorted(statuses) == ["claude", "codex", "gemini", "ollama", "openai"]
+    steps = 3  # errors, performance, dead_code: one chunk each
+    for name, status in statuses.items():
+        assert (status["calls"], status["failed_calls"]) == (steps, 0), status
+        assert (status["unparseable"], status["dropped"], status["findings"]) == (0, 0, steps), status
+        assert status["repairs"] == (steps if name == "gemini" else 0), status
+    [division] = report["findings"]
+    assert division["agreement"] == 5 and (division["file"], division["start_line"]) == ("src/stats.py", 6)
+    schema = findings_schema()
+    assert [structured_tool_schema(body) for body in posts(llm_server, "anthropic")] == [schema] * steps
+    assert [body["text"]["format"]["schema"] for body in posts(llm_server, "responses")] == [schema] * steps
+    assert [body["format"] for body in posts(llm_server, "ollama")] == [schema] * steps
+    formats = [body["response_format"]["json_schema"]["schema"] for body in posts(llm_server, "openai")]
+    assert formats == [schema] * steps
+    assert len(llm_server.prompts("gemini")) == 2 * steps
