@@ -25,7 +25,7 @@ function buildReminders(invoices, customers, now = new Date(), withinDays = 3) {
       continue;
     }
     const days = daysUntil(new Date(invoice.dueDate), now);
-    if (days < 0 || days > withinDays) {
+    if (Number.isNaN(days) || days < 0 || days > withinDays) {
       continue;
     }
     const customer = byId.get(invoice.customerId);

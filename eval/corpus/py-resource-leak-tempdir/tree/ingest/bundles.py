@@ -38,7 +38,7 @@ def _read_feed(path: Path) -> list[Product]:
                 raise BundleError(f"{path.name}:{number}: fewer fields than the header")
             try:
                 price = round(float(row["price"]) * 100)
-            except ValueError:
+            except (ValueError, OverflowError):  # not a number, or nan/inf
                 raise BundleError(f"{path.name}: bad price {row['price']!r} for {row['sku']}") from None
             products.append(Product(row["sku"].strip(), row["title"].strip(), price))
         return products

@@ -31,7 +31,8 @@ export async function containedPath(root: string, relative: string): Promise<str
 }
 
 export async function handleAttachment(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const match = /^\/attachments\/(\d+)\/([^/]+)$/.exec(req.url ?? "");
+  const [urlPath] = (req.url ?? "").split("?", 1);
+  const match = /^\/attachments\/(\d+)\/([^/]+)$/.exec(urlPath);
   if (!match) {
     res.writeHead(404).end();
     return;
