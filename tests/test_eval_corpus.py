@@ -80,7 +80,9 @@ def test_shipped_corpus_loads_and_covers_the_issue() -> None:
     }
     for language in ("python", "go"):
         assert sum(not case.is_clean and language in case.languages for case in cases) >= 6, language
-    assert sum(not case.is_clean and bool(case.languages & {"javascript", "typescript"}) for case in cases) >= 6
+    assert (
+        sum(not case.is_clean and bool(case.languages & {"javascript", "typescript"}) for case in cases) >= 6
+    )
 
 
 @pytest.mark.parametrize("case", case_dirs(), ids=lambda path: path.name)
