@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -71,6 +72,8 @@ class Backend(ABC):
     kind: ClassVar[str]
     # CLI agents read the repository themselves; HTTP/embedded models only see what the prompt carries.
     reads_workspace: ClassVar[bool] = False
+    # False for static analyzers: they take part in findings steps through analyse(), never query().
+    answers_prompts: ClassVar[bool] = True
 
     def __init__(self, config: BackendConfig) -> None:
         self.config = config
@@ -86,6 +89,16 @@ class Backend(ABC):
     @abstractmethod
     def query(self, prompt: str, workdir: Path, timeout: float) -> Reply:
         """Ask once. Never raises for runtime failures: returns a Reply with error set."""
+
+    def query_json(self, prompt: str, workdir: Path, timeout: float, schema: Mapping[str, Any]) -> Reply:
+        """Ask for an answer that is JSON matching ``schema``. Backends that can constrain their
+        decoding to it override this; the others answer the prompt (which says the shape in words)."""
+        return self.query(prompt, workdir, timeout)
+
+    def analyse(self, files: Sequence[str], workdir: Path, timeout: float) -> Reply:
+        """Static analyzers (answers_prompts = False): findings for ``files`` (relative to workdir),
+        as the findings JSON the LLMs answer. Never raises for runtime failures."""
+        return Reply(self.name, error=f"{self.kind} backends answer prompts; they do not analyse files")
 
     def identity(self) -> dict[str, Any]:
         """What makes two answers interchangeable (the cache key's backend part)."""

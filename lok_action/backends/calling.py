@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from lok_action.backends.base import Backend, Reply
 from lok_action.cache import AnswerCache
@@ -20,22 +22,30 @@ def call_backend(
     retries: int = 0,
     retry_delay_ms: int = 1000,
     deadline: float | None = None,
+    schema: Mapping[str, Any] | None = None,
 ) -> Reply:
     """The answer, from the cache when fresh, else from the backend with up to ``retries`` retries.
 
     Waits ``retry_delay_ms`` before the first retry and doubles it each time (2 s, 4 s, 8 s).
     Only retryable replies (429, 5xx, timeouts) are retried; auth errors and missing tools are not.
     With a ``deadline`` (time.monotonic()), every attempt's timeout is cut to the time left and no
-    retry is waited for past it.
+    retry is waited for past it. With a JSON ``schema`` the answer is asked for with
+    Backend.query_json (and cached apart from free-text answers to the same prompt).
     """
-    identity = backend.identity()
+    identity = backend.identity() if schema is None else {**backend.identity(), "schema": schema}
+
+    def ask() -> Reply:
+        if schema is None:
+            return backend.query(prompt, workdir, cap_timeout(timeout, deadline))
+        return backend.query_json(prompt, workdir, cap_timeout(timeout, deadline), schema)
+
     if cache is not None:
         hit = cache.get(identity, prompt, workdir)
         if hit is not None:
             return dataclasses.replace(hit, backend=backend.name)
 
     if retries <= 0:  # one attempt: skip tenacity's import (~5 ms of every `lok ask`)
-        reply = backend.query(prompt, workdir, cap_timeout(timeout, deadline))
+        reply = ask()
         if cache is not None and reply.ok:
             cache.put(identity, prompt, workdir, reply)
         return reply
@@ -47,7 +57,7 @@ def call_backend(
     def attempt() -> Reply:
         nonlocal attempts
         attempts += 1
-        return backend.query(prompt, workdir, cap_timeout(timeout, deadline))
+        return ask()
 
     retrying = retry_policy(retries, retry_delay_ms, lambda reply: not reply.ok and reply.retryable, deadline)
     reply = dataclasses.replace(retrying(attempt), attempts=attempts)

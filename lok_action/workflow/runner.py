@@ -453,4 +453,7 @@ def describe_process_failure(process: ProcessResult, timeout: float, env: Mappin
     if process.timed_out:
         return f"timed out after {timeout:g}s (process group killed)"
     tail = failure_tail(process.stderr, process.stdout, env, limit=STDERR_TAIL)
-    return f"exit {process.returncode}: {tail}" if tail else f"exit {process.returncode}"
+    from lok_action.process import exit_status
+
+    status = exit_status(process.returncode)
+    return f"{status}: {tail}" if tail else status
