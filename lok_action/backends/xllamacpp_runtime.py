@@ -98,7 +98,9 @@ class XllamacppModel:
             "stream": True,
         }
         if json_schema is not None:
-            request["grammar"] = _grammar(json.dumps(json_schema, sort_keys=True))
+            request["grammar"] = _grammar(
+                json.dumps(json_schema)
+            )  # key order kept: it is the order of generation
         with self._slots:
             # waiting for a free slot is queueing, not the model hanging: the deadline starts here
             return self._stream(request, time.monotonic() + timeout)
