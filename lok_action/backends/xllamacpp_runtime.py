@@ -49,7 +49,14 @@ class XllamacppModel:
         # other jobs); passive waiting costs little on an idle one. Read once, when libgomp loads.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import requests
-        import xllamacpp
+
+        try:
+            import xllamacpp
+        except (ImportError, OSError) as error:  # its native library loads here
+            hint = (
+                " (install the OpenMP runtime: apt-get install libgomp1)" if "libgomp" in str(error) else ""
+            )
+            raise RuntimeError(f"cannot load xllamacpp: {error}{hint}") from None
 
         if not path.is_file():
             raise ValueError(f"{path}: no such model file")
