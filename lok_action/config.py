@@ -54,7 +54,7 @@ BACKEND_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "kind": ((str,), "backend kind: " + ", ".join(BACKEND_KINDS)),
     "enabled": ((bool,), "use this backend"),
     "command": ((str,), "program to run, or base URL for ollama/openai"),
-    "args": ((list,), "extra arguments (sarif: all of them, \"{files}\" where the files go)"),
+    "args": ((list,), 'extra arguments (sarif: all of them, "{files}" where the files go)'),
     "args_mode": ((str,), "'append' (default) adds args to the defaults, 'replace' replaces them"),
     "model": ((str,), "model name"),
     "model_path": ((str,), "GGUF file for the local backend"),

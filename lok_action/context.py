@@ -88,7 +88,7 @@ HEADER = "### FILE {path} (lines {start}-{end} of {total})\n"
 AGENT_BUDGET = 400_000
 HTTP_BUDGET = 24_000
 LOCAL_BUDGET = 3_000
-LOCAL_MAX_CHUNKS = 4  # a CPU model takes seconds per answer; beyond this files are "over budget"
+LOCAL_MAX_CHUNKS = 3  # a CPU model takes seconds per answer; beyond this files are "over budget"
 # what a chunk-limited backend (the embedded model) reads first
 _CODE = ".py .pyi .js .jsx .mjs .cjs .ts .tsx .go .rs .java .kt .scala .c .h .cc .cpp .cxx .hpp .cs .rb .php"
 CODE_SUFFIXES = frozenset(
