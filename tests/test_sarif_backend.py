@@ -63,6 +63,18 @@ def test_ruff_and_an_llm_flagging_the_same_line_is_one_finding_with_agreement_2(
     assert all("ruff" not in f["dissent"] for f in data["findings"] if not f["file"].endswith(".py"))
 
 
+def test_a_hunt_by_ruff_alone_works_and_a_text_step_by_ruff_alone_is_refused(analysis_repo, run_lok):
+    code, data, stderr = hunt(run_lok, analysis_repo, "ruff")
+
+    assert code == 0, stderr
+    assert [f["rule_id"] for f in data["findings"]] == ["lok/ruff-f401"]
+    assert data["coverage"]["analysed"] == ["src/names.py", "src/stats.py"]
+
+    done = run_lok("explain", ".", "-b", "ruff", cwd=analysis_repo)
+    assert done.returncode == 2
+    assert "no backend that answers prompts (static analyzers answer none: ruff)" in done.stderr
+
+
 def test_the_real_bandit_preset_finds_a_shell_injection(analysis_repo, run_lok):
     pytest.importorskip("bandit", reason="bandit comes with the [local] extra")
     (analysis_repo / "src" / "shell.py").write_text(

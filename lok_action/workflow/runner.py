@@ -114,10 +114,10 @@ def resolve_step_backends(workflow: Workflow, ctx: RunContext) -> dict[str, list
             ]
         except LokError as error:
             raise BackendError(f"{workflow.source}: step '{step.name}': {error}") from None
-        if not mapping[step.name]:
+        if not mapping[step.name] and not analyses_files(step):
             raise BackendError(
                 f"{workflow.source}: step '{step.name}': no backend that answers prompts"
-                f" ({', '.join(b.name for b in backends)} only analyse files)"
+                f" (static analyzers answer none: {', '.join(b.name for b in backends)})"
             )
     return mapping
 
@@ -319,7 +319,11 @@ class _Scheduler:
                 calls.append((backend, None))
         if not calls:
             result.output = [] if step.output_format in ("json_array", "jsonl") else ""
-            result.message = "no code chunks to analyse"
+            result.message = (
+                "no code chunks to analyse"
+                if self.backends[step.name]
+                else "nothing to ask: the static analyzers ran in the first findings step"
+            )
             return
 
         def prompt_for(chunk: Any) -> str:
