@@ -66,11 +66,14 @@ def test_capping_bounds_every_array_and_string_and_only_narrows():
 
 
 def test_a_copy_of_the_prompts_example_is_blanked_so_validation_drops_it():
-    prompt = 'Answer: {"findings": [{"rule": "kebab-case-id", "title": "one line", "file": "path as shown"}]}'
-    answer = json.dumps({"findings": [{**GOOD, "title": "one line"}, GOOD]})
+    prompt = (
+        'Answer: {"findings": [{"title": "one line", "explanation": "why it is wrong and when it fails"}]}'
+    )
+    copies = [{**GOOD, "title": "One line."}, {**GOOD, "explanation": "Why it is wrong and when it fails"}]
+    answer = json.dumps({"findings": [*copies, GOOD]})
 
     cleaned = json.loads(without_echoes(answer, prompt))
 
     result = validate_raw_findings(cleaned, "local", ["src/stats.py"], lambda path: ["x"] * 10)
-    assert [f.title for f in result.findings] == ["Division by zero"] and result.dropped == 1
+    assert [f.title for f in result.findings] == ["Division by zero"] and result.dropped == 2
     assert without_echoes("not json", prompt) == "not json"

@@ -30,13 +30,17 @@ JSON_MAX_LENGTH = 120  # characters per string field
 TEMPLATE_OVERHEAD = 64  # tokens the chat template wraps around the prompt
 TRUNCATION_MARK = "\n[... middle of the prompt cut to fit the model's context ...]\n"
 INSTALL_HINT = "pip install 'lok-action[local]'"
-EXAMPLE_TITLE = re.compile(r'"title"\s*:\s*"([^"]+)"')
+EXAMPLE_FIELD = re.compile(r'"(title|explanation)"\s*:\s*"([^"]+)"')
+
+
+def _plain(text: object) -> str:
+    return " ".join(str(text).casefold().split()).strip(" .") if isinstance(text, str) else ""
 
 
 def without_echoes(answer: str, prompt: str) -> str:
     """A small model copies the prompt's example finding ("title": "one line") when it has nothing to
     say. Such a copy is no finding: its title is blanked, so validation drops it and counts it."""
-    examples = set(EXAMPLE_TITLE.findall(prompt))
+    examples = {(field, _plain(value)) for field, value in EXAMPLE_FIELD.findall(prompt)}
     try:
         parsed = json.loads(answer)
     except ValueError:
@@ -45,7 +49,9 @@ def without_echoes(answer: str, prompt: str) -> str:
     if not examples or not isinstance(items, list):
         return answer
     for item in items:
-        if isinstance(item, dict) and item.get("title") in examples:
+        if isinstance(item, dict) and any(
+            (field, _plain(item.get(field))) in examples for field in ("title", "explanation")
+        ):
             item["title"] = ""
     return json.dumps(parsed)
 
