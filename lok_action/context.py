@@ -8,13 +8,14 @@ repositories).
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from lok_action.errors import LokError, UsageError
@@ -87,7 +88,13 @@ HEADER = "### FILE {path} (lines {start}-{end} of {total})\n"
 AGENT_BUDGET = 400_000
 HTTP_BUDGET = 24_000
 LOCAL_BUDGET = 3_000
-LOCAL_MAX_CHUNKS = 4  # a CPU model takes seconds per answer; beyond this files are "over budget"
+LOCAL_MAX_CHUNKS = 3  # a CPU model takes seconds per answer; beyond this files are "over budget"
+# what a chunk-limited backend (the embedded model) reads first
+_CODE = ".py .pyi .js .jsx .mjs .cjs .ts .tsx .go .rs .java .kt .scala .c .h .cc .cpp .cxx .hpp .cs .rb .php"
+CODE_SUFFIXES = frozenset(
+    (_CODE + " .swift .m .mm .sh .bash .lua .pl .r .dart .ex .exs .erl .hs .ml .sql").split()
+)
+ANALYZER_BUDGET = 2_000_000  # static analyzers: ~400 files per run keeps the file list far below ARG_MAX
 
 
 def source_lines(text: str) -> list[str]:
@@ -300,11 +307,20 @@ class Piece:
 class Chunk:
     """One prompt's worth of code. ``text`` is rendered on first use."""
 
-    def __init__(self, index: int, files: Sequence[str], render: Callable[[], str], size: int) -> None:
+    def __init__(
+        self,
+        index: int,
+        files: Sequence[str],
+        render: Callable[[], str],
+        size: int,
+        lines: Mapping[str, int] | None = None,
+    ) -> None:
         self.index = index
         self.files = list(files)
         self.size = size  # estimated characters of text
         self._render = render
+        # file -> the last line number the chunk shows of it (for the findings schema); {} for diffs
+        self.lines = dict(lines or {})
 
     @cached_property
     def text(self) -> str:
@@ -366,7 +382,9 @@ def plan_chunks(coverage: Coverage, budget: int, max_chunks: int | None = None) 
             sizes.append(used)
             current, used = [], 0
 
-    for source in coverage.files:
+    # with a chunk limit, not everything fits: source code goes first, configs and docs after
+    files = coverage.files if max_chunks is None else sorted(coverage.files, key=_code_first)
+    for source in files:
         if max_chunks is not None and len(groups) >= max_chunks:
             over_budget.append(source.path)
             continue
@@ -393,10 +411,27 @@ def plan_chunks(coverage: Coverage, budget: int, max_chunks: int | None = None) 
         over_budget = list(dict.fromkeys(late + over_budget))
         groups, sizes = groups[:max_chunks], sizes[:max_chunks]
     chunks = [
-        Chunk(index, list(dict.fromkeys(p.path for p in group)), _renderer(root, group), size)
+        Chunk(
+            index,
+            list(dict.fromkeys(p.path for p in group)),
+            _renderer(root, group),
+            size,
+            _last_lines(group),
+        )
         for index, (group, size) in enumerate(zip(groups, sizes, strict=True))
     ]
     return ChunkPlan(chunks, over_budget)
+
+
+def _code_first(source: SourceFile) -> tuple[bool, str]:
+    return (PurePosixPath(source.path).suffix.lower() not in CODE_SUFFIXES, source.path)
+
+
+def _last_lines(pieces: Sequence[Piece]) -> dict[str, int]:
+    last: dict[str, int] = {}
+    for piece in pieces:
+        last[piece.path] = max(last.get(piece.path, 0), piece.end)
+    return last
 
 
 def _renderer(root: Path, pieces: list[Piece]) -> Callable[[], str]:
@@ -407,14 +442,27 @@ def _renderer(root: Path, pieces: list[Piece]) -> Callable[[], str]:
 class Budget:
     chars: int
     max_chunks: int | None = None
+    patterns: tuple[str, ...] = ()  # only the files these match (static analyzers' file_patterns)
 
     def describe(self) -> str:
         limit = f", at most {self.max_chunks} chunks" if self.max_chunks else ""
-        return f"{self.chars:,} chars per prompt{limit}"
+        only = f", only {', '.join(self.patterns)}" if self.patterns else ""
+        return f"{self.chars:,} chars per prompt{limit}{only}"
+
+    def admits(self, path: str) -> bool:
+        return not self.patterns or path_matches(path, self.patterns)
+
+
+def path_matches(path: str, patterns: Sequence[str]) -> bool:
+    """A pattern without "/" matches the file name (``*.py``), one with "/" the whole path."""
+    name = path.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatchcase(path if "/" in pattern else name, pattern) for pattern in patterns)
 
 
 def budget_for(backend: Backend) -> Budget:
     config = backend.config
+    if not backend.answers_prompts:  # an analyzer reads the files itself: the budget bounds its argv
+        return Budget(config.budget_chars or ANALYZER_BUDGET, None, config.file_patterns)
     if config.kind == "local":
         return Budget(config.budget_chars or LOCAL_BUDGET, LOCAL_MAX_CHUNKS)
     if config.budget_chars:
@@ -452,7 +500,15 @@ class Chunker:
 
 
 def file_chunker(coverage: Coverage) -> Chunker:
-    return Chunker(lambda budget: plan_chunks(coverage, budget.chars, budget.max_chunks))
+    def plan(budget: Budget) -> ChunkPlan:
+        admitted = coverage if not budget.patterns else _only(coverage, budget)
+        return plan_chunks(admitted, budget.chars, budget.max_chunks)
+
+    return Chunker(plan)
+
+
+def _only(coverage: Coverage, budget: Budget) -> Coverage:
+    return Coverage(coverage.root, [f for f in coverage.files if budget.admits(f.path)], {}, coverage.shard)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -534,6 +590,8 @@ def plan_diff_chunks(sections: Sequence[FileDiff], budget: Budget) -> ChunkPlan:
             group, used = [], 0
 
     for section in sections:
+        if not budget.admits(section.path):
+            continue
         if budget.max_chunks is not None and len(chunks) >= budget.max_chunks:
             over_budget.append(section.path)
             continue

@@ -410,6 +410,8 @@ class _Cluster:
             return 0.0
         if not any(_related(finding.category, category) for category in self.categories):
             return 0.0
+        if any(_another_problem_of_the_same_reporter(member, finding) for member in self.members):
+            return 0.0
         best = max(_similarity(tokens, other) for other in self.tokens)
         if finding.rule_id in self.rules:
             best = max(best, 0.5)
@@ -422,6 +424,13 @@ class _Cluster:
         self.categories.add(finding.category)
         self.rules.add(finding.rule_id)
         self.tokens.append(tokens)
+
+
+def _another_problem_of_the_same_reporter(a: Finding, b: Finding) -> bool:
+    """A backend does not agree with itself: its findings under different rules on different lines
+    are different problems (an analyzer's B404 and B602 four lines apart), however alike their
+    words. The same rule, or the same line (an LLM repeating itself in another step), still merges."""
+    return a.rule_id != b.rule_id and a.start_line != b.start_line and bool(set(a.backends) & set(b.backends))
 
 
 def _merged(cluster: _Cluster, analysed_by: Callable[[str], Iterable[str]] | None) -> Finding:

@@ -185,3 +185,16 @@ def run_process(
         truncated=flags["truncated"],
         pid=proc.pid,
     )
+
+
+def exit_status(returncode: int | None, exited: str = "exit") -> str:
+    """How a process ended, for people: "exit 3" (``exited`` is that word), "killed by SIGKILL"
+    (subprocess's -9), "timed out"."""
+    if returncode is None:
+        return "timed out"
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"{exited} {returncode}"

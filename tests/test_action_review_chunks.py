@@ -91,7 +91,10 @@ def test_big_pull_request_is_reviewed_in_chunks(
     assert all("untrusted data" in p and "Adds helpers." in p for p in review_prompts)
     # every file analysed or listed as skipped, with the reason
     assert "**Coverage:** 3 files analysed, 1 skipped (1 not analysed)" in run.summary
-    assert f"`{BROKEN}`: not analysed (backend calls failed)" in run.summary
+    assert (
+        f"`{BROKEN}`: not analysed (no usable answer: the calls failed or their answers were not JSON)"
+        in run.summary
+    )
     # the findings of every chunk reach the review, each on its own file's line
     inline = sorted((c["path"], c["line"]) for c in github_stand_in.state.review_comments.values())
     assert inline == [(path, 5) for path in REVIEWED]
@@ -101,5 +104,5 @@ def test_big_pull_request_is_reviewed_in_chunks(
     assert sorted(f["file"] for f in reported) == list(REVIEWED)
     assert all(f["agreement"] == 3 for f in reported)
     rows = backend_rows(run.summary)
-    assert [rows[name][2] for name in ("alpha", "beta", "gamma")] == ["3/4", "3/4", "3/4"]  # calls ok
+    assert [rows[name][2] for name in ("alpha", "beta", "gamma")] == ["3/4", "3/4", "3/4"]  # answers usable
     assert rows["alpha"][-1] == "$0.0375"  # three successful calls at $0.0125

@@ -139,10 +139,13 @@ def test_fail_on_gates_on_reported_severity(analysis_repo, run_lok):
 def test_every_backend_failing_exits_1_but_still_reports(analysis_repo, run_lok):
     done = run_lok("hunt", ".", "-b", "fail", "--format", "md", "-o", "../report.md", cwd=analysis_repo)
     assert done.returncode == 1
-    assert "every backend call failed" in done.stderr
+    assert (
+        "lok: nothing was analysed: no backend gave a usable answer (fail: exit 1: backend exploded)"
+        in done.stderr
+    )
     report = (analysis_repo.parent / "report.md").read_text()
     assert "| fail | failed: exit 1: backend exploded | 0/3 |" in report
-    assert "not analysed (backend calls failed)" in report
+    assert "not analysed (no usable answer: the calls failed or their answers were not JSON)" in report
 
 
 def test_diff_reviews_staged_changes_and_ranges(analysis_repo, run_lok):

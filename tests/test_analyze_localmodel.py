@@ -1,5 +1,6 @@
-"""`lok hunt` on the embedded SmolLM2 model: weak, often malformed answers, yet the run completes and
-writes valid reports (the local backend is what a fresh machine has)."""
+"""`lok hunt` on the embedded SmolLM2 model: weak, yet every findings answer is JSON (decoded under the
+findings schema), the run completes and writes valid reports (the local backend is what a fresh
+machine has)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from tests.fakes.findings_fixtures import STATS_PY, git
 pytestmark = pytest.mark.localmodel
 
 
-def test_hunt_on_the_local_model_writes_valid_reports(tmp_path: Path, run_lok, sarif_validator):
-    pytest.importorskip("llama_cpp", reason="needs the [local] extra (pip install '.[local]')")
+def test_hunt_on_the_local_model_answers_json_every_time(tmp_path: Path, run_lok, sarif_validator):
+    pytest.importorskip("xllamacpp", reason="needs the [local] extra (pip install '.[local]')")
     repo = tmp_path / "tiny"
     repo.mkdir()
     (repo / "stats.py").write_text(STATS_PY)
@@ -39,8 +40,8 @@ def test_hunt_on_the_local_model_writes_valid_reports(tmp_path: Path, run_lok, s
     data = json.loads((tmp_path / "hunt.json").read_text())
     local = data["backends"][0]
     assert local["name"] == "local" and local["status"] == "ok" and local["calls"] == 3
+    assert local["unparseable"] == 0 and local["failed_calls"] == 0 and local["usable"] == 3
     assert data["coverage"]["analysed"] == ["stats.py"]
-    # whatever the model said, every answer ended up as findings, drops or not-JSON counts
     for finding in data["findings"] + data["below_consensus"]:
         assert finding["file"] == "stats.py" and finding["backends"] == ["local"]
     sarif_validator(json.loads((tmp_path / "hunt.sarif").read_text()))

@@ -37,6 +37,9 @@ def test_doctor_reports_four_ready_with_the_real_clis_and_an_ollama_server(
         "✓ gemini - ready",
         "✓ claude - ready",
         "✓ ollama - ready",
+        "✓ ruff - ready (static analyzer, SARIF: findings steps only)",
+        "✓ bandit - ready (static analyzer, SARIF: findings steps only)",
+        "✓ 2 static analyzer(s) ready: ruff, bandit.",
         "✓ 4 backend(s) ready.",
     ]
 
@@ -47,7 +50,7 @@ def test_doctor_with_an_empty_path_names_each_missing_tool_and_its_install(lok_r
 
     result = lok_runner.run("doctor")
 
-    assert result.returncode == 1  # nothing is ready
+    assert result.returncode == 1  # nothing that answers prompts is ready (the analyzers are no LLM)
     lines = result.stdout.splitlines()
     assert "✗ codex - codex not found on PATH (install: npm install -g @openai/codex)" in lines
     assert "✗ gemini - gemini not found on PATH (install: npm install -g @google/gemini-cli)" in lines
@@ -116,7 +119,7 @@ def test_ask_with_an_unknown_backend_is_a_usage_error(lok_runner: LokRunner):
 
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "lok: error: unknown backend 'gemnii' (did you mean 'gemini'?) (configured: claude, codex, gemini, local, ollama)"
+        "lok: error: unknown backend 'gemnii' (did you mean 'gemini'?) (configured: bandit, claude, codex, gemini, local, ollama, ruff)"
     ]
 
 
@@ -227,6 +230,6 @@ def test_installed_clis_without_credentials_are_not_ready_and_say_how_to_log_in(
     ready = {
         row["name"]
         for row in json.loads(lok_runner.run("doctor", "--json").stdout)["backends"]
-        if row["ready"]
+        if row["ready"] and not row["analyzer"]
     }
     assert ready == {"claude", "gemini"}

@@ -277,7 +277,8 @@ def test_multi_backend_step_succeeds_when_one_backend_does(lok_project: LokProje
     assert step.status == "success"
     assert step.output == [{"id": 1}, {"id": 2}]
     assert [(o.backend, o.ok) for o in step.outputs] == [("codex", True), ("gemini", False), ("claude", True)]
-    assert step.message == "2/3 backend calls succeeded"
+    # the one that failed is named, with why
+    assert step.message == "2/3 backend calls succeeded; failed: gemini: exit 1: gemini: backend exploded"
 
 
 def test_default_backends_star(lok_project: LokProject) -> None:

@@ -213,3 +213,29 @@ def test_merging_merged_findings_unions_reporters_and_dissent():
     assert first[0].dissent == ["c"]
     again = merge_findings([*first, three_wordings()[2]])
     assert again[0].backends == ["a", "b", "c"] and again[0].dissent == []
+
+
+def test_one_backend_never_agrees_with_itself_across_rules_and_lines():
+    # bandit's B404 (line 1) and B602 (line 5) share words ("subprocess", "security") and a category
+    b404 = reported(
+        "bandit",
+        "Consider possible security implications of the subprocess module",
+        1,
+        1,
+        "lok/bandit-b404",
+        category="security",
+        severity="low",
+    )
+    b602 = reported(
+        "bandit",
+        "subprocess call with shell=True identified, security issue",
+        5,
+        5,
+        "lok/bandit-b602",
+        category="security",
+    )
+    assert len(merge_findings([b404, b602])) == 2
+    # one backend repeating a problem on the same line under another slug (another step) is one finding
+    first = reported("a", "Division by zero in average()", 6, 6, "lok/division-by-zero")
+    again = reported("a", "Division by zero when values is empty", 6, 6, "lok/zero-division")
+    assert len(merge_findings([first, again])) == 1

@@ -35,7 +35,7 @@ def test_init_writes_a_commented_config_for_the_ready_backends(only_codex: Ensem
     result = only_codex.lok("init", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["ready"] == ["codex"]
+    assert report["ready"] == ["codex", "ruff", "bandit"]  # the analyzers come with the [local] extra
     assert set(report["disabled"]) == {"gemini", "claude", "ollama", "local"}
     path = only_codex.root / "lok.toml"
     text = path.read_text()
@@ -48,7 +48,7 @@ def test_init_writes_a_commented_config_for_the_ready_backends(only_codex: Ensem
     assert config.backends["ollama"].command == "http://127.0.0.1:9"
     doctor = only_codex.lok("doctor", "--json")
     assert doctor.returncode == 0, doctor.stderr
-    assert [b["name"] for b in json.loads(doctor.stdout)["backends"]] == ["codex"]
+    assert [b["name"] for b in json.loads(doctor.stdout)["backends"]] == ["codex", "ruff", "bandit"]
     assert "codex: ready" in result.stderr  # progress as it checked
 
 
@@ -61,7 +61,7 @@ def test_init_refuses_to_overwrite_without_force(only_codex: EnsembleProject) ->
     assert path.read_text() == "# mine\n"
     forced = only_codex.lok("init", "--force")
     assert forced.returncode == 0, forced.stderr
-    assert forced.stdout.strip() == f"wrote {path}: 1 backend(s) enabled (codex)"
+    assert forced.stdout.strip() == f"wrote {path}: 3 backend(s) enabled (codex, ruff, bandit)"
     assert "[backends.codex]" in path.read_text()
 
 

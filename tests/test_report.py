@@ -44,10 +44,17 @@ def sample_result(min_consensus: int = 1) -> AnalysisResult:
     ]
     statuses = [
         BackendStatus(
-            "a", calls=3, duration=1.25, input_tokens=1200, output_tokens=300, cost_usd=0.0123, findings=2
+            "a",
+            calls=3,
+            usable=3,
+            duration=1.25,
+            input_tokens=1200,
+            output_tokens=300,
+            cost_usd=0.0123,
+            findings=2,
         ),
-        BackendStatus("b", calls=3, findings=2, dropped=2),
-        BackendStatus("c", calls=3, failed_calls=1, findings=2, unparseable=1),
+        BackendStatus("b", calls=3, usable=3, findings=2, dropped=2),
+        BackendStatus("c", calls=3, failed_calls=1, usable=1, findings=2, unparseable=1),
     ]
     return AnalysisResult(
         workflow="hunt",

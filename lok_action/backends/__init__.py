@@ -18,6 +18,7 @@ KINDS: dict[str, str] = {
     "ollama": "lok_action.backends.ollama:OllamaBackend",
     "openai": "lok_action.backends.openai:OpenAIBackend",
     "local": "lok_action.backends.local:LocalBackend",
+    "sarif": "lok_action.backends.sarif:SarifBackend",
 }
 
 __all__ = ["Availability", "Backend", "Reply", "create_backend", "resolve_backends", "KINDS"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -76,6 +76,8 @@ class Backend(ABC):
     kind: ClassVar[str]
     # CLI agents read the repository themselves; HTTP/embedded models only see what the prompt carries.
     reads_workspace: ClassVar[bool] = False
+    # False for static analyzers: they take part in findings steps through analyse(), never query().
+    answers_prompts: ClassVar[bool] = True
 
     def __init__(self, config: BackendConfig) -> None:
         self.config = config
@@ -97,6 +99,11 @@ class Backend(ABC):
         With a ``schema`` (a JSON Schema, lok_action.findings_schema), the answer should be one JSON
         value matching it: each kind passes it to its vendor's own structured-output mechanism, or
         says it in the prompt where the vendor has none."""
+
+    def analyse(self, files: Sequence[str], workdir: Path, timeout: float) -> Reply:
+        """Static analyzers (answers_prompts = False): findings for ``files`` (relative to workdir),
+        as the findings JSON the LLMs answer. Never raises for runtime failures."""
+        return Reply(self.name, error=f"{self.kind} backends answer prompts; they do not analyse files")
 
     def identity(self) -> dict[str, Any]:
         """What makes two answers interchangeable (the cache key's backend part)."""

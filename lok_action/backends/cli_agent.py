@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from lok_action.backends.base import Availability, Backend, Reply
 from lok_action.backends.redaction import failure_tail
 from lok_action.errors import BackendError
-from lok_action.process import ProcessResult, run_process
+from lok_action.process import ProcessResult, exit_status, run_process
 
 
 class CliAgentBackend(Backend):
@@ -126,7 +126,9 @@ class CliAgentBackend(Backend):
     def exit_failure(self, result: ProcessResult) -> Reply:
         tail = failure_tail(result.stderr, result.stdout, self.env(), [self.config.api_key_env])
         return Reply(
-            self.name, error=f"{self.program} exited {result.returncode}: {tail}", duration=result.duration
+            self.name,
+            error=f"{self.program} {exit_status(result.returncode, 'exited')}: {tail}",
+            duration=result.duration,
         )
 
 

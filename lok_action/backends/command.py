@@ -11,7 +11,7 @@ from typing import Any
 from lok_action.backends.base import Availability, Backend, Reply
 from lok_action.backends.redaction import failure_tail
 from lok_action.errors import BackendError
-from lok_action.process import run_process
+from lok_action.process import exit_status, run_process
 
 SCHEMA_FILE_ENV = "LOK_SCHEMA_FILE"  # path of the JSON Schema the answer should match, when there is one
 
@@ -65,7 +65,7 @@ class CommandBackend(Backend):
             return Reply(
                 self.name,
                 text=result.stdout,
-                error=f"exit {result.returncode}: {tail}" if tail else f"exit {result.returncode}",
+                error=f"{exit_status(result.returncode)}: {tail}" if tail else exit_status(result.returncode),
                 # 75 (EX_TEMPFAIL) lets a wrapped program say "try again later"
                 retryable=result.returncode == 75,
                 duration=result.duration,

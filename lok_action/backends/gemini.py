@@ -9,7 +9,7 @@ from typing import Any
 
 from lok_action.backends.base import Reply
 from lok_action.backends.cli_agent import CliAgentBackend, as_int, auth_fix, is_retryable_status
-from lok_action.process import ProcessResult
+from lok_action.process import ProcessResult, exit_status
 
 AUTH_HOW = "set GEMINI_API_KEY"
 # Exit codes that are not HTTP statuses (the CLI exits with status & 255 for API errors).
@@ -120,7 +120,7 @@ class GeminiBackend(CliAgentBackend):
             message += " (fix: set GEMINI_CLI_TRUST_WORKSPACE=true in backends.gemini.env)"
         else:
             message += auth_fix(status, AUTH_HOW)
-        prefix = f"HTTP {status}: " if status else f"gemini exited {result.returncode}: "
+        prefix = f"HTTP {status}: " if status else f"gemini {exit_status(result.returncode, 'exited')}: "
         return Reply(
             self.name,
             error=prefix + message,

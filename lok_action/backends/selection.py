@@ -1,4 +1,5 @@
-"""Which backends to use when the user names none: the ready ones, else the embedded model."""
+"""Which backends to use when the user names none: the ready ones, else the embedded model; plus the
+ready static analyzers, for findings steps."""
 
 from __future__ import annotations
 
@@ -42,13 +43,21 @@ def ready_backends(config: Config, names: Iterable[str] | None = None) -> list[B
 
 
 def default_backend_names(config: Config) -> list[str]:
-    """Names of the ready enabled backends; the built-in embedded fallback only when nothing else is
-    ready (it is weak, and slow next to the others); ["local"] when nothing at all is ready."""
-    ready = ready_backends(config)
+    """Names of the ready enabled backends that answer prompts; the built-in embedded fallback only
+    when no other one is ready (it is weak, and slow next to the others); ["local"] when none at all
+    is ready. Static analyzers are not among them (see default_analyzer_names)."""
+    ready = [backend for backend in ready_backends(config) if backend.answers_prompts]
     preferred = [b.name for b in ready if not _is_builtin_fallback(config, b.name)]
     if preferred:
         return preferred
     return [b.name for b in ready] or [FALLBACK]
+
+
+def default_analyzer_names(config: Config) -> list[str]:
+    """Names of the ready enabled static analyzers (kind "sarif"): they join every analysis."""
+    analyzers = [backend for backend in enabled_backends(config) if not backend.answers_prompts]
+    states = check_availability(analyzers)
+    return [backend.name for backend, state in zip(analyzers, states, strict=True) if state.ready]
 
 
 def _is_builtin_fallback(config: Config, name: str) -> bool:

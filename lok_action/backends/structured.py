@@ -32,12 +32,12 @@ def schema_digest(schema: Mapping[str, Any]) -> str:
 
 def schema_name(schema: Mapping[str, Any]) -> str:
     """The name a vendor wants next to the schema: its title, else lok's name for the findings schema."""
-    from lok_action.findings_schema import SCHEMA_NAME, findings_schema
+    from lok_action.findings_schema import SCHEMA_NAME, is_findings_schema
 
     title = schema.get("title")
     if isinstance(title, str) and _NAME.fullmatch(title):
         return title
-    return SCHEMA_NAME if dict(schema) == findings_schema() else "lok_answer"
+    return SCHEMA_NAME if is_findings_schema(schema) else "lok_answer"
 
 
 @contextmanager

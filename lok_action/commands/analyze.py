@@ -140,11 +140,9 @@ def write_reports(result: AnalysisResult, args: argparse.Namespace) -> int:
 
         sarif = render_sarif(result)
         _write("--sarif", args.sarif, lambda: atomic_write_bytes(Path(args.sarif), sarif))
-    if not result.succeeded and result.backends:
-        print(
-            f"lok: every backend call failed; nothing was analysed ({result.coverage_line()})",
-            file=sys.stderr,
-        )
+    why = result.nothing_analysed()
+    if why:
+        print(f"lok: nothing was analysed: {why} ({result.coverage_line()})", file=sys.stderr)
         return 1
     if args.fail_on and any(severity_at_least(f.severity, args.fail_on) for f in result.reported):
         return 1

@@ -30,19 +30,33 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:
         print("Checking backends...", flush=True)
     states = check_availability(backends)
-    ready = sum(state.ready for state in states)
+    # the exit code and count are about backends that answer prompts; analyzers only add findings
+    ready = sum(
+        state.ready for backend, state in zip(backends, states, strict=True) if backend.answers_prompts
+    )
+    analyzers = [b.name for b, s in zip(backends, states, strict=True) if s.ready and not b.answers_prompts]
     if args.json:
         rows = [
-            {"name": b.name, "kind": b.kind, "ready": s.ready, "reason": s.reason, "fix": s.fix}
+            {
+                "name": b.name,
+                "kind": b.kind,
+                "ready": s.ready,
+                "reason": s.reason,
+                "fix": s.fix,
+                "analyzer": not b.answers_prompts,
+            }
             for b, s in zip(backends, states, strict=True)
         ]
-        print(json.dumps({"backends": rows, "ready": ready}, indent=2))
+        print(json.dumps({"backends": rows, "ready": ready, "analyzers_ready": analyzers}, indent=2))
     else:
         for backend, state in zip(backends, states, strict=True):
+            role = "" if backend.answers_prompts else " (static analyzer, SARIF: findings steps only)"
             if state.ready:
-                print(f"✓ {backend.name} - ready")
+                print(f"✓ {backend.name} - {state.reason}{role}")
             else:
                 print(f"✗ {backend.name} - {state.reason}{fix_text(state.fix)}")
+        if analyzers:
+            print(f"✓ {len(analyzers)} static analyzer(s) ready: {', '.join(analyzers)}.")
         if ready:
             print(f"✓ {ready} backend(s) ready.")
         else:

@@ -22,7 +22,8 @@ def run(args: argparse.Namespace) -> int:
 
     task = " ".join(args.task)
     config = load_config(Path(args.dir), Path(args.config) if args.config else None)
-    available = {backend.name: backend.kind for backend in ready_backends(config)}
+    # static analyzers answer no tasks
+    available = {backend.name: backend.kind for backend in ready_backends(config) if backend.answers_prompts}
     try:
         name, reason = pick_backend(task, available)
     except BackendError as error:

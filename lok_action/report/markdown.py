@@ -45,7 +45,7 @@ def _backend_cell(status: BackendStatus) -> list[str]:
     if status.input_tokens is not None or status.output_tokens is not None:
         tokens = f"{status.input_tokens or 0:,} in / {status.output_tokens or 0:,} out"
     cost = "—" if status.cost_usd is None else f"${status.cost_usd:.4f}"
-    calls = f"{status.calls - status.failed_calls}/{status.calls}"
+    calls = f"{status.usable}/{status.calls}"
     return [status.name, state, calls, str(status.findings), f"{status.duration:.1f}s", tokens, cost]
 
 
@@ -103,7 +103,7 @@ def render_markdown(result: AnalysisResult) -> str:
         out += [
             "### Backends",
             "",
-            "| Backend | Status | Calls ok | Findings | Call time (sum) | Tokens | Cost |",
+            "| Backend | Status | Answers usable | Findings | Call time (sum) | Tokens | Cost |",
             "|---|---|---|---|---|---|---|",
         ]
         out += ["| " + " | ".join(_backend_cell(status)) + " |" for status in result.backends]

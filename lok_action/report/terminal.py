@@ -70,9 +70,7 @@ def render_terminal(result: AnalysisResult, colour: bool = False, width: int = 1
     for status in result.backends:
         state = "ok" if status.status == "ok" else f"failed ({_plain(status.error or 'error')[:100]})"
         cost = "" if status.cost_usd is None else f", ${status.cost_usd:.4f}"
-        out.append(
-            f"  {status.name}: {state}, {status.calls - status.failed_calls}/{status.calls} calls ok, {status.duration:.1f}s{cost}"
-        )
+        out.append(f"  {status.name}: {state}, {status.answers_line()}, {status.duration:.1f}s{cost}")
     for note in result.malformed_notes():
         out.append(_paint(f"  {note}", "medium", colour))
     out.append(f"Coverage: {result.coverage_line()}")

@@ -84,10 +84,14 @@ def resolve_step_backends(workflow: Workflow, ctx: RunContext) -> dict[str, list
 
     defaults: list[str] | None = None
     mapping: dict[str, list[Backend]] = {}
+    # static analyzers give the same answer to every findings step: from the defaults they join the
+    # first one only (their findings count once); a step that names one gets it
+    first_findings = next((step.name for step in workflow.steps if analyses_files(step)), None)
     for step in workflow.steps:
         if step.is_shell:
             continue
         names: list[str] = []
+        named: set[str] = set()
         for name in step.backends:
             if name == DEFAULT_BACKENDS:
                 if defaults is None:
@@ -102,11 +106,38 @@ def resolve_step_backends(workflow: Workflow, ctx: RunContext) -> dict[str, list
                 names.extend(defaults)
             else:
                 names.append(name)
+                named.add(name)
         try:
-            mapping[step.name] = [get(name) for name in dict.fromkeys(names)]
+            backends = [get(name) for name in dict.fromkeys(names)]
+            mapping[step.name] = [
+                b for b in backends if _takes_part(b, step, b.name in named, first_findings)
+            ]
         except LokError as error:
             raise BackendError(f"{workflow.source}: step '{step.name}': {error}") from None
+        if not mapping[step.name] and not analyses_files(step):
+            raise BackendError(
+                f"{workflow.source}: step '{step.name}': no backend that answers prompts"
+                f" (static analyzers answer none: {', '.join(b.name for b in backends)})"
+            )
     return mapping
+
+
+def analyses_files(step: Step) -> bool:
+    """Steps static analyzers take part in: findings steps over code chunks."""
+    return step.findings and step.for_each == "chunk"
+
+
+def _takes_part(backend: Backend, step: Step, named: bool, first_findings: str | None) -> bool:
+    if backend.answers_prompts:
+        return True
+    if not analyses_files(step):
+        if named:
+            raise BackendError(
+                f"{backend.name} is a static analyzer (kind '{backend.kind}'); it takes part only in"
+                ' findings steps (findings = true, for_each = "chunk")'
+            )
+        return False
+    return named or step.name == first_findings
 
 
 def _default_backend_names(ctx: RunContext) -> list[str]:
@@ -288,7 +319,11 @@ class _Scheduler:
                 calls.append((backend, None))
         if not calls:
             result.output = [] if step.output_format in ("json_array", "jsonl") else ""
-            result.message = "no code chunks to analyse"
+            result.message = (
+                "no code chunks to analyse"
+                if self.backends[step.name]
+                else "nothing to ask: the static analyzers ran in the first findings step"
+            )
             return
 
         def prompt_for(chunk: Any) -> str:
@@ -307,9 +342,11 @@ class _Scheduler:
             backend, chunk = calls[index]
             if index == 0 and first_prompt is not None:
                 prompt, first_prompt = first_prompt, None
-            else:
+            elif backend.answers_prompts:
                 prompt = prompt_for(chunk)
-            return self._ask(step, backend, prompt)
+            if not backend.answers_prompts:
+                return self._analyse(step, backend, chunk)
+            return self._ask(step, backend, prompt, self._schema(step, chunk))
 
         width = max(1, min(len(calls), self.ctx.parallelism()))
         with ThreadPoolExecutor(max_workers=width, thread_name_prefix=f"lok-{step.name}") as pool:
@@ -318,12 +355,21 @@ class _Scheduler:
         if step.apply_edits:
             self._apply_edits(step, variables, result)
 
-    def _ask(self, step: Step, backend: Backend, prompt: str) -> Reply:
+    def _timeout(self, step: Step, backend: Backend) -> float:
+        return step.timeout_ms / 1000 if step.timeout_ms else self.ctx.config.backend_timeout(backend.config)
+
+    @staticmethod
+    def _schema(step: Step, chunk: Any) -> dict[str, Any] | None:
+        """The findings JSON Schema a findings step's answers must follow (the chunk's files only)."""
+        if not step.findings or step.output_format != "json":
+            return None
+        from lok_action.findings_schema import findings_schema
+
+        return findings_schema(getattr(chunk, "lines", None) or None)
+
+    def _ask(self, step: Step, backend: Backend, prompt: str, schema: dict[str, Any] | None = None) -> Reply:
         from lok_action.backends.calling import call_backend
 
-        timeout = (
-            step.timeout_ms / 1000 if step.timeout_ms else self.ctx.config.backend_timeout(backend.config)
-        )
         if self.ctx.past_deadline():
             from lok_action.backends.base import Reply
 
@@ -332,22 +378,23 @@ class _Scheduler:
             backend,
             prompt,
             self.ctx.workdir,
-            timeout,
+            self._timeout(step, backend),
             cache=self.ctx.cache,
             retries=step.retries,
             retry_delay_ms=step.retry_delay_ms,
             deadline=self.ctx.deadline,
-            schema=self._schema(step),
+            schema=schema,
         )
 
-    @staticmethod
-    def _schema(step: Step) -> dict[str, Any] | None:
-        """The JSON Schema a step's answers must match: the findings schema for `findings = true`."""
-        if not step.findings:
-            return None
-        from lok_action.findings_schema import findings_schema
+    def _analyse(self, step: Step, backend: Backend, chunk: Any) -> Reply:
+        """A static analyzer over the chunk's files. Not cached: the answer depends on the tool's own
+        configuration too, and running it costs seconds."""
+        from lok_action.backends.base import Reply
 
-        return findings_schema()
+        if self.ctx.past_deadline():
+            return Reply(backend.name, error=f"not called: {TIME_LIMIT_NOTE}", attempts=0)
+        timeout = self.ctx.cap_timeout(self._timeout(step, backend))
+        return backend.analyse(list(getattr(chunk, "files", [])), self.ctx.workdir, timeout)
 
     def _collect(
         self, step: Step, calls: list[tuple[Backend, Any]], replies: list[Reply], result: StepResult
@@ -375,9 +422,9 @@ class _Scheduler:
         if not good:
             raise StepFailure("; ".join(f"{o.backend}{_chunk_label(o)}: {o.error}" for o in result.outputs))
         result.output = merge_outputs(step.output_format, good, several)
-        failed = len(result.outputs) - len(good)
+        failed = [output for output in result.outputs if not output.ok]
         if failed:
-            note = f"{len(good)}/{len(result.outputs)} backend calls succeeded"
+            note = f"{len(good)}/{len(result.outputs)} backend calls succeeded; failed: {failure_summary(failed)}"
             result.message = f"{result.message}; {note}" if result.message else note
 
     def _apply_edits(self, step: Step, variables: dict[str, Any], result: StepResult) -> None:
@@ -412,6 +459,22 @@ def consensus_inputs(workflow: Workflow) -> set[str]:
         for name, users in dependants.items()
         if users and all(user.min_deps_success is not None for user in users)
     }
+
+
+def failure_summary(failed: list[BackendOutput], limit: int = 3) -> str:
+    """'gemini (2 calls): exit 1: boom; local (chunk 3): not JSON' — who failed and why, briefly."""
+    from lok_action.progress import first_line
+
+    by_backend: dict[str, list[BackendOutput]] = {}
+    for output in failed:
+        by_backend.setdefault(output.backend, []).append(output)
+    parts = []
+    for name, outputs in list(by_backend.items())[:limit]:
+        where = f" ({len(outputs)} calls)" if len(outputs) > 1 else _chunk_label(outputs[0])
+        why = first_line((outputs[0].error or "error").removeprefix(f"{name}: "), 120)
+        parts.append(f"{name}{where}: {why}")
+    more = len(by_backend) - limit
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
 
 
 def _chunk_label(output: BackendOutput) -> str:
@@ -465,4 +528,7 @@ def describe_process_failure(process: ProcessResult, timeout: float, env: Mappin
     if process.timed_out:
         return f"timed out after {timeout:g}s (process group killed)"
     tail = failure_tail(process.stderr, process.stdout, env, limit=STDERR_TAIL)
-    return f"exit {process.returncode}: {tail}" if tail else f"exit {process.returncode}"
+    from lok_action.process import exit_status
+
+    status = exit_status(process.returncode)
+    return f"{status}: {tail}" if tail else status

@@ -213,5 +213,6 @@ def lok_runner(tmp_path: Path) -> LokRunner:
         XDG_CONFIG_HOME=str(home / ".config"),
         XDG_CACHE_HOME=str(home / ".cache"),
         PYTHONPATH=str(REPO_ROOT),
+        LOK_MODEL_DIR=os.environ["LOK_MODEL_DIR"],  # the embedded model's one shared copy (conftest)
     )
     return LokRunner(root, env)

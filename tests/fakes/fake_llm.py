@@ -1,12 +1,14 @@
 """A stand-in LLM CLI for engine tests: a real program, prompt on stdin, answer on stdout.
 
-Usage: python3 fake_llm.py NAME [--echo] [--reply TEXT] [--reply-file F] [--fail] [--sleep S]
+Usage: python3 fake_llm.py NAME [--echo] [--reply TEXT] [--reply-file F] [--fail] [--kill] [--sleep S]
                                [--flaky N --state F] [--record F]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -19,6 +21,7 @@ def main() -> int:
     parser.add_argument("--reply", help="answer exactly this text")
     parser.add_argument("--reply-file", help="answer with this file's content")
     parser.add_argument("--fail", action="store_true", help="exit 1 with an error on stderr")
+    parser.add_argument("--kill", action="store_true", help="die of SIGKILL (as the OOM killer does)")
     parser.add_argument("--sleep", type=float, default=0.0)
     parser.add_argument("--flaky", type=int, default=0, help="exit 75 (retryable) for the first N calls")
     parser.add_argument("--state", help="file counting calls (for --flaky)")
@@ -40,6 +43,8 @@ def main() -> int:
     if options.fail:
         print(f"{options.name}: backend exploded", file=sys.stderr)
         return 1
+    if options.kill:
+        os.kill(os.getpid(), signal.SIGKILL)
     if options.reply_file:
         sys.stdout.write(Path(options.reply_file).read_text(encoding="utf-8"))
     elif options.reply is not None:

@@ -5,7 +5,8 @@
 Styles a, b and c report the same division-by-zero bug (the line holding "/ len(") in different
 words and with line numbers a little off, as three real models would. Style a also reports a
 singleton (an unused import). "garbage" answers prose, "malformed" answers JSON whose findings are
-invalid, "empty" answers no findings, "fail" exits 1.
+invalid, "empty" answers no findings, "fail" exits 1, "half" answers like "a" except prose to
+the performance prompt.
 """
 
 from __future__ import annotations
@@ -81,6 +82,10 @@ def answer(style: str, prompt: str) -> str:
                         "explanation": "os is imported but never used.",
                     }
                 )
+    if style == "half":
+        if "performance problems" in prompt:
+            return "Looks fast enough to me."
+        return answer("a", prompt)
     if style == "garbage":
         return "I looked at the code and it seems mostly fine!!! {not json at all"
     if style == "malformed":

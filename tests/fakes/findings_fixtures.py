@@ -16,7 +16,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FAKE_BACKEND = Path(__file__).resolve().parent / "finding_backend.py"
-STYLES = ("a", "b", "c", "garbage", "malformed", "empty", "fail")
+STYLES = ("a", "b", "c", "garbage", "malformed", "empty", "fail", "half")
 
 STATS_PY = """import os
 
