@@ -2,6 +2,7 @@
 
 pytest_plugins: list[str] = [
     "tests.fakes.findings_fixtures",
+    "tests.fakes.sarif_fixtures",
     "tests.fakes.ensemble_fixtures",
     "tests.fakes.github_fixtures",
     "tests.fakes.engine_fixtures",

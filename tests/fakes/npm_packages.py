@@ -46,7 +46,16 @@ def npm_install(
             # scripts must run: Claude Code's postinstall places its native binary, the SARIF multitool's
             # makes its binary executable
             subprocess.run(
-                ["npm", "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--loglevel=error", *specs],
+                [
+                    "npm",
+                    "install",
+                    "--prefix",
+                    str(prefix),
+                    "--no-audit",
+                    "--no-fund",
+                    "--loglevel=error",
+                    *specs,
+                ],
                 check=True,
                 timeout=timeout,
                 stdin=subprocess.DEVNULL,

@@ -133,7 +133,9 @@ def cut_openapi(spec: dict[str, Any], operation_ids: Iterable[str]) -> dict[str,
         if kept:
             wanted -= {value["operationId"] for value in kept.values()}
             # path-level keys (parameters, summary) apply to every operation of the path
-            extra = {key: value for key, value in item.items() if key in ("parameters", "summary", "description")}
+            extra = {
+                key: value for key, value in item.items() if key in ("parameters", "summary", "description")
+            }
             paths[path] = {**extra, **kept}
     if wanted:
         raise KeyError(f"operations not in GitHub's description: {sorted(wanted)}")
@@ -181,7 +183,9 @@ def webhook_payload(
             continue
         if where is None or where(example):
             return json.loads(json.dumps(example))
-    raise LookupError(f"@octokit/webhooks-examples has no {event}{'.' + action if action else ''} example that fits")
+    raise LookupError(
+        f"@octokit/webhooks-examples has no {event}{'.' + action if action else ''} example that fits"
+    )
 
 
 if __name__ == "__main__":
