@@ -27,14 +27,14 @@ def _digest(document: Any) -> str:
 
 
 @cache
-def shared_checker() -> SarifChecker:
+def session_checker() -> SarifChecker:
     """Built on first use, so a test that writes no SARIF never waits for the reference data."""
     return SarifChecker(install_refdata())
 
 
 @pytest.fixture(scope="session")
 def sarif_checker() -> SarifChecker:
-    return shared_checker()
+    return session_checker()
 
 
 def _check_new(checker: SarifChecker, documents: list[Any], labels: list[str]) -> list[str]:
@@ -79,5 +79,5 @@ def every_sarif_is_checked(request: pytest.FixtureRequest) -> Iterator[None]:
         documents.append(upload["document"])
         labels.append(f"upload {sarif_id}")
     if documents:
-        problems = _check_new(shared_checker(), documents, labels)
+        problems = _check_new(session_checker(), documents, labels)
         assert not problems, "SARIF that GitHub or the SARIF standard would reject:\n" + "\n".join(problems)
