@@ -28,8 +28,8 @@ from tests.fakes.container_fixtures import (
 )
 from tests.fakes.github_fixtures import REPO, WRITE_TOKEN, PullRequestRepo, run_git
 from tests.fakes.github_server import GitHubStandIn
-from tests.fakes.refdata import webhook_payload
 from tests.fakes.llm_server import FakeLLMServer
+from tests.fakes.refdata import webhook_payload
 
 pytestmark = pytest.mark.container
 

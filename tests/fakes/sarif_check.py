@@ -43,8 +43,10 @@ class SarifChecker:
         errors = sorted(self.validator.iter_errors(document), key=lambda e: list(e.absolute_path))
         return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors]
 
-    def multitool_errors(self, paths: list[Path]) -> dict[Path, list[str]]:
-        """Errors the multitool reports per file (its exit code is 0 even when it finds errors)."""
+    def multitool_errors(
+        self, paths: list[Path], levels: tuple[str, ...] = ("error",)
+    ) -> dict[Path, list[str]]:
+        """What the multitool reports per file at LEVELS (its exit code is 0 even when it finds errors)."""
         if not paths or multitool_runs_here():
             return {}
         with tempfile.TemporaryDirectory(prefix="lok-sarif-check-") as scratch:
@@ -73,7 +75,7 @@ class SarifChecker:
                         uri = where.get("artifactLocation", {}).get("uri", "")
                         found.setdefault(by_name.get(uri, Path(uri)), []).append(note["message"]["text"])
             for result in run.get("results", []):
-                if result.get("level", "warning") != "error":
+                if result.get("level", "warning") not in levels:
                     continue
                 uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
                 text = _message(run, result)
