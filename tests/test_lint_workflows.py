@@ -198,6 +198,10 @@ def test_nightly_hunt_shards_over_a_matrix_and_uploads_one_sarif() -> None:
     ]
     assert len(uploads) == 1
     assert _job_permissions(wf, "merge")["security-events"] == "write"
+    # upload-sarif's `category:` is ignored for runs that carry automationDetails.id (lok's all do):
+    # the category must reach lok itself
+    assert "category" not in uploads[0]["with"]
+    assert "--sarif-category lok-nightly-hunt" in " ".join(step.get("run", "") for step in merge["steps"])
 
 
 def test_fix_on_label_triggers_on_label_and_comment_from_writers() -> None:
