@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -20,6 +21,7 @@ from tests.fakes.refdata import install_refdata
 from tests.fakes.sarif_check import SarifChecker
 
 _checked: set[str] = set()
+_spent = {"documents": 0, "seconds": 0.0}  # what the checks cost, said at the end of the run
 
 
 def _digest(document: Any) -> str:
@@ -43,7 +45,10 @@ def _check_new(checker: SarifChecker, documents: list[Any], labels: list[str]) -
     ]
     if not fresh:
         return []
+    started = time.monotonic()
     problems = checker.check_documents([doc for doc, _ in fresh], [label for _, label in fresh])
+    _spent["documents"] += len(fresh)
+    _spent["seconds"] += time.monotonic() - started
     if not problems:
         _checked.update(_digest(doc) for doc, _ in fresh)
     return problems
@@ -81,3 +86,10 @@ def every_sarif_is_checked(request: pytest.FixtureRequest) -> Iterator[None]:
     if documents:
         problems = _check_new(session_checker(), documents, labels)
         assert not problems, "SARIF that GitHub or the SARIF standard would reject:\n" + "\n".join(problems)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _spent["documents"]:
+        terminalreporter.write_line(
+            f"SARIF checks (schema + multitool): {_spent['documents']} documents in {_spent['seconds']:.1f} s"
+        )
