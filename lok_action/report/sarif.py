@@ -25,9 +25,8 @@ if TYPE_CHECKING:
     from lok_action.analysis import AnalysisResult
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = (
-    "https://github.com/owner/lok-action#readme"  # the README's placeholder owner, as the image's
-)
+# Where a reader of an alert learns about lok (multitool SARIF2005); `owner` as in the README's image name.
+INFORMATION_URI = "https://github.com/owner/lok-action#readme"
 MAX_RESULTS_PER_RUN = 25_000
 MAX_GZIP_BYTES = 10 * 1024 * 1024
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
