@@ -9,6 +9,7 @@ os.environ.setdefault("LOK_MODEL_DIR", str(Path(__file__).resolve().parents[1] /
 
 pytest_plugins: list[str] = [
     "tests.fakes.findings_fixtures",
+    "tests.fakes.sarif_fixtures",
     "tests.fakes.ensemble_fixtures",
     "tests.fakes.github_fixtures",
     "tests.fakes.engine_fixtures",

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from tests.fakes.github_fixtures import READ_TOKEN, REPO, WRITE_TOKEN, PullRequestRepo, run_git
-from tests.fakes.github_server import GitHubStandIn, shared_dir
+from tests.fakes.github_server import GitHubStandIn
+from tests.fakes.refdata import webhook_payload
 
 ROOT = Path(__file__).resolve().parents[1]
 REVIEWER = ROOT / "tests" / "fakes" / "github_fake_reviewer.py"
@@ -126,8 +127,10 @@ def parse_outputs(text: str) -> dict[str, str]:
     return outputs
 
 
-def payload(name: str, edit: Any) -> dict[str, Any]:
-    data = json.loads((shared_dir() / "github-ref" / "webhooks" / f"{name}.payload.json").read_text())
+def payload(name: str, edit: Any, where: Any = None) -> dict[str, Any]:
+    """A real payload of event[.action] from @octokit/webhooks-examples, moved to REPO, then edited."""
+    event, _, action = name.partition(".")
+    data = webhook_payload(event, action or None, where)
     data["repository"]["full_name"] = REPO
     data["repository"]["name"] = REPO.split("/")[1]
     data["repository"]["owner"]["login"] = REPO.split("/")[0]

@@ -162,7 +162,7 @@ def test_push_into_a_depth_one_clone_says_which_checkout_setting_fixes_it(
 def test_push_deleting_a_branch_does_nothing(
     github_stand_in: GitHubStandIn, push_repo: PushRepo, tmp_path: Path
 ) -> None:
-    data = payload("push", lambda d: d.update(ref=PUSH_REF))  # the shipped payload: a deletion
+    data = payload("push", lambda d: d.update(ref=PUSH_REF), where=lambda d: d["deleted"])  # a real deletion
     github_stand_in.state.add_repo(REPO)
     run = run_action(github_stand_in, push_repo.path, tmp_path, "push", data)
     assert run.returncode == 0 and "nothing to do (branch or tag deleted)" in run.stdout

@@ -18,11 +18,11 @@ def mode(path: Path) -> int:
 def test_new_file_gets_the_umask_mode_not_mkstemps_0600(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:
-        atomic_write_text(tmp_path / "report.sarif", "{}")
+        atomic_write_text(tmp_path / "report.json", "{}")
     finally:
         os.umask(old)
-    assert mode(tmp_path / "report.sarif") == 0o644
-    assert (tmp_path / "report.sarif").read_text() == "{}"
+    assert mode(tmp_path / "report.json") == 0o644
+    assert (tmp_path / "report.json").read_text() == "{}"
 
 
 def test_existing_file_keeps_its_mode_and_is_replaced(tmp_path: Path) -> None:

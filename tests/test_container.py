@@ -27,8 +27,9 @@ from tests.fakes.container_fixtures import (
     write_cli_backends_config,
 )
 from tests.fakes.github_fixtures import REPO, WRITE_TOKEN, PullRequestRepo, run_git
-from tests.fakes.github_server import GitHubStandIn, shared_dir
+from tests.fakes.github_server import GitHubStandIn
 from tests.fakes.llm_server import FakeLLMServer
+from tests.fakes.refdata import webhook_payload
 
 pytestmark = pytest.mark.container
 
@@ -107,7 +108,8 @@ def test_telemetry_and_update_checks_are_off_in_the_image(lok_image: BuiltImage)
 
 
 def _event(name: str, edit: Any) -> dict[str, Any]:
-    data = json.loads((shared_dir() / "github-ref" / "webhooks" / f"{name}.payload.json").read_text())
+    event, _, action = name.partition(".")
+    data = webhook_payload(event, action or None)
     data["repository"]["full_name"] = REPO
     data["repository"]["name"] = REPO.split("/")[1]
     data["repository"]["owner"]["login"] = REPO.split("/")[0]

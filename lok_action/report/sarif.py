@@ -1,8 +1,13 @@
-"""SARIF 2.1.0 for GitHub code scanning: one run per category (automationDetails.id), rules with
-descriptions and help, results with level, security-severity, precision and a line hash.
+"""SARIF 2.1.0 for GitHub code scanning: one run per finding category, rules with descriptions and help,
+results with level, precision and a line hash (security-severity only for the security category: GitHub
+makes any rule that has one a security alert).
+
+A run's automationDetails.id is its code-scanning category: `lok/<workflow>/<path>/<category>/` (no
+`<path>/` for the repository root), or `<user category>/<category>/` with --sarif-category. Two analyses
+with different ids never replace each other's alerts; the same id replaces the previous analysis.
 
 GitHub's upload limits are respected: at most 25,000 results per run and 10 MB gzipped; what does not
-fit is dropped lowest severity first and said in the run's properties and a notification.
+fit is dropped lowest severity first and said once per reason in the run's properties and notifications.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import gzip
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from lok_action import __version__
 from lok_action.findings import CATEGORIES, SEVERITY_RANK, Finding, sort_findings
@@ -19,6 +25,8 @@ if TYPE_CHECKING:
     from lok_action.analysis import AnalysisResult
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+# Where a reader of an alert learns about lok (multitool SARIF2005); `owner` as in the README's image name.
+INFORMATION_URI = "https://github.com/owner/lok-action#readme"
 MAX_RESULTS_PER_RUN = 25_000
 MAX_GZIP_BYTES = 10 * 1024 * 1024
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
@@ -56,12 +64,29 @@ def _rule(rule_id: str, findings: Sequence[Finding], workflow: str) -> dict[str,
         "properties": {
             "tags": sorted(set(tags)),
             "precision": precision(max(f.agreement for f in findings)),
-            "security-severity": SECURITY_SEVERITY[worst],
+            **_security_severity(exemplar.category, worst),
             "problem.severity": {"error": "error", "warning": "warning", "note": "recommendation"}[
                 LEVELS[worst]
             ],
         },
     }
+
+
+def _security_severity(category: str, severity: str) -> dict[str, str]:
+    """GitHub treats a rule with security-severity as a security rule (and fails PR checks on High)."""
+    return {"security-severity": SECURITY_SEVERITY[severity]} if category == "security" else {}
+
+
+def artifact_uri(path: str) -> str:
+    """A repository-relative path as an RFC 3986 relative reference: UTF-8, percent-encoded, `/` kept."""
+    return quote(path, safe="/")
+
+
+def automation_id(result: AnalysisResult, category: str, user_category: str | None) -> str:
+    if user_category:
+        return f"{user_category}/{category}/"
+    folder = result.path_prefix.strip("/")
+    return f"lok/{result.workflow}/{folder + '/' if folder else ''}{category}/"
 
 
 def _result(finding: Finding, rule_index: int, prefix: str) -> dict[str, Any]:
@@ -78,14 +103,17 @@ def _result(finding: Finding, rule_index: int, prefix: str) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": prefix + finding.file, "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": {
+                        "uri": artifact_uri(prefix + finding.file),
+                        "uriBaseId": "%SRCROOT%",
+                    },
                     "region": {"startLine": finding.start_line, "endLine": finding.end_line},
                 }
             }
         ],
         "partialFingerprints": {"primaryLocationLineHash": f"{finding.fingerprint[:32]}:1"},
         "properties": {
-            "security-severity": SECURITY_SEVERITY[finding.severity],
+            **_security_severity(finding.category, finding.severity),
             "precision": precision(finding.agreement),
             "severity": finding.severity,
             "agreement": finding.agreement,
@@ -97,10 +125,14 @@ def _result(finding: Finding, rule_index: int, prefix: str) -> dict[str, Any]:
 
 
 def _run(
-    workflow: str, category: str, findings: list[Finding], prefix: str, max_results: int, coverage: str
+    workflow: str,
+    automation: str,
+    findings: list[Finding],
+    prefix: str,
+    max_results: int,
+    coverage: str,
 ) -> dict[str, Any]:
     kept = findings[:max_results]  # findings are sorted most severe first
-    dropped = len(findings) - len(kept)
     rule_ids = sorted({finding.rule_id for finding in kept})
     index = {rule_id: position for position, rule_id in enumerate(rule_ids)}
     rules = [_rule(rule_id, [f for f in kept if f.rule_id == rule_id], workflow) for rule_id in rule_ids]
@@ -108,63 +140,82 @@ def _run(
         "tool": {
             "driver": {
                 "name": "lok",
+                "informationUri": INFORMATION_URI,
                 "version": __version__,
                 "semanticVersion": __version__,
                 "rules": rules,
             }
         },
-        "automationDetails": {"id": f"lok/{workflow}/{category}/"},
+        "automationDetails": {"id": automation},
         "columnKind": "utf16CodeUnits",
         "results": [_result(finding, index[finding.rule_id], prefix) for finding in kept],
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": []}],
         "properties": {"coverage": coverage, "dropped": 0},
     }
-    _note_dropped(run, dropped, f"the {max_results:,}-results-per-run limit")
     return run
 
 
-def _note_dropped(run: dict[str, Any], count: int, why: str) -> None:
+def _drop_text(count: int, why: str) -> str:
+    return f"{count} lowest-severity result{'s' if count != 1 else ''} dropped to respect {why}"
+
+
+def _note_dropped(run: dict[str, Any], drops: dict[str, int], count: int, why: str) -> None:
+    """Add COUNT drops for WHY to the run's tally DROPS: one note and one notification per reason."""
     if not count:
         return
-    run["properties"]["dropped"] += count
-    text = f"{count} lowest-severity result{'s' if count != 1 else ''} dropped to respect {why}"
-    run["properties"].setdefault("notes", []).append(text)
-    run["invocations"][0]["toolExecutionNotifications"].append(
-        {"level": "warning", "message": {"text": text}}
-    )
+    drops[why] = drops.get(why, 0) + count
+    run["properties"]["dropped"] = sum(drops.values())
+    texts = [_drop_text(total, reason) for reason, total in drops.items()]
+    run["properties"]["notes"] = texts
+    run["invocations"][0]["toolExecutionNotifications"] = [
+        {"level": "warning", "message": {"text": text}} for text in texts
+    ]
 
 
 def _encode(document: dict[str, Any]) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def check_category(category: str, where: str) -> str:
+    """A user's code-scanning category: one line, not blank; trailing slashes are lok's to add."""
+    from lok_action.errors import UsageError
+
+    cleaned = category.strip().rstrip("/")
+    if not cleaned or any(ord(char) < 32 for char in cleaned):
+        raise UsageError(f"{where}: {category!r} is not a category; use one line such as lok-nightly-hunt")
+    return cleaned
+
+
 def render_sarif(
-    result: AnalysisResult, max_results: int = MAX_RESULTS_PER_RUN, max_gzip_bytes: int = MAX_GZIP_BYTES
+    result: AnalysisResult,
+    max_results: int = MAX_RESULTS_PER_RUN,
+    max_gzip_bytes: int = MAX_GZIP_BYTES,
+    category: str | None = None,
 ) -> bytes:
+    """CATEGORY (checked by check_category) replaces the default `lok/<workflow>/<path>` category."""
     findings = sort_findings(result.reported)
     coverage = result.coverage_line()
     # every category gets a run, empty or not, so code scanning closes alerts that went away
-    runs = [
-        _run(
-            result.workflow,
-            category,
-            [f for f in findings if f.category == category],
-            result.path_prefix,
-            max_results,
-            coverage,
-        )
-        for category in CATEGORIES
-    ]
+    runs: list[dict[str, Any]] = []
+    drops: list[dict[str, int]] = []  # per run: reason -> results dropped for it
+    for finding_category in CATEGORIES:
+        of_category = [f for f in findings if f.category == finding_category]
+        automation = automation_id(result, finding_category, category)
+        runs.append(_run(result.workflow, automation, of_category, result.path_prefix, max_results, coverage))
+        drops.append({})
+        over = len(of_category) - max_results
+        _note_dropped(runs[-1], drops[-1], max(over, 0), f"the {max_results:,}-results-per-run limit")
     document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": runs}
+    why = f"GitHub's upload limit of {max_gzip_bytes:,} bytes gzipped"
     data = _encode(document)
     while len(gzip.compress(data, compresslevel=6)) > max_gzip_bytes:
-        if not _drop_lowest(runs, 0.1, f"GitHub's upload limit of {max_gzip_bytes:,} bytes gzipped"):
+        if not _drop_lowest(runs, drops, 0.1, why):
             break
         data = _encode(document)
     return data
 
 
-def _drop_lowest(runs: list[dict[str, Any]], fraction: float, why: str) -> bool:
+def _drop_lowest(runs: list[dict[str, Any]], drops: list[dict[str, int]], fraction: float, why: str) -> bool:
     """Drop the lowest-severity tenth of all results (ties: least agreement, last in order)."""
     ranked = [
         (SEVERITY_RANK[res["properties"]["severity"]], res["properties"]["agreement"], -position, run_index)
@@ -181,9 +232,7 @@ def _drop_lowest(runs: list[dict[str, Any]], fraction: float, why: str) -> bool:
     for run_index, positions in doomed.items():
         run = runs[run_index]
         run["results"] = [res for position, res in enumerate(run["results"]) if position not in positions]
-        _note_dropped(
-            run, len(positions), f"GitHub's {MAX_GZIP_BYTES // (1024 * 1024)} MB gzipped upload limit"
-        )
+        _note_dropped(run, drops[run_index], len(positions), why)
         used = {res["ruleId"] for res in run["results"]}
         rules = [rule for rule in run["tool"]["driver"]["rules"] if rule["id"] in used]
         run["tool"]["driver"]["rules"] = rules

@@ -1,6 +1,7 @@
 """Fixtures for the backend tests: the fake model server, the real npm CLIs, and their offline setup.
 
-The environments follow ../shared/notes/backend-clis.md so that no CLI looks up an outside host.
+The environments follow the project's notes on running each vendor CLI headless against a local endpoint,
+so that no CLI looks up an outside host.
 """
 
 from __future__ import annotations
@@ -153,7 +154,7 @@ def cli_homes(tmp_path: Path) -> CliHomes:
 
 @pytest.fixture
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """HOME, XDG dirs in tmp: no user config, no shared answer cache, no vendor keys from the host."""
+    """HOME, XDG dirs in tmp: no user config, no answer cache common to tests, no vendor keys from the host."""
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))

@@ -1,6 +1,6 @@
 """Fixtures for the analysis tests: a real git repository with a known bug, a lok.toml whose
-`command` backends are tests/fakes/finding_backend.py, a runner for `lok` as a subprocess, and the
-SARIF 2.1.0 schema validator."""
+`command` backends are tests/fakes/finding_backend.py, and a runner for `lok` as a subprocess.
+(SARIF checks: tests/fakes/sarif_fixtures.py.)"""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -29,11 +28,6 @@ def average(values):
 def spread(values):
     return max(values) - min(values)
 """
-
-
-def shared_dir() -> Path:
-    override = os.environ.get("LOK_SHARED_DIR")
-    return Path(override) if override else REPO_ROOT.parent / "shared"
 
 
 def git(repo: Path, *args: str) -> str:
@@ -110,18 +104,3 @@ def run_lok(tmp_path: Path) -> LokRunner:
         )
 
     return run
-
-
-@pytest.fixture(scope="session")
-def sarif_validator() -> Iterator[Callable[[Any], None]]:
-    import jsonschema
-
-    schema_path = shared_dir() / "github-ref" / "sarif" / "sarif-schema-2.1.0.draft07.json"
-    schema = json.loads(schema_path.read_text())
-    validator = jsonschema.Draft7Validator(schema)
-
-    def validate(document: Any) -> None:
-        errors = sorted(validator.iter_errors(document), key=lambda e: list(e.path))
-        assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:5])
-
-    yield validate

@@ -61,16 +61,9 @@ def github_openapi() -> Any:
     return load_openapi()
 
 
-@pytest.fixture(scope="session")
-def github_actions_openapi() -> Any:
-    from tests.fakes.github_server import load_actions_openapi
-
-    return load_actions_openapi()
-
-
 @pytest.fixture
-def github_stand_in(github_openapi: Any, github_actions_openapi: Any) -> Iterator[GitHubStandIn]:
-    server = GitHubStandIn(github_openapi, github_actions_openapi).start()
+def github_stand_in(github_openapi: Any) -> Iterator[GitHubStandIn]:
+    server = GitHubStandIn(github_openapi).start()
     server.add_token(WRITE_TOKEN, "write")
     server.add_token(READ_TOKEN, "read")
     server.state.sarif_polls_before_complete = 1

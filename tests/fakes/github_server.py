@@ -2,7 +2,7 @@
 
 It keeps state (repositories, issues, comments, pull requests whose diffs come from a real git
 repository, reviews and review comments, SARIF uploads, workflow runs and job logs), validates every
-request against GitHub's own OpenAPI description (../shared/github-ref/openapi, via openapi-core),
+request against GitHub's own OpenAPI description (npm @octokit/openapi, see refdata.py; via openapi-core),
 answers with GitHub's error shapes, can inject faults per test, and logs every request so a test can
 prove which calls were (or were not) made.
 
@@ -37,19 +37,57 @@ BODY_LIMIT = 65536  # GitHub refuses longer comment / review bodies ("Body is to
 MAX_REQUESTS = 5000  # a runaway client loop ends here instead of spinning forever
 
 
-def shared_dir() -> Path:
-    import os
-
-    override = os.environ.get("LOK_SHARED_DIR")
-    return Path(override) if override else Path(__file__).resolve().parents[3] / "shared"
+# Every operation a request may name: what the stand-in routes, plus the ones lok might call and that
+# GitHub would answer (a request to any other path is a violation, as the description does not know it).
+SERVED_OPERATIONS = (
+    "meta/root",
+    "rate-limit/get",
+    "users/get-authenticated",
+    "search/issues-and-pull-requests",
+    "repos/get",
+    "repos/get-collaborator-permission-level",
+    "checks/create",
+    "checks/get",
+    "checks/update",
+    "checks/list-annotations",
+    "code-scanning/upload-sarif",
+    "code-scanning/get-sarif",
+    "issues/list-for-repo",
+    "issues/create",
+    "issues/get",
+    "issues/update",
+    "issues/list-comments",
+    "issues/create-comment",
+    "issues/get-comment",
+    "issues/update-comment",
+    "issues/delete-comment",
+    "issues/list-labels-on-issue",
+    "issues/add-labels",
+    "reactions/list-for-issue",
+    "reactions/create-for-issue",
+    "reactions/list-for-issue-comment",
+    "reactions/create-for-issue-comment",
+    "reactions/create-for-pull-request-review-comment",
+    "pulls/get",
+    "pulls/list-files",
+    "pulls/list-review-comments",
+    "pulls/create-review-comment",
+    "pulls/list-reviews",
+    "pulls/create-review",
+    "pulls/list-comments-for-review",
+    "actions/list-workflow-runs-for-repo",
+    "actions/list-jobs-for-workflow-run",
+    "actions/download-job-logs-for-workflow-run",
+)
 
 
 def load_openapi() -> Any:
-    """GitHub's OpenAPI description of the operations the action uses (about 1 s to load)."""
+    """GitHub's OpenAPI description, cut to SERVED_OPERATIONS (the full 13 MB one takes minutes to load)."""
     from openapi_core import OpenAPI
 
-    spec_path = shared_dir() / "github-ref" / "openapi" / "api.github.com.subset.json"
-    return OpenAPI.from_dict(json.loads(spec_path.read_text(encoding="utf-8")))
+    from tests.fakes.refdata import github_openapi
+
+    return OpenAPI.from_dict(github_openapi(SERVED_OPERATIONS))
 
 
 class ApiError(Exception):
@@ -452,9 +490,8 @@ class GitHubState:
 class GitHubStandIn:
     """Start with `start()`, stop with `stop()`; `url` is what GITHUB_API_URL should be."""
 
-    def __init__(self, openapi: Any, actions_openapi: Any = None) -> None:
+    def __init__(self, openapi: Any) -> None:
         self.openapi = openapi
-        self.actions_openapi = actions_openapi
         self.lock = threading.Lock()
         self.faults: list[Fault] = []
         self.log: list[LoggedRequest] = []
@@ -639,11 +676,8 @@ class GitHubStandIn:
             data=raw or None,
             content_type=content_type,
         )
-        spec = self.openapi
-        if self.actions_openapi is not None and ("/actions/" in path or "/collaborators/" in path):
-            spec = self.actions_openapi
         try:
-            spec.validate_request(request)
+            self.openapi.validate_request(request)
         except Exception as error:  # openapi-core raises many subclasses; any is a violation
             detail = "; ".join(
                 str(getattr(e, "message", e)) for e in getattr(error, "schema_errors", []) or []
@@ -1063,7 +1097,7 @@ class GitHubStandIn:
         status, headers, page = self._page(items, query, "/search/issues")
         return status, headers, {"total_count": len(items), "incomplete_results": False, "items": page}
 
-    # ---- GitHub Actions (for `lok ci`); not in the shared OpenAPI subset, see actions_openapi
+    # ---- GitHub Actions (for `lok ci`) and the collaborator permission the action checks
     def _collaborator_permission(
         self, full_name: str, login: str, **kw: Any
     ) -> tuple[int, dict[str, str], Any]:
@@ -1118,11 +1152,3 @@ class GitHubStandIn:
         if text is None:
             return 403, {}, "AuthenticationFailed: Server failed to authenticate the request."
         return 200, {"Content-Type": "text/plain; charset=utf-8"}, text
-
-
-def load_actions_openapi() -> Any:
-    """The three Actions operations `lok ci` needs, which the shared subset lacks (see the file's note)."""
-    from openapi_core import OpenAPI
-
-    path = Path(__file__).with_name("github_actions_openapi.json")
-    return OpenAPI.from_dict(json.loads(path.read_text(encoding="utf-8")))

@@ -1,17 +1,15 @@
 """The three real vendor CLIs, installed from npm at pinned versions into a cache that survives runs.
 
-The versions are the ones checked in ../shared/notes/backend-clis.md; bump them together with the notes.
+The versions are the ones the backend notes were checked against; bump them together with those notes.
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import os
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.fakes.npm_packages import npm_install
 
 PINNED: dict[str, str] = {
     "@anthropic-ai/claude-code": "2.1.197",
@@ -43,51 +41,13 @@ def cache_root() -> Path:
     return Path(os.environ.get("LOK_TEST_NPM_CACHE", str(Path(base) / "lok-test" / "npm-clis")))
 
 
-def _versions_hash() -> str:
-    spec = ",".join(f"{name}@{version}" for name, version in sorted(PINNED.items()))
-    return hashlib.sha256(spec.encode()).hexdigest()[:12]
-
-
 def _complete(prefix: Path) -> bool:
-    return (prefix / ".complete").is_file() and all(
-        (prefix / "node_modules" / ".bin" / program).exists() for program in PROGRAMS.values()
-    )
+    return all((prefix / "node_modules" / ".bin" / program).exists() for program in PROGRAMS.values())
 
 
 def install_clis(timeout: float = 600) -> InstalledClis:
-    """Install (once; later calls reuse the cache) and return where the programs are.
-
-    A file lock keeps parallel test processes from installing into the same prefix at once.
-    """
-    if shutil.which("npm") is None:
-        raise RuntimeError("npm not found on PATH: install Node.js 20+ and npm to run the real-CLI tests")
-    root = cache_root()
-    root.mkdir(parents=True, exist_ok=True)
-    prefix = root / _versions_hash()
-    with open(root / f"{prefix.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not _complete(prefix):
-            shutil.rmtree(prefix, ignore_errors=True)
-            prefix.mkdir(parents=True)
-            specs = [f"{name}@{version}" for name, version in PINNED.items()]
-            # Claude Code's postinstall puts its native binary in place: scripts must run.
-            subprocess.run(
-                [
-                    "npm",
-                    "install",
-                    "--prefix",
-                    str(prefix),
-                    "--no-audit",
-                    "--no-fund",
-                    "--loglevel=error",
-                    *specs,
-                ],
-                check=True,
-                timeout=timeout,
-                stdin=subprocess.DEVNULL,
-            )
-            (prefix / ".complete").write_text("\n".join(specs) + "\n")
-    return InstalledClis(prefix)
+    """Install (once; later calls reuse the cache) and return where the programs are."""
+    return InstalledClis(npm_install(cache_root(), PINNED, _complete, timeout=timeout))
 
 
 if __name__ == "__main__":
