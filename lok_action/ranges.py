@@ -1,8 +1,9 @@
 """Documented ranges for every number a user gives lok (lok.toml, workflow files, command-line
 options, action inputs, environment variables), and the one check and parser they all go through.
 
-Every range has an upper bound: a value past what the clock, the thread timers or the retry sleeps
-can hold (1e300 seconds) would otherwise fail far from where it was written, or never fire.
+Every range has an upper bound (min_deps_success's is the step's own number of dependencies): a
+value past what the clock, the thread timers or the retry sleeps can hold (1e300 seconds) would
+otherwise fail far from where it was written, or never fire.
 """
 
 from __future__ import annotations
@@ -63,11 +64,6 @@ class NumberRange:
             return f"{kind} > {_number(self.low)} and <= {_number(self.high)}{unit}"
         return f"{kind} from {_number(self.low)} to {_number(self.high)}{unit}"
 
-    def check(self, where: str, value: object, error: type[LokError]) -> None:
-        """Raise ``error`` naming ``where`` when ``value`` is out of range."""
-        if not self.contains(value):
-            raise error(f"{where} must be {self.describe()}, got {shown(value)}")
-
     def parse(self, name: str, text: str, error: type[LokError] = UsageError) -> int | float:
         """A number the user typed (an option, an input, an environment variable), checked."""
         raw = text.strip()
@@ -80,8 +76,9 @@ class NumberRange:
             else:
                 value = int(raw) if INTEGER_TEXT.fullmatch(raw) else float(raw)
         except ValueError:
-            raise error(f"{name} must be {self.describe()}, got '{text}'") from None
-        self.check(name, value, error)
+            value = math.nan  # not a number at all: refused below, quoting what was typed
+        if not self.contains(value):
+            raise error(f"{name} must be {self.describe()}, got {shown(text)}")
         return value
 
     def option(self, name: str) -> Callable[[str], int | float]:
