@@ -247,6 +247,7 @@ def test_valid_shell_templates_are_not_refused(lok_project: LokProject) -> None:
         "{% for o in steps.a.outputs %}printf '%s\\n' {{ o.text }} \"{{ o.backend | upper }}\"{% endfor %}\n"
         "{% set label %}run {{ steps.a.status }}{% endset %}echo {{ label }} # {{ steps.a.text }}\n"
         "x=$(printf %s {{ steps['deep-dive'].output }}); echo \"$x\" {{ args | join(' ') }} {{ env.HOME }}\n"
+        "{% for key, value in steps.a.items() %}echo {{ key }}={{ value }}; {% endfor %}\n"
         '{# a comment {{ not rendered }} #}{% raw %}echo "{{ literal }}"{% endraw %}\n"""\n',
         local=False,
     )

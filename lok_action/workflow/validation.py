@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 TEMPLATE_FIELDS = ("prompt", "shell", "verify", "when")
 SHELL_FIELDS = ("shell", "verify")  # rendered with render_shell: every value quoted for its position
+VIEW_METHODS = ("get", "items", "keys", "values")  # a step view is a dict: `steps.X.items()` works too
 
 
 class Ancestry:
@@ -122,7 +123,7 @@ def _check_reference(
         raise WorkflowError(
             f"{where}: refers to 'steps.{ref}' which is not a dependency (add \"{ref}\" to depends_on)"
         )
-    if attribute is not None and attribute not in fields:
+    if attribute is not None and attribute not in fields and attribute not in VIEW_METHODS:
         raise WorkflowError(
             f"{where}: 'steps.{ref}.{attribute}': a step has no '{attribute}'{closest(attribute, fields)}"
             f" (it has {', '.join(fields)})"
