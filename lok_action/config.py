@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lok_action import ranges
 from lok_action.errors import ConfigError, closest
 from lok_action.findings import CATEGORIES, SEVERITIES
-from lok_action.tomlload import load_toml
+from lok_action.schema import Key, check_value
+from lok_action.tomlload import is_present, load_toml
 
 # kind -> defaults for a backend of that name when the user does not say otherwise
 BUILTIN_BACKENDS: dict[str, dict[str, Any]] = {
@@ -44,36 +45,42 @@ BUILTIN_BACKENDS: dict[str, dict[str, Any]] = {
 BACKEND_KINDS = ("codex", "claude", "gemini", "ollama", "openai", "local", "command", "sarif")
 SARIF_LEVELS = ("error", "warning", "note", "none")
 
-# key -> (accepted python types, description); used for validation and the config reference
-DEFAULTS_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
-    "parallel": ((bool,), "run independent steps and backends in parallel"),
-    "timeout": ((int, float), "seconds a backend call may take"),
-    "command_wrapper": ((str,), "wrap every shell command, '{cmd}' is replaced by the command"),
-    "max_parallel": ((int,), "most steps/backend calls at once"),
+# key -> accepted types, description and (numbers) documented range; used for validation and the
+# README's configuration reference
+DEFAULTS_KEYS: dict[str, Key] = {
+    "parallel": Key((bool,), "run independent steps and backends in parallel"),
+    "timeout": Key((int, float), "seconds a backend call may take", ranges.SECONDS),
+    "command_wrapper": Key((str,), "wrap every shell command, '{cmd}' is replaced by the command"),
+    "max_parallel": Key((int,), "most steps/backend calls at once", ranges.PARALLEL),
 }
-BACKEND_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
-    "kind": ((str,), "backend kind: " + ", ".join(BACKEND_KINDS)),
-    "enabled": ((bool,), "use this backend"),
-    "command": ((str,), "program to run, or base URL for ollama/openai"),
-    "args": ((list,), 'extra arguments (sarif: all of them, "{files}" where the files go)'),
-    "args_mode": ((str,), "'append' (default) adds args to the defaults, 'replace' replaces them"),
-    "model": ((str,), "model name"),
-    "model_path": ((str,), "GGUF file for the local backend"),
-    "timeout": ((int, float), "seconds, overrides [defaults] timeout"),
-    "env": ((dict,), "extra environment variables"),
-    "api_key_env": ((str,), "name of the env var holding the API key"),
-    "budget_chars": ((int,), "most characters of code context per prompt"),
-    "file_patterns": (
-        (list,),
-        "sarif: the files it analyses, e.g. ['*.py'] (a pattern with '/' matches the path)",
+BACKEND_KEYS: dict[str, Key] = {
+    "kind": Key((str,), "backend kind: " + ", ".join(BACKEND_KINDS)),
+    "enabled": Key((bool,), "use this backend"),
+    "command": Key(
+        (str,), "program to run, or base URL for ollama/openai (required for command, openai, sarif)"
     ),
-    "category": ((str,), "sarif: category of results whose rule has no tag saying one"),
-    "levels": ((dict,), "sarif: SARIF level -> severity, e.g. {error = 'high', warning = 'medium'}"),
+    "args": Key((list,), 'extra arguments (sarif: all of them, "{files}" where the files go)'),
+    "args_mode": Key((str,), "'append' (default) adds args to the defaults, 'replace' replaces them"),
+    "model": Key((str,), "model name"),
+    "model_path": Key((str,), "GGUF file for the local backend"),
+    "timeout": Key((int, float), "seconds, overrides [defaults] timeout", ranges.SECONDS),
+    "env": Key((dict,), "extra environment variables"),
+    "api_key_env": Key((str,), "name of the env var holding the API key"),
+    "budget_chars": Key(
+        (int,), "most characters of code context per prompt (default: by kind)", ranges.BUDGET_CHARS
+    ),
+    "file_patterns": Key(
+        (list,), "sarif: the files it analyses, e.g. ['*.py'] (a pattern with '/' matches the path)"
+    ),
+    "category": Key((str,), "sarif: category of results whose rule has no tag saying one"),
+    "levels": Key((dict,), "sarif: SARIF level -> severity, e.g. {error = 'high', warning = 'medium'}"),
 }
-CACHE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
-    "enabled": ((bool,), "cache successful backend answers"),
-    "ttl_hours": ((int, float), "hours an answer stays valid"),
+CACHE_KEYS: dict[str, Key] = {
+    "enabled": Key((bool,), "cache successful backend answers"),
+    "ttl_hours": Key((int, float), "hours an answer stays valid", ranges.TTL_HOURS),
 }
+# kind -> keys a backend of that kind cannot work without (found when the config loads, not mid-run)
+REQUIRED_KEYS: dict[str, tuple[str, ...]] = {"command": ("command",), "openai": ("command",)}
 SECTIONS = ("defaults", "backends", "cache")
 
 BUILTIN_DEFAULTS: dict[str, Any] = {
@@ -130,21 +137,13 @@ def user_config_path(env: Mapping[str, str] | None = None) -> Path:
     return lok_dir("config", env) / "lok.toml"
 
 
-def _check_type(source: str, key: str, value: Any, types: tuple[type, ...]) -> None:
-    # bool is an int in Python; do not let `timeout = true` pass as a number
-    ok = False if isinstance(value, bool) and bool not in types else isinstance(value, types)
-    if not ok:
-        wanted = " or ".join(t.__name__ for t in types).replace("str", "string").replace("float", "number")
-        raise ConfigError(f"{source}: {key} must be a {wanted}, got {value!r}")
-
-
-def _validate_table(source: str, prefix: str, table: Any, schema: Mapping[str, tuple[tuple[type, ...], str]]):
+def _validate_table(source: str, prefix: str, table: Any, schema: Mapping[str, Key]) -> None:
     if not isinstance(table, dict):
         raise ConfigError(f"{source}: [{prefix}] must be a table")
     for key, value in table.items():
         if key not in schema:
             raise ConfigError(f"{source}: unknown key '{prefix}.{key}'{closest(key, schema)}")
-        _check_type(source, f"{prefix}.{key}", value, schema[key][0])
+        check_value(f"{source}: {prefix}.{key}", value, schema[key], ConfigError)
 
 
 def validate_file(source: str, data: Mapping[str, Any]) -> None:
@@ -194,14 +193,16 @@ def _validate_backend_values(source: str, name: str, backend: Mapping[str, Any])
             )
     if "env" in backend and not all(isinstance(v, str) for v in backend["env"].values()):
         raise ConfigError(f"{source}: backends.{name}.env values must be strings")
-    timeout = backend.get("timeout")
-    if timeout is not None and not _positive(timeout):
-        raise ConfigError(f"{source}: backends.{name}.timeout must be a finite number > 0, got {timeout}")
 
 
-def _positive(value: float) -> bool:
-    """Finite and > 0: TOML allows inf and nan, and nan compares false with everything."""
-    return math.isfinite(value) and value > 0
+def check_backend(backend: BackendConfig) -> None:
+    """A backend that cannot work as configured (a command backend with no command) is an error
+    when the config loads and when a workflow's backends are resolved, not when it is first called."""
+    for key in REQUIRED_KEYS.get(backend.kind, ()):
+        if not getattr(backend, key):
+            raise ConfigError(
+                f"{backend.source}: backends.{backend.name}.{key} is required for kind '{backend.kind}'"
+            )
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -217,13 +218,6 @@ def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any
 
 def _build(data: Mapping[str, Any], sources: tuple[str, ...], origin: Mapping[str, str]) -> Config:
     defaults = data["defaults"]
-    if not _positive(defaults["timeout"]):
-        raise ConfigError(
-            f"{origin.get('defaults', 'config')}: defaults.timeout must be a finite number > 0,"
-            f" got {defaults['timeout']}"
-        )
-    if defaults["max_parallel"] < 1:
-        raise ConfigError(f"{origin.get('defaults', 'config')}: defaults.max_parallel must be >= 1")
     wrapper = defaults.get("command_wrapper", "")
     if wrapper and "{cmd}" not in wrapper:
         raise ConfigError(
@@ -256,14 +250,10 @@ def _build(data: Mapping[str, Any], sources: tuple[str, ...], origin: Mapping[st
             levels=dict(raw.get("levels", {})),
             source=source,
         )
+        check_backend(backends[name])
         if kind == "sarif":
             _check_sarif_backend(backends[name])
     cache = data["cache"]
-    if not (math.isfinite(cache["ttl_hours"]) and cache["ttl_hours"] >= 0):
-        raise ConfigError(
-            f"{origin.get('cache', 'config')}: cache.ttl_hours must be a finite number >= 0,"
-            f" got {cache['ttl_hours']}"
-        )
     return Config(
         parallel=defaults["parallel"],
         timeout=float(defaults["timeout"]),
@@ -293,16 +283,18 @@ def load_config(
 ) -> Config:
     """Merge built-in defaults, the user file and the project file (``config_file`` replaces ``./lok.toml``)."""
     files: list[Path] = []
+    # a lok.toml that is there but is a directory or a broken link is an error (load_toml says which),
+    # never skipped as if it were absent
     user = user_config_path(env)
-    if user.is_file():
+    if is_present(user):
         files.append(user)
     if config_file is not None:
-        if not config_file.is_file():
+        if not is_present(config_file):
             raise ConfigError(f"{config_file}: config file not found (from --config)")
         files.append(config_file)
     else:
         project = (project_dir or Path.cwd()) / "lok.toml"
-        if project.is_file():
+        if is_present(project):
             files.append(project)
     data: dict[str, Any] = merge({}, BUILTIN_DEFAULTS)
     origin: dict[str, str] = {}

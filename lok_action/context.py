@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from lok_action.errors import LokError, UsageError
 from lok_action.process import run_process
+from lok_action.ranges import JOB_INDEX, SHARDS
 
 if TYPE_CHECKING:
     from lok_action.backends.base import Backend
@@ -134,15 +135,15 @@ def parse_shard(text: str | None, env: dict[str, str] | None = None) -> Shard | 
         raise UsageError(
             f"--shard: expected I/N such as 2/4 (or N with JOB_COMPLETION_INDEX set), got '{text}'"
         )
-    count = int(match.group(2))
+    count = int(SHARDS.parse(f"--shard {text}: the shard count", match.group(2)))
     if match.group(1) is not None:
         index = int(match.group(1))
-    elif env.get("JOB_COMPLETION_INDEX", "").strip().isdigit():
-        index = int(env["JOB_COMPLETION_INDEX"].strip()) + 1
+    elif env.get("JOB_COMPLETION_INDEX", "").strip():
+        index = int(JOB_INDEX.parse("JOB_COMPLETION_INDEX", env["JOB_COMPLETION_INDEX"])) + 1
     else:
         raise UsageError(f"--shard {text}: give I/N, or set JOB_COMPLETION_INDEX (0-based) for the index")
-    if count < 1 or not 1 <= index <= count:
-        raise UsageError(f"--shard {text}: index must be between 1 and {max(count, 1)}")
+    if not 1 <= index <= count:
+        raise UsageError(f"--shard {text}: index must be between 1 and {count}")
     return Shard(index, count)
 
 
@@ -182,10 +183,9 @@ class Coverage:
 def _git_listing(root: Path) -> list[str] | None:
     """Tracked plus untracked-but-not-ignored files, relative to root; None outside a git work tree."""
     try:
-        inside = run_process(["git", "rev-parse", "--is-inside-work-tree"], cwd=root, timeout=30)
+        if not in_git_work_tree(root):
+            return None
     except FileNotFoundError:
-        return None
-    if not inside.ok or inside.stdout.strip() != "true":
         return None
     listing = run_process(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -196,6 +196,12 @@ def _git_listing(root: Path) -> list[str] | None:
     if not listing.ok:
         raise ContextError(f"{root}: git ls-files failed: {listing.stderr.strip()[:200]}")
     return sorted(set(filter(None, listing.stdout.split("\0"))))
+
+
+def in_git_work_tree(root: Path) -> bool:
+    """Whether ``root`` is inside a git work tree (FileNotFoundError without git)."""
+    inside = run_process(["git", "rev-parse", "--is-inside-work-tree"], cwd=root, timeout=30)
+    return inside.ok and inside.stdout.strip() == "true"
 
 
 def _walk_listing(root: Path) -> list[str]:
@@ -531,11 +537,15 @@ def git_diff(root: Path, revision_range: str | None) -> str:
     argv = ["git", "diff", "--no-color", "--no-ext-diff", "-U3"]
     argv += ["--cached"] if revision_range is None else [revision_range, "--"]
     try:
+        # outside a work tree git falls back to `diff --no-index` and answers with its usage text
+        if not in_git_work_tree(root):
+            raise ContextError(f"diff: {root} is not a git repository (lok diff compares git revisions)")
         result = run_process(argv, cwd=root, timeout=120, output_cap=64 * 1024 * 1024)
     except FileNotFoundError as error:
         raise ContextError("diff: git not found on PATH") from error
     if not result.ok:
-        raise ContextError(f"diff: {' '.join(argv)} failed: {result.stderr.strip()[:200]}")
+        reason = " ".join(result.stderr.split())[:200]  # one line, however many git printed
+        raise ContextError(f"diff: {' '.join(argv)} failed: {reason}")
     return result.stdout
 
 

@@ -213,8 +213,8 @@ def test_wall_time_limit_is_hard_inside_a_workflow(ensemble_project: EnsemblePro
 def test_bad_limits_are_usage_errors(ensemble_project: EnsembleProject) -> None:
     ensemble_project.write_config(conductor(ensemble_project, "boss", ["{}"]))
     for args, message in [
-        (["--max-rounds", "0"], "--max-rounds must be at least 1"),
-        (["--max-cost", "-1"], "--max-cost must be > 0"),
+        (["--max-rounds", "0"], "--max-rounds must be an integer from 1 to 1000"),
+        (["--max-cost", "-1"], "--max-cost must be a finite number > 0"),
         (["-b", "chief"], "unknown backend 'chief'"),
     ]:
         result = ensemble_project.lok("conduct", "g", *args)

@@ -13,21 +13,17 @@ from typing import Any
 import yaml
 
 from lok_action.config import BACKEND_KEYS, BUILTIN_DEFAULTS, CACHE_KEYS, DEFAULTS_KEYS
+from lok_action.schema import Key
 from lok_action.workflow.model import STEP_KEYS, WORKFLOW_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
-TYPE_NAMES = {
-    "bool": "boolean",
-    "int": "integer",
-    "float": "number",
-    "str": "string",
-    "list": "array",
-    "dict": "table",
+KEY_TABLES: dict[str, dict[str, Key]] = {
+    "defaults": DEFAULTS_KEYS,
+    "backends.NAME": BACKEND_KEYS,
+    "cache": CACHE_KEYS,
+    "workflow": WORKFLOW_KEYS,
+    "step": STEP_KEYS,
 }
-
-
-def _type_name(types: tuple[type, ...]) -> str:
-    return " or ".join(TYPE_NAMES[t.__name__] for t in types)
 
 
 def _default(section: str, key: str) -> str:
@@ -38,13 +34,13 @@ def _default(section: str, key: str) -> str:
 
 
 def config_rows() -> dict[str, list[str]]:
-    sections = {"defaults": DEFAULTS_KEYS, "backends.NAME": BACKEND_KEYS, "cache": CACHE_KEYS}
+    """| key | type | default | range | meaning |"""
     return {
         title: [
-            f"| `{key}` | {_type_name(types)} | {_default(title, key)} | {description} |"
-            for key, (types, description) in keys.items()
+            f"| `{key}` | {spec.type_name()} | {_default(title, key)} | {spec.span()} | {spec.description} |"
+            for key, spec in KEY_TABLES[title].items()
         ]
-        for title, keys in sections.items()
+        for title in ("defaults", "backends.NAME", "cache")
     }
 
 
@@ -63,11 +59,14 @@ def action_rows() -> dict[str, list[str]]:
     return {"inputs": inputs, "outputs": outputs}
 
 
-def workflow_row_prefixes() -> dict[str, list[str]]:
-    """Key and type are checked; the meaning column is prose the code does not hold."""
+def workflow_rows() -> dict[str, list[str]]:
+    """| key | type | range | meaning |"""
     return {
-        "workflow": [f"| `{key}` | {_type_name(types)} |" for key, types in WORKFLOW_KEYS.items()],
-        "step": [f"| `{key}` | {_type_name(types)} |" for key, types in STEP_KEYS.items()],
+        title: [
+            f"| `{key}` | {spec.type_name()} | {spec.span()} | {spec.description} |"
+            for key, spec in KEY_TABLES[title].items()
+        ]
+        for title in ("workflow", "step")
     }
 
 
@@ -101,14 +100,29 @@ def test_lok_toml_reference_matches_the_config_schema() -> None:
 def test_workflow_toml_reference_lists_every_key() -> None:
     section = _section(_readme(), "Workflow TOML")
     top, steps = section.split("[[steps]]` keys:", 1)
-    for text, prefixes in (
-        (top, workflow_row_prefixes()["workflow"]),
-        (steps, workflow_row_prefixes()["step"]),
-    ):
+    for text, rows in ((top, workflow_rows()["workflow"]), (steps, workflow_rows()["step"])):
         lines = text.splitlines()
-        missing = [p for p in prefixes if not any(line.startswith(p) for line in lines)]
-        assert not missing, "README workflow TOML rows missing or with a wrong type:\n" + "\n".join(missing)
-        assert len(_table_keys(text)) == len(prefixes), "README lists workflow keys the code does not accept"
+        missing = [row for row in rows if row not in lines]
+        assert not missing, "README workflow TOML rows differ from lok_action.workflow.model:\n" + "\n".join(
+            missing
+        )
+        assert len(_table_keys(text)) == len(rows), "README lists workflow keys the code does not accept"
+
+
+def test_every_number_has_a_documented_range() -> None:
+    """A numeric key without a range would accept 1e300 (or -100) again."""
+    unbounded = [
+        f"{title}.{key}"
+        for title, keys in KEY_TABLES.items()
+        for key, spec in keys.items()
+        if spec.is_number and spec.range is None
+    ]
+    assert not unbounded, f"numeric keys without a range: {unbounded}"
+    # and the built-in defaults are inside them
+    for section in ("defaults", "cache"):
+        for key, value in BUILTIN_DEFAULTS[section].items():
+            spec = KEY_TABLES[section][key]
+            assert spec.range is None or spec.range.contains(value), (section, key, value)
 
 
 def test_action_inputs_and_outputs_reference_matches_action_yml() -> None:
@@ -136,15 +150,15 @@ def test_readme_documents_every_example_workflow_and_its_permissions() -> None:
 
 def test_a_drifted_row_is_detected() -> None:
     """The check can fail: a key the code gains is missing from the README until documented."""
-    rows = config_rows()["cache"] + ["| `no_such_key` | boolean |  | not a real key |"]
+    rows = config_rows()["cache"] + ["| `no_such_key` | boolean |  |  | not a real key |"]
     table = _section(_readme(), "lok.toml").split("`[cache]`", 1)[1]
     assert [row for row in rows if row not in table.splitlines()] == [
-        "| `no_such_key` | boolean |  | not a real key |"
+        "| `no_such_key` | boolean |  |  | not a real key |"
     ]
 
 
 if __name__ == "__main__":
-    for title, rows in config_rows().items():
+    for title, rows in {**config_rows(), **workflow_rows()}.items():
         print(f"`[{title}]`", *rows, "", sep="\n")
     for kind, rows in action_rows().items():
         print(kind, *rows, "", sep="\n")

@@ -119,4 +119,4 @@ def test_bad_input_is_one_line_exit_2(ensemble_project: EnsembleProject) -> None
     alone = ensemble_project.lok("debate", "Q?")
     assert alone.returncode == 2 and "at least 2 backends, got 1 (alpha)" in alone.stderr
     rounds = ensemble_project.lok("debate", "Q?", "--rounds", "0", "-b", "alpha,alpha")
-    assert rounds.returncode == 2 and "--rounds must be at least 1" in rounds.stderr
+    assert rounds.returncode == 2 and "--rounds must be an integer from 1 to 1000" in rounds.stderr

@@ -41,7 +41,10 @@ def test_max_seconds_must_be_positive(lok_project: LokProject) -> None:
     lok_project.write_workflow("slow", WORKFLOW)
     done = lok_project.lok("run", "slow", "--max-seconds", "0")
     assert done.returncode == 2
-    assert done.stderr.strip() == "lok: error: --max-seconds must be > 0, got 0"
+    assert (
+        done.stderr.strip()
+        == "lok: error: --max-seconds must be a finite number > 0 and <= 604800 (seconds), got '0'"
+    )
 
 
 def test_shell_step_errors_never_show_secrets_from_the_environment(lok_project: LokProject) -> None:

@@ -137,13 +137,13 @@ WORKFLOWS = [
     (
         "negative-retries",
         'name = "x"\n[[steps]]\nname = "a"\nshell = "true"\nretries = -1\n',
-        ["'retries' must be >= 0"],
+        ["'retries' must be an integer from 0 to 20", "got -1"],
     ),
-    ("zero-timeout", 'name = "x"\ntimeout = 0\n' + STEP, ["'timeout' must be > 0"]),
+    ("zero-timeout", 'name = "x"\ntimeout = 0\n' + STEP, ["'timeout' must be an integer from 1"]),
     (
         "depends-not-list",
         'name = "x"\n[[steps]]\nname = "a"\nshell = "true"\ndepends_on = "b"\n',
-        ["'depends_on' must be a list"],
+        ["'depends_on' must be an array"],
     ),
     (
         "backend-and-backends",
@@ -179,6 +179,103 @@ WORKFLOWS = [
         ["verify", "apply_edits"],
     ),
     ("reserved-chars", 'name = "x"\n[[steps]]\nname = "a"\nprompt = "\\ue000"\n', ["reserved characters"]),
+    # TOML that tomllib cannot take: a RecursionError or int()'s digit limit, never a traceback
+    (
+        "toml-nested-arrays",
+        'name = "x"\nv = ' + "[" * 3000 + "]" * 3000 + "\n",
+        ["invalid TOML", "nested too deeply"],
+    ),
+    (
+        "toml-nested-tables",
+        'name = "x"\nv = ' + "{a = " * 3000 + "1" + "}" * 3000 + "\n",
+        ["invalid TOML", "nested too deeply"],
+    ),
+    ("toml-huge-integer", 'name = "x"\ntimeout = ' + "9" * 5000 + "\n" + STEP, ["invalid TOML", "digits"]),
+    # every number has a range: past it a timer never fires or a retry sleep overflows
+    (
+        "step-timeout-int64",
+        'name = "x"\n[[steps]]\nname = "a"\nshell = "true"\ntimeout = 9223372036854775807\n',
+        [
+            "step 'a'",
+            "'timeout' must be an integer from 1 to 604800000 (milliseconds)",
+            "9223372036854775807",
+        ],
+    ),
+    (
+        "step-timeout-float",
+        'name = "x"\n[[steps]]\nname = "a"\nshell = "true"\ntimeout = 1e300\n',
+        ["step 'a'", "'timeout' must be an integer from 1 to 604800000", "1e+300"],
+    ),
+    (
+        "workflow-timeout-int64",
+        'name = "x"\ntimeout = 9223372036854775807\n' + STEP,
+        ["'timeout' must be an integer from 1 to 604800000"],
+    ),
+    (
+        "retry-delay-huge",
+        'name = "x"\n[[steps]]\nname = "a"\nshell = "true"\nretry_delay = 100000000000000000\n',
+        ["step 'a'", "'retry_delay' must be an integer from 0 to 600000 (milliseconds)"],
+    ),
+    (
+        "retries-huge",
+        'name = "x"\n[[steps]]\nname = "a"\nshell = "true"\nretries = 1000000\n',
+        ["'retries' must be an integer from 0 to 20"],
+    ),
+    # found at load time, not after the steps before them have run
+    (
+        "template-unknown-attribute",
+        'name = "x"\n[[steps]]\nname = "prep"\nshell = "true"\n'
+        '[[steps]]\nname = "b"\ndepends_on = ["prep"]\nprompt = "{{ steps.prep.outptu }}"\n',
+        ["step 'b'", "prompt", "'steps.prep.outptu'", "did you mean 'output'"],
+    ),
+    (
+        "template-unknown-attribute-item",
+        'name = "x"\n[[steps]]\nname = "prep"\nshell = "true"\n'
+        '[[steps]]\nname = "b"\ndepends_on = ["prep"]\nprompt = "{{ steps[\'prep\'][\'stauts\'] }}"\n',
+        ["'steps.prep.stauts'", "did you mean 'status'"],
+    ),
+    (
+        "template-unknown-attribute-when",
+        'name = "x"\n[[steps]]\nname = "prep"\nshell = "true"\n'
+        '[[steps]]\nname = "b"\ndepends_on = ["prep"]\nshell = "true"\nwhen = "steps.prep.sucess"\n',
+        ["step 'b'", "when", "did you mean 'success'"],
+    ),
+    (
+        "template-unknown-attribute-far-ancestor",
+        'name = "x"\n[[steps]]\nname = "a"\nshell = "true"\n[[steps]]\nname = "b"\nshell = "true"\n'
+        'depends_on = ["a"]\n[[steps]]\nname = "c"\ndepends_on = ["b"]\nshell = "echo {{ steps.a.txt }}"\n',
+        ["step 'c'", "'steps.a.txt'", "did you mean 'text'"],
+    ),
+    (
+        "shell-backtick",
+        'name = "x"\n[[steps]]\nname = "prep"\nshell = "true"\n'
+        '[[steps]]\nname = "b"\ndepends_on = ["prep"]\nshell = "echo `{{ steps.prep.output }}`"\n',
+        ["step 'b'", "shell", "quoted"],
+    ),
+    (
+        "shell-brace",
+        'name = "x"\n[[steps]]\nname = "prep"\nshell = "true"\n'
+        '[[steps]]\nname = "b"\ndepends_on = ["prep"]\nshell = "echo ${X:-{{ steps.prep.output }}}"\n',
+        ["step 'b'", "shell", "quoted"],
+    ),
+    (
+        "shell-heredoc",
+        'name = "x"\n[[steps]]\nname = "prep"\nshell = "true"\n'
+        '[[steps]]\nname = "b"\ndepends_on = ["prep"]\nshell = "cat <<EOF\\n{{ steps.prep.output }}\\nEOF"\n',
+        ["step 'b'", "shell", "heredoc"],
+    ),
+    (
+        "shell-backtick-in-else-branch",
+        'name = "x"\n[[steps]]\nname = "prep"\nshell = "true"\n[[steps]]\nname = "b"\ndepends_on = ["prep"]\n'
+        'shell = "{% if steps.prep.success %}echo ok{% else %}echo `{{ steps.prep.error }}`{% endif %}"\n',
+        ["step 'b'", "shell", "quoted"],
+    ),
+    (
+        "verify-backtick",
+        'name = "x"\n[[steps]]\nname = "prep"\nshell = "true"\n[[steps]]\nname = "b"\ndepends_on = ["prep"]\n'
+        'prompt = "p"\napply_edits = true\nverify = "test `{{ steps.prep.output }}`"\n',
+        ["step 'b'", "verify", "quoted"],
+    ),
 ]
 
 
@@ -213,7 +310,7 @@ CONFIGS = [
     ("config-bad-type", '[defaults]\ntimeout = "300"\n', ["defaults.timeout must be"]),
     ("config-bad-kind", '[backends.x]\nkind = "comand"\n', ["backends.x.kind", "command"]),
     ("config-wrapper", '[defaults]\ncommand_wrapper = "nix-shell --run"\n', ["command_wrapper", "{cmd}"]),
-    ("config-max-parallel", "[defaults]\nmax_parallel = 0\n", ["max_parallel must be >= 1"]),
+    ("config-max-parallel", "[defaults]\nmax_parallel = 0\n", ["max_parallel must be an integer from 1"]),
     ("config-backend-key", '[backends.codex]\ncomand = "codex"\n', ["backends.codex.comand", "command"]),
     ("config-timeout-inf", "[defaults]\ntimeout = inf\n", ["defaults.timeout", "finite", "inf"]),
     ("config-timeout-nan", "[defaults]\ntimeout = nan\n", ["defaults.timeout", "finite", "nan"]),
@@ -225,7 +322,41 @@ CONFIGS = [
     ),
     ("config-ttl-inf", "[cache]\nttl_hours = inf\n", ["cache.ttl_hours", "finite"]),
     ("config-ttl-nan", "[cache]\nttl_hours = nan\n", ["cache.ttl_hours", "finite"]),
-    ("config-ttl-negative", "[cache]\nttl_hours = -1\n", ["cache.ttl_hours", ">= 0"]),
+    ("config-ttl-negative", "[cache]\nttl_hours = -1\n", ["cache.ttl_hours", "from 0 to 87600"]),
+    ("config-toml-nested", "[defaults]\nx = " + "[" * 3000 + "\n", ["lok.toml", "nested too deeply"]),
+    ("config-toml-huge-integer", "[defaults]\ntimeout = " + "9" * 5000 + "\n", ["lok.toml", "invalid TOML"]),
+    (
+        "config-timeout-int64",
+        "[defaults]\ntimeout = 9223372036854775807\n",
+        ["defaults.timeout must be a finite number > 0 and <= 604800 (seconds)", "9223372036854775807"],
+    ),
+    ("config-timeout-1e300", "[defaults]\ntimeout = 1e300\n", ["defaults.timeout", "<= 604800", "1e+300"]),
+    (
+        "config-backend-timeout-1e300",
+        "[backends.codex]\ntimeout = 1e300\n",
+        ["backends.codex.timeout", "604800"],
+    ),
+    (
+        "config-budget-negative",
+        "[backends.codex]\nbudget_chars = -100\n",
+        ["backends.codex.budget_chars must be an integer from 1000 to 100000000", "-100"],
+    ),
+    (
+        "config-max-parallel-huge",
+        "[defaults]\nmax_parallel = 100000\n",
+        ["defaults.max_parallel", "1 to 256"],
+    ),
+    ("config-ttl-1e300", "[cache]\nttl_hours = 1e300\n", ["cache.ttl_hours", "87600"]),
+    (
+        "config-command-backend-without-command",
+        '[backends.x]\nkind = "command"\n',
+        ["lok.toml", "backends.x.command is required for kind 'command'"],
+    ),
+    (
+        "config-openai-backend-without-url",
+        '[backends.x]\nkind = "openai"\nmodel = "m"\n',
+        ["backends.x.command is required for kind 'openai'"],
+    ),
 ]
 
 
@@ -244,7 +375,7 @@ ASK_TIMEOUTS = ["-1", "0", "inf", "nan"]
 def test_ask_refuses_bad_timeouts(lok_project: LokProject, value: str) -> None:
     lok_project.write_config()
     done = lok_project.lok("ask", "--timeout", value, "hello")
-    check_one_line_error(done, ["--timeout", "finite number of seconds > 0"])
+    check_one_line_error(done, ["--timeout", "a finite number > 0"])
 
 
 USAGE = [

@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Iterable
 
 from lok_action.backends.base import Availability, Backend, Reply
-from lok_action.config import BackendConfig, Config
+from lok_action.config import BackendConfig, Config, check_backend
 from lok_action.errors import BackendError, closest
 
 # kind -> "module:Class"
@@ -30,6 +30,7 @@ def create_backend(config: BackendConfig) -> Backend:
         raise BackendError(
             f"{config.source}: backends.{config.name}: unknown kind '{config.kind}'{closest(config.kind, KINDS)}"
         )
+    check_backend(config)
     module_name, class_name = target.split(":")
     cls = getattr(importlib.import_module(module_name), class_name)
     return cls(config)

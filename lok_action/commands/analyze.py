@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lok_action import ranges
 from lok_action.errors import UsageError
 from lok_action.findings import SEVERITIES
 
@@ -30,10 +31,10 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     """Options shared with `lok merge`."""
     parser.add_argument(
         "--min-consensus",
-        type=int,
+        type=ranges.CONSENSUS.option("--min-consensus"),
         metavar="N",
         default=None,
-        help="report only findings at least N backends agree on (default 1)",
+        help=f"report only findings at least N backends agree on ({ranges.CONSENSUS.span()}; default 1)",
     )
     parser.add_argument("--format", choices=FORMATS, default=None, help="report format (default text)")
     parser.add_argument("--json", action="store_true", help="same as --format json")
@@ -170,8 +171,6 @@ def run(args: argparse.Namespace) -> int:
 
     chosen_format(args)  # refuse conflicting options before any backend is called
     check_output_paths(args)
-    if args.min_consensus is not None and args.min_consensus < 1:
-        raise UsageError(f"--min-consensus must be at least 1, got {args.min_consensus}")
     project_dir = Path.cwd()
     config = load_run_config(args, project_dir)
     is_diff = args.command == "diff"

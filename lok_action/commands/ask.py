@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from lok_action import ranges
 from lok_action.backends.base import Backend, Reply
 from lok_action.config import Config
 
@@ -18,8 +19,19 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print all replies as one JSON list at the end")
     parser.add_argument("-C", "--dir", metavar="DIR", default=".", help="directory the backends work in")
-    parser.add_argument("--timeout", type=float, metavar="SECONDS", help="per backend (default: config)")
-    parser.add_argument("--retries", type=int, default=0, metavar="N", help="retries on 429/5xx/timeouts")
+    parser.add_argument(
+        "--timeout",
+        type=ranges.SECONDS.option("--timeout"),
+        metavar="SECONDS",
+        help=f"per backend ({ranges.SECONDS.span()}; default: config)",
+    )
+    parser.add_argument(
+        "--retries",
+        type=ranges.RETRIES.option("--retries"),
+        default=0,
+        metavar="N",
+        help=f"retries on 429/5xx/timeouts ({ranges.RETRIES.span()})",
+    )
 
 
 def read_prompt(words: list[str]) -> str:
@@ -61,15 +73,11 @@ def print_reply(reply: Reply) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import math
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     from lok_action.backends.calling import call_backend, open_cache
     from lok_action.config import load_config
-    from lok_action.errors import UsageError
 
-    if args.timeout is not None and not (math.isfinite(args.timeout) and args.timeout > 0):
-        raise UsageError(f"--timeout must be a finite number of seconds > 0, got {args.timeout:g}")
     workdir = Path(args.dir).resolve()
     prompt = read_prompt(args.prompt)
     config = load_config(workdir, Path(args.config) if args.config else None)

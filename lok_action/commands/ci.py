@@ -12,16 +12,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from lok_action import ranges
 from lok_action.errors import UsageError
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.epilog = "example:  lok ci 123 -b codex,claude --post"
     parser.add_argument(
-        "pr", nargs="?", type=int, help="pull request number (default: from GITHUB_EVENT_PATH)"
+        "pr",
+        nargs="?",
+        type=ranges.ISSUE_NUMBER.option("PR"),
+        help="pull request number (default: from GITHUB_EVENT_PATH)",
     )
     parser.add_argument(
-        "--run", type=int, metavar="ID", help="analyse this workflow run (default: the PR head's failed runs)"
+        "--run",
+        type=ranges.RUN_ID.option("--run"),
+        metavar="ID",
+        help="analyse this workflow run (default: the PR head's failed runs)",
     )
     parser.add_argument("-b", "--backends", metavar="A,B", help="backends to use (default: the ready ones)")
     parser.add_argument("--post", action="store_true", help="post the answer as the PR's lok comment")

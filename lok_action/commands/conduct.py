@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+from lok_action import ranges
 from lok_action.commands.ensemble_common import (
     best_backend_for,
     default_names,
@@ -32,12 +33,23 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.epilog = EXAMPLES
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("goal", help="what the loop should achieve")
-    parser.add_argument("--max-rounds", type=int, default=10, help="most rounds (default 10)")
     parser.add_argument(
-        "--max-seconds", type=float, default=1800, help="most wall time in seconds (default 1800)"
+        "--max-rounds",
+        type=ranges.ROUNDS.option("--max-rounds"),
+        default=10,
+        help=f"most rounds ({ranges.ROUNDS.span()}; default 10)",
     )
     parser.add_argument(
-        "--max-cost", type=float, metavar="USD", help="most spend in USD, summed from what backends report"
+        "--max-seconds",
+        type=ranges.SECONDS.option("--max-seconds"),
+        default=1800,
+        help=f"most wall time in seconds ({ranges.SECONDS.span()}; default 1800)",
+    )
+    parser.add_argument(
+        "--max-cost",
+        type=ranges.COST_USD.option("--max-cost"),
+        metavar="USD",
+        help=f"most spend in USD ({ranges.COST_USD.span()}), summed from what backends report",
     )
     parser.add_argument(
         "-b", "--conductor", metavar="BACKEND", help="the deciding backend (default: best suited)"
@@ -65,12 +77,6 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.goal.strip():
         raise UsageError("the goal is empty")
-    if args.max_rounds < 1:
-        raise UsageError(f"--max-rounds must be at least 1, got {args.max_rounds}")
-    if args.max_seconds <= 0:
-        raise UsageError(f"--max-seconds must be > 0, got {args.max_seconds:g}")
-    if args.max_cost is not None and args.max_cost <= 0:
-        raise UsageError(f"--max-cost must be > 0, got {args.max_cost:g}")
     if any(not command.strip() for command in args.verify):
         raise UsageError("--verify: empty command")
     workdir = Path(args.dir).resolve()

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from lok_action import ranges
 from lok_action.commands.ensemble_common import (
     default_names,
     load_run_config,
@@ -27,7 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("question", help="the question to debate")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="most rounds, including the opening one (default 3)"
+        "--rounds",
+        type=ranges.ROUNDS.option("--rounds"),
+        default=3,
+        help=f"most rounds, including the opening one ({ranges.ROUNDS.span()}; default 3)",
     )
     parser.add_argument("-b", "--backends", help="comma-separated backends (default: every ready backend)")
     parser.add_argument(
@@ -43,8 +47,6 @@ def run(args: argparse.Namespace) -> int:
     from lok_action.backends.calling import open_cache
     from lok_action.debate import DebateSettings, run_debate, transcript_markdown
 
-    if args.rounds < 1:
-        raise UsageError(f"--rounds must be at least 1, got {args.rounds}")
     if not args.question.strip():
         raise UsageError("the question is empty")
     workdir = Path(args.dir).resolve()

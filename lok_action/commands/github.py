@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from lok_action import ranges
 from lok_action.errors import UsageError
 
 KINDS = ("pr", "issue", "diff", "ci-logs")
@@ -22,11 +23,14 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         help="pr: title, body and diff; issue: issue and comments; diff: the raw diff; ci-logs: failed job logs",
     )
     parser.add_argument(
-        "number", type=int, nargs="?", help="issue or pull request number (ci-logs: optional with --run)"
+        "number",
+        type=ranges.ISSUE_NUMBER.option("NUMBER"),
+        nargs="?",
+        help="issue or pull request number (ci-logs: optional with --run)",
     )
     parser.add_argument(
         "--run",
-        type=int,
+        type=ranges.RUN_ID.option("--run"),
         metavar="ID",
         help="ci-logs: this workflow run's failed jobs (default: the PR head's failed runs, newest per workflow)",
     )

@@ -35,8 +35,6 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as error:
             raise UsageError(f"{path}: not JSON ({error})") from None
         results.append(AnalysisResult.from_dict(data, str(path)))
-    if args.min_consensus is not None and args.min_consensus < 1:
-        raise UsageError(f"--min-consensus must be at least 1, got {args.min_consensus}")
     min_consensus = args.min_consensus or max(result.min_consensus for result in results)
     merged = merge_results(results, min_consensus, list(args.inputs))
     return write_reports(merged, args)

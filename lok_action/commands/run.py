@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lok_action import ranges
 from lok_action.errors import UsageError
 
 if TYPE_CHECKING:
@@ -31,12 +32,18 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         "-b", "--backends", metavar="NAMES", help="comma-separated backends for steps that name none"
     )
     parser.add_argument("-C", "--dir", metavar="DIR", default=".", help="target directory (default: .)")
-    parser.add_argument("--max-parallel", type=int, metavar="N", help="most steps at once (default: config)")
+    parser.add_argument(
+        "--max-parallel",
+        type=ranges.PARALLEL.option("--max-parallel"),
+        metavar="N",
+        help=f"most steps at once ({ranges.PARALLEL.span()}; default: config)",
+    )
     parser.add_argument(
         "--max-seconds",
-        type=float,
+        type=ranges.SECONDS.option("--max-seconds"),
         metavar="S",
-        help="hard limit on the whole run: no step starts after it, running calls are cut to it",
+        help=f"hard limit on the whole run ({ranges.SECONDS.span()}): no step starts after it, running calls"
+        " are cut to it",
     )
 
 
@@ -64,10 +71,6 @@ def run(args: argparse.Namespace) -> int:
     workdir = Path(args.dir).resolve()
     if not workdir.is_dir():
         raise UsageError(f"-C/--dir: {args.dir}: not a directory")
-    if args.max_parallel is not None and args.max_parallel < 1:
-        raise UsageError("--max-parallel must be >= 1")
-    if args.max_seconds is not None and args.max_seconds <= 0:
-        raise UsageError(f"--max-seconds must be > 0, got {args.max_seconds:g}")
     config = load_config(workdir, Path(args.config) if args.config else None)
     workflow = find_workflow(args.workflow, workdir)
     positional, named = split_args(args.args)
@@ -83,6 +86,12 @@ def run(args: argparse.Namespace) -> int:
         max_parallel=args.max_parallel,
         deadline=time.monotonic() + args.max_seconds if args.max_seconds is not None else None,
     )
+    if workflow.publish:  # the issue/PR number and LOK_MIN_CONSENSUS, refused before any step runs
+        import os
+
+        from lok_action.github.publish import publish_inputs
+
+        publish_inputs(workflow, args, os.environ)
     if workflow.publish == "pr-review":  # the PR's diff, chunked per backend budget
         from lok_action.github.pr_review import attach_pull_request
 

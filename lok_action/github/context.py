@@ -12,6 +12,7 @@ from typing import Any
 
 from lok_action.errors import UsageError
 from lok_action.findings import SEVERITIES
+from lok_action.ranges import CONSENSUS, ISSUE_NUMBER
 
 # author_association values that may have write access; a first filter only (an org MEMBER or a
 # COLLABORATOR may have read access): the repository permission is checked through the API.
@@ -57,11 +58,7 @@ class ActionInputs:
     def from_env(cls, env: Mapping[str, str]) -> ActionInputs:
         def number(name: str) -> int | None:
             raw = input_value(env, name)
-            if not raw:
-                return None
-            if not raw.isdigit() or int(raw) < 1:
-                raise UsageError(f"input {name}: '{raw}' is not an issue/PR number; use e.g. {name}: 123")
-            return int(raw)
+            return int(ISSUE_NUMBER.parse(f"input {name} (an issue/PR number)", raw)) if raw else None
 
         def choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
             raw = input_value(env, name, default) or default
@@ -69,11 +66,7 @@ class ActionInputs:
                 raise UsageError(f"input {name}: '{raw}' is not one of {', '.join(allowed)}")
             return raw
 
-        consensus_raw = input_value(env, "min-consensus", "1") or "1"
-        if not consensus_raw.isdigit() or int(consensus_raw) < 1:
-            raise UsageError(
-                f"input min-consensus: '{consensus_raw}' must be a whole number >= 1, e.g. min-consensus: 2"
-            )
+        min_consensus = CONSENSUS.parse("input min-consensus", input_value(env, "min-consensus", "1") or "1")
         upload_raw = (input_value(env, "upload-sarif", "false") or "false").lower()
         if upload_raw not in ("true", "false"):
             raise UsageError(f"input upload-sarif: '{upload_raw}' must be true or false")
@@ -95,7 +88,7 @@ class ActionInputs:
             issue_number=number("issue-number"),
             pr_number=number("pr-number"),
             backends=backends,
-            min_consensus=int(consensus_raw),
+            min_consensus=int(min_consensus),
             path=input_value(env, "path", ".") or ".",
             token=input_value(env, "github-token") or env.get("GITHUB_TOKEN", ""),
             sarif_file=input_value(env, "sarif-file", "lok.sarif") or "lok.sarif",

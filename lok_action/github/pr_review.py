@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from lok_action.context import Budget, Chunk, Chunker, ChunkPlan, FileDiff, plan_diff_chunks, split_diff
 from lok_action.errors import UsageError
+from lok_action.ranges import ISSUE_NUMBER
 
 if TYPE_CHECKING:
     from lok_action.analysis import AnalysisResult
@@ -67,10 +68,11 @@ def attach_pull_request(context: RunContext) -> PullRequestChunker:
     the git remote) as the run's chunker."""
     from lok_action.github.client import open_repo, repository_name
 
-    if not context.args or not context.args[0].isdigit():
+    if not context.args:
         raise UsageError("review-pr: give the pull request number, e.g. lok run review-pr 123")
+    number = int(ISSUE_NUMBER.parse("review-pr: the pull request number", context.args[0]))
     handle = open_repo(repository_name(context.workdir, context.env), context.env)
-    chunker = fetch_pull_request(handle, int(context.args[0]))
+    chunker = fetch_pull_request(handle, number)
     context.chunker = chunker
     return chunker
 

@@ -26,6 +26,7 @@ from lok_action.github.review import publish_review
 from lok_action.github.sarif_upload import upload_sarif
 from lok_action.github.summary import write_step_summary
 from lok_action.github.workflow_commands import append_outputs, write_annotations
+from lok_action.ranges import CONSENSUS, ISSUE_NUMBER
 from lok_action.workflow.model import Workflow
 from lok_action.workflow.result import RunResult
 
@@ -239,6 +240,19 @@ def _is_findings_step(workflow: Workflow, name: str) -> bool:
     return any(step.findings for step in workflow.steps if step.name == name)
 
 
+def publish_inputs(workflow: Workflow, args: argparse.Namespace, env: Mapping[str, str]) -> tuple[int, int]:
+    """The issue or PR number and LOK_MIN_CONSENSUS of `lok run NAME NUMBER` for a workflow with
+    `publish` set; `lok run` asks before any step runs, so a bad one costs nothing."""
+    positional = [a for a in getattr(args, "args", []) if "=" not in a]
+    if not positional:
+        raise UsageError(
+            f"workflow '{workflow.name}' publishes to GitHub: give the issue or PR number, e.g. lok run {workflow.name} 123"
+        )
+    number = int(ISSUE_NUMBER.parse(f"workflow '{workflow.name}': the issue or PR number", positional[0]))
+    min_consensus = int(CONSENSUS.parse("LOK_MIN_CONSENSUS", env.get("LOK_MIN_CONSENSUS", "") or "1"))
+    return number, min_consensus
+
+
 def publish_workflow_result(
     workflow: Workflow,
     result: RunResult,
@@ -254,13 +268,7 @@ def publish_workflow_result(
 
     env = dict(os.environ if env is None else env)
     workdir = Path(getattr(args, "dir", ".") or ".").resolve()
-    positional = [a for a in getattr(args, "args", []) if "=" not in a]
-    if not positional or not positional[0].isdigit():
-        raise UsageError(
-            f"workflow '{workflow.name}' publishes to GitHub: give the issue or PR number, e.g. lok run {workflow.name} 123"
-        )
-    number = int(positional[0])
-    min_consensus = int(env.get("LOK_MIN_CONSENSUS", "1") or 1)
+    number, min_consensus = publish_inputs(workflow, args, env)
     handle = open_repo(repository_name(workdir, env), env)
     chunker = context.chunker if context is not None else None
     if isinstance(chunker, PullRequestChunker):

@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from lok_action.errors import WorkflowError, closest
+from lok_action.errors import LokError, WorkflowError, closest
+from lok_action.tomlload import is_present
 from lok_action.workflow.model import Workflow, build_workflow, load_workflow_file
 
 BUILTIN_PACKAGE = "lok_action.builtin_workflows"
@@ -50,24 +51,24 @@ def _search_dirs(project_dir: Path, env: Mapping[str, str] | None) -> list[tuple
 
 def find_workflow(name_or_path: str, project_dir: Path, env: Mapping[str, str] | None = None) -> Workflow:
     """The workflow a user means by NAME or PATH (first match wins)."""
-    from lok_action.tomlload import parse_toml
-
     candidate = Path(name_or_path)
     looks_like_path = name_or_path.endswith(".toml") or os.sep in name_or_path or "/" in name_or_path
+    # a file that is there but unreadable (a directory, a broken link) is an error, never skipped
+    # for the next match: `lok run hunt` must not quietly run the built-in over a broken local hunt
     if looks_like_path:
-        if candidate.is_file():
+        if is_present(candidate):
             return load_workflow_file(candidate)
         relative = project_dir / candidate
-        if relative.is_file():
+        if is_present(relative):
             return load_workflow_file(relative)
         raise WorkflowError(f"{name_or_path}: workflow file not found")
     for _origin, folder in _search_dirs(project_dir, env):
         path = folder / f"{name_or_path}.toml"
-        if path.is_file():
+        if is_present(path):
             return load_workflow_file(path)
     for name, label, text in builtin_files():
         if name == name_or_path:
-            return build_workflow(parse_toml(text, label, WorkflowError), label, default_name=name)
+            return _builtin(text, label, name)
     known = sorted({info.name for info in list_workflows(project_dir, env)})
     raise WorkflowError(
         f"unknown workflow '{name_or_path}'{closest(name_or_path, known)}"
@@ -84,23 +85,26 @@ def list_workflows(project_dir: Path, env: Mapping[str, str] | None = None) -> l
         for path in sorted(folder.glob("*.toml")):
             if path.stem not in found:
                 found[path.stem] = WorkflowInfo(
-                    path.stem, origin, str(path), _description(path.read_text, str(path))
+                    path.stem, origin, str(path), _description(functools.partial(load_workflow_file, path))
                 )
     for name, label, text in builtin_files():
         if name not in found:
             found[name] = WorkflowInfo(
-                name, "built-in", label, _description(functools.partial(str, text), label)
+                name, "built-in", label, _description(functools.partial(_builtin, text, label, name))
             )
     return sorted(found.values(), key=lambda info: info.name)
 
 
-def _description(read: Callable[[], str], source: str) -> str:
-    """The description, or why the file is broken (listing never fails on one bad file)."""
+def _builtin(text: str, label: str, name: str) -> Workflow:
     from lok_action.tomlload import parse_toml
 
+    return build_workflow(parse_toml(text, label, WorkflowError), label, default_name=name)
+
+
+def _description(load: Callable[[], Workflow]) -> str:
+    """The description, or why `lok run` would refuse the workflow (listing never fails on one bad
+    file: the others are still listed)."""
     try:
-        data = parse_toml(read(), source, WorkflowError)
-    except (WorkflowError, OSError, UnicodeDecodeError) as error:
+        return load().description
+    except LokError as error:
         return f"(invalid: {error})"
-    description = data.get("description", "")
-    return description if isinstance(description, str) else ""

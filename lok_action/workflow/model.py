@@ -8,8 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lok_action import ranges
 from lok_action.errors import WorkflowError, closest
+from lok_action.ranges import NumberRange
+from lok_action.schema import Key, check_value
 from lok_action.tomlload import load_toml, parse_toml
+from lok_action.workflow.validation import validate_templates
 
 OUTPUT_FORMATS = ("text", "json", "json_array", "jsonl")
 PUBLISH_TARGETS = ("issue-comment", "pr-review", "issues")
@@ -17,35 +21,41 @@ FOR_EACH_VALUES = ("chunk",)
 DEFAULT_BACKENDS = "*"  # a backend entry meaning "the run's default backends"
 STEP_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
-# key -> accepted python types. bool is checked separately (it is an int in Python).
-WORKFLOW_KEYS: dict[str, tuple[type, ...]] = {
-    "name": (str,),
-    "description": (str,),
-    "continue_on_error": (bool,),
-    "timeout": (int,),
-    "publish": (str,),
-    "steps": (list,),
+# key -> accepted types, meaning and (numbers) documented range; validation and the README's
+# workflow reference both read these tables
+WORKFLOW_KEYS: dict[str, Key] = {
+    "name": Key((str,), "workflow name (defaults to the file name)"),
+    "description": Key((str,), "one line shown by `lok workflow list`"),
+    "continue_on_error": Key((bool,), "default for every step: a failed step does not stop the run"),
+    "timeout": Key((int,), "default timeout of every step (milliseconds)", ranges.MILLISECONDS),
+    "publish": Key((str,), "where the action posts the result: `issue-comment`, `pr-review` or `issues`"),
+    "steps": Key((list,), "the `[[steps]]` tables"),
 }
-STEP_KEYS: dict[str, tuple[type, ...]] = {
-    "name": (str,),
-    "backend": (str,),
-    "backends": (list,),
-    "prompt": (str,),
-    "shell": (str,),
-    "depends_on": (list,),
-    "when": (str, bool),
-    "min_deps_success": (int,),
-    "continue_on_error": (bool,),
-    "timeout": (int,),
-    "retries": (int,),
-    "retry_delay": (int,),
-    "apply_edits": (bool,),
-    "verify": (str,),
-    "output_format": (str,),
-    "for_each": (str,),
-    "findings": (bool,),
+STEP_KEYS: dict[str, Key] = {
+    "name": Key((str,), "step name, used by `depends_on` and `{{ steps.NAME.output }}`"),
+    "backend": Key((str,), "one backend (or `*` for the run's default backends)"),
+    "backends": Key((list,), "several backends, called in parallel; `*` = the run's default backends"),
+    "prompt": Key((str,), "Jinja2 template sent to the backend(s)"),
+    "shell": Key((str,), "Jinja2 template of a shell command (values quoted) instead of a prompt"),
+    "depends_on": Key((list,), "steps that must finish first"),
+    "when": Key((str, bool), "Jinja2 condition; false skips the step"),
+    "min_deps_success": Key(
+        (int,),
+        "run when at least this many dependencies succeeded",
+        NumberRange(integer=True, low=1, high=None, note="at most the number of `depends_on`"),
+    ),
+    "continue_on_error": Key((bool,), "a failure here does not stop the run"),
+    "timeout": Key((int,), "milliseconds for this step", ranges.MILLISECONDS),
+    "retries": Key((int,), "extra attempts on retryable failures", ranges.RETRIES),
+    "retry_delay": Key(
+        (int,), "milliseconds before the first retry (doubles each time)", ranges.RETRY_DELAY_MS
+    ),
+    "apply_edits": Key((bool,), "apply the edits the answer proposes (inside the workspace only)"),
+    "verify": Key((str,), "shell command that must pass after edits, else they are rolled back"),
+    "output_format": Key((str,), "`text`, `json`, `json_array` or `jsonl`"),
+    "for_each": Key((str,), "`chunk`: run once per chunk of the code base per backend"),
+    "findings": Key((bool,), "the answers are findings to merge and report"),
 }
-TEMPLATE_FIELDS = ("prompt", "shell", "verify", "when")
 
 
 @dataclass(frozen=True)
@@ -100,27 +110,14 @@ def parse_workflow(text: str, source: str = "<string>") -> Workflow:
     return build_workflow(data, source, default_name=Path(source).stem if source.endswith(".toml") else "")
 
 
-def _type_name(types: tuple[type, ...]) -> str:
-    names = {str: "string", int: "integer", bool: "boolean", list: "list", float: "number"}
-    return " or ".join(names.get(t, t.__name__) for t in types)
-
-
-def _check_type(where: str, key: str, value: Any, types: tuple[type, ...]) -> None:
-    ok = False if isinstance(value, bool) and bool not in types else isinstance(value, types)
-    if not ok:
-        wanted = _type_name(types)
-        article = "an" if wanted[0] in "aeiou" else "a"
-        raise WorkflowError(f"{where}: '{key}' must be {article} {wanted}, got {value!r}")
-
-
-def _check_keys(where: str, table: Mapping[str, Any], schema: Mapping[str, tuple[type, ...]]) -> None:
+def _check_keys(where: str, table: Mapping[str, Any], schema: Mapping[str, Key]) -> None:
     for key, value in table.items():
         if key not in schema:
             hint = closest(key, schema)
             if key == "retry_delay_ms":
                 hint = " (did you mean 'retry_delay'?)"
             raise WorkflowError(f"{where}: unknown key '{key}'{hint}")
-        _check_type(where, key, value, schema[key])
+        check_value(f"{where}: '{key}'", value, schema[key], WorkflowError)
 
 
 def _string_list(where: str, key: str, value: list[Any]) -> tuple[str, ...]:
@@ -141,8 +138,6 @@ def build_workflow(data: Mapping[str, Any], source: str, default_name: str = "")
             f"{closest(publish, PUBLISH_TARGETS)}"
         )
     timeout = data.get("timeout")
-    if timeout is not None and timeout <= 0:
-        raise WorkflowError(f"{source}: 'timeout' must be > 0 milliseconds, got {timeout}")
     raw_steps = data.get("steps")
     if not raw_steps:
         raise WorkflowError(f"{source}: no steps (add at least one [[steps]] table)")
@@ -173,7 +168,7 @@ def _build_step(
     name = raw.get("name")
     if name is None:
         raise WorkflowError(f"{where}: missing 'name'")
-    _check_type(where, "name", name, (str,))
+    check_value(f"{where}: 'name'", name, STEP_KEYS["name"], WorkflowError)
     if not STEP_NAME.match(name):
         raise WorkflowError(
             f"{where}: step name '{name}' must start with a letter or _ and contain only letters, digits, _ and -"
@@ -202,7 +197,7 @@ def _build_step(
     if min_deps is not None:
         if not depends_on:
             raise WorkflowError(f"{where}: 'min_deps_success' needs 'depends_on'")
-        if min_deps < 1 or min_deps > len(depends_on):
+        if min_deps > len(depends_on):
             raise WorkflowError(
                 f"{where}: 'min_deps_success' = {min_deps} but the step has {len(depends_on)} "
                 f"dependencies (must be 1..{len(depends_on)})"
@@ -213,12 +208,6 @@ def _build_step(
             f"{where}: unknown output_format '{output_format}'{closest(output_format, OUTPUT_FORMATS)}"
             f" (one of {', '.join(OUTPUT_FORMATS)})"
         )
-    for key in ("timeout",):
-        if key in raw and raw[key] <= 0:
-            raise WorkflowError(f"{where}: '{key}' must be > 0 milliseconds, got {raw[key]}")
-    for key in ("retries", "retry_delay"):
-        if key in raw and raw[key] < 0:
-            raise WorkflowError(f"{where}: '{key}' must be >= 0, got {raw[key]}")
     for_each = raw.get("for_each")
     if for_each is not None:
         if for_each not in FOR_EACH_VALUES:
@@ -298,43 +287,3 @@ def find_cycle(graph: Mapping[str, tuple[str, ...]]) -> list[str] | None:
                 state[node] = 2
                 path.pop()
     return None
-
-
-def ancestors(workflow: Workflow, name: str) -> set[str]:
-    deps = {step.name: step.depends_on for step in workflow.steps}
-    seen: set[str] = set()
-    todo = list(deps[name])
-    while todo:
-        current = todo.pop()
-        if current not in seen:
-            seen.add(current)
-            todo.extend(deps[current])
-    return seen
-
-
-def validate_templates(workflow: Workflow) -> None:
-    """Compile every template and check each `steps.X` it reads is an ancestor of its step."""
-    from lok_action.workflow.templating import TemplateProblem, referenced_steps
-
-    names = [step.name for step in workflow.steps]
-    for step in workflow.steps:
-        allowed = ancestors(workflow, step.name)
-        for field_name in TEMPLATE_FIELDS:
-            text = getattr(step, field_name)
-            if text is None:
-                continue
-            where = f"{workflow.source}: step '{step.name}': {field_name}"
-            try:
-                refs = referenced_steps(text, names, expression=field_name == "when")
-            except TemplateProblem as problem:
-                raise WorkflowError(f"{where}: {problem}") from None
-            for ref in refs:
-                if ref == step.name:
-                    raise WorkflowError(f"{where}: refers to its own step 'steps.{ref}'")
-                if ref not in names:
-                    raise WorkflowError(f"{where}: refers to unknown step 'steps.{ref}'{closest(ref, names)}")
-                if ref not in allowed:
-                    raise WorkflowError(
-                        f"{where}: refers to 'steps.{ref}' which is not a dependency"
-                        f' (add "{ref}" to depends_on)'
-                    )

@@ -160,6 +160,9 @@ def step_view(result: StepResult) -> dict[str, Any]:
     }
 
 
+STEP_VIEW_FIELDS = tuple(step_view(StepResult("")))  # what `steps.NAME.X` may read (checked at load time)
+
+
 class _Scheduler:
     def __init__(self, workflow: Workflow, ctx: RunContext, backends: dict[str, list[Backend]]) -> None:
         self.workflow = workflow

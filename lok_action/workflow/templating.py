@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from lok_action.errors import LokError
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
 PLACEHOLDER = re.compile(f"{MARK_OPEN}(\\d+){MARK_CLOSE}")
 TAG = re.compile(r"({{.*?}}|{%.*?%})", re.DOTALL)
+STEP_WORD = re.compile(r"\bsteps\.([A-Za-z_][\w-]*)")  # the whole `steps.NAME`, hyphens included
 FALSE_WORDS = ("", "false", "0", "no", "none", "null", "off")
 
 
@@ -53,14 +54,17 @@ def is_bare_expression(source: str) -> bool:
 def rewrite_hyphenated(source: str, step_names: Iterable[str], expression: bool = False) -> str:
     """`steps.deep-dive.output` parses as `steps.deep - dive.output`; rewrite it to `steps["deep-dive"]`
     for known step names, inside Jinja tags only (literal text stays as written), or everywhere in a
-    bare `when` expression."""
-    hyphenated = sorted((n for n in step_names if "-" in n), key=len, reverse=True)
-    if not hyphenated:
+    bare `when` expression. Costs one membership test per `steps.a-b` written, whatever the number
+    of steps (pass a set)."""
+    if "-" not in source:
         return source
-    pattern = re.compile(r"\bsteps\.(" + "|".join(map(re.escape, hyphenated)) + r")(?![\w-])")
+    names = step_names if isinstance(step_names, Collection) else set(step_names)
 
     def fix(text: str) -> str:
-        return pattern.sub(lambda m: f'steps["{m.group(1)}"]', text)
+        return STEP_WORD.sub(
+            lambda m: f'steps["{m.group(1)}"]' if "-" in m.group(1) and m.group(1) in names else m.group(0),
+            text,
+        )
 
     if expression and is_bare_expression(source):
         return fix(source)
@@ -79,28 +83,44 @@ def _parse(source: str, expression: bool) -> nodes.Template:
         raise TemplateProblem(f"invalid template syntax (line {error.lineno}): {error.message}") from None
 
 
-def referenced_steps(source: str, step_names: Iterable[str], expression: bool = False) -> list[str]:
-    """Names X read as `steps.X` or `steps['X']` in a template (after the hyphen rewrite)."""
-    from jinja2 import nodes
-
-    names = list(step_names)
+def parse_template(source: str, step_names: Collection[str], expression: bool = False) -> nodes.Template:
+    """The Jinja syntax tree of a template (after the hyphen rewrite)."""
     if MARK_OPEN in source or MARK_CLOSE in source:
         raise TemplateProblem("contains reserved characters U+E000/U+E001")
-    tree = _parse(rewrite_hyphenated(source, names, expression), expression)
-    found: list[str] = []
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        target = getattr(node, "node", None)
-        if not (isinstance(target, nodes.Name) and target.name == "steps"):
-            continue
+    return _parse(rewrite_hyphenated(source, step_names, expression), expression)
+
+
+def step_references(tree: nodes.Template) -> list[tuple[str, str | None]]:
+    """(X, attribute) for each `steps.X.attribute` / `steps['X']['attribute']` read in a template;
+    attribute None when `steps.X` is used whole or indexed by a non-constant."""
+    from jinja2 import nodes
+
+    def constant_key(node: nodes.Node) -> str | None:
         if isinstance(node, nodes.Getattr):
-            found.append(node.attr)
-        elif (
-            isinstance(node, nodes.Getitem)
-            and isinstance(node.arg, nodes.Const)
-            and isinstance(node.arg.value, str)
-        ):
-            found.append(node.arg.value)
-    return found
+            return node.attr
+        if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+            value = node.arg.value
+            return value if isinstance(value, str) else None
+        return None
+
+    accesses = list(tree.find_all((nodes.Getattr, nodes.Getitem)))
+    steps: dict[int, str] = {}  # id(node) of each `steps.X` -> X
+    for node in accesses:
+        target = getattr(node, "node", None)
+        name = constant_key(node)
+        if isinstance(target, nodes.Name) and target.name == "steps" and name is not None:
+            steps[id(node)] = name
+    attributes: dict[int, str | None] = {}
+    for node in accesses:
+        inner = getattr(node, "node", None)
+        if id(inner) in steps:
+            attributes[id(inner)] = constant_key(node)
+    return [(name, attributes.get(key)) for key, name in steps.items()]
+
+
+def referenced_steps(source: str, step_names: Collection[str], expression: bool = False) -> list[str]:
+    """Names X read as `steps.X` or `steps['X']` in a template (after the hyphen rewrite)."""
+    return [name for name, _ in step_references(parse_template(source, step_names, expression))]
 
 
 def render_text(source: str, variables: Mapping[str, Any], step_names: Iterable[str]) -> str:
