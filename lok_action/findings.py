@@ -300,9 +300,40 @@ def fingerprint(finding: Finding, lines: Sequence[str] | None) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Consensus merge
+#
+# Two findings are one problem when they are in the same file, close together, of related
+# categories, and say the same thing. How alike "the same thing" must be is a MergeRules; the
+# default was tuned on hand-labelled pairs of real review comments (bench/merge_quality.py), where
+# most comments of different reviewers near one another describe different problems.
 
-LINE_WINDOW = 5  # findings this many lines apart may still be the same problem
-TITLE_SIMILARITY = 0.2  # token Jaccard needed to call two titles the same problem
+
+@dataclass(frozen=True)
+class MergeRules:
+    window: int  # ranges further apart than this many lines are never one problem
+    overlapping: float  # similarity needed when the two ranges share a line
+    apart: float  # similarity needed when they do not (but are within the window)
+    same_rule: float  # similarity an equal rule id is worth by itself (0: nothing)
+    wording: str  # "title": title words; "text": title, explanation and code names
+    rarity: float  # how much less a word counts for each other finding in the file that uses it
+    one_per_backend: bool  # a backend's second finding in a cluster must repeat its first, same lines
+    duplicate: float  # similarity at which a backend's finding repeats one of its own
+
+
+# The first merge (title-word Jaccard, 5 lines, same rule id): kept for bench/merge_quality.py.
+TITLE_MERGE = MergeRules(
+    window=5,
+    overlapping=0.2,
+    apart=0.2,
+    same_rule=0.5,
+    wording="title",
+    rarity=0.0,
+    one_per_backend=False,
+    duplicate=0.0,
+)
+DEFAULT_MERGE = TITLE_MERGE
+
+LINE_WINDOW = TITLE_MERGE.window  # findings this many lines apart may still be the same problem
+TITLE_SIMILARITY = TITLE_MERGE.overlapping  # token Jaccard needed to call two titles the same problem
 RELATED_CATEGORIES = {
     frozenset({"bug", "security"}),
     frozenset({"bug", "performance"}),
@@ -310,42 +341,17 @@ RELATED_CATEGORIES = {
     frozenset({"bug", "dead-code"}),
 }
 STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "in",
-        "on",
-        "of",
-        "for",
-        "to",
-        "at",
-        "by",
-        "is",
-        "are",
-        "be",
-        "may",
-        "can",
-        "could",
-        "when",
-        "if",
-        "and",
-        "or",
-        "with",
-        "without",
-        "not",
-        "no",
-        "this",
-        "that",
-        "it",
-        "its",
-        "from",
-        "as",
-        "into",
-        "possible",
-        "potential",
-    ]
+    "a an the in on of for to at by is are be may can could when if and or with without not no this "
+    "that it its from as into possible potential".split()
 )
+# Words any review comment uses; they say nothing about which problem it is.
+REVIEW_WORDS = frozenset(
+    "which will would should might lead leads leading cause causes causing result results resulting "
+    "issue issues problem problems unexpected behavior behaviour incorrect incorrectly correctly "
+    "properly proper there their than then also only but does do did has have had was were been "
+    "being used using use uses make makes making instead other any all some such".split()
+)
+CODE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def title_tokens(text: str) -> frozenset[str]:
@@ -359,14 +365,52 @@ def title_tokens(text: str) -> frozenset[str]:
     return frozenset(tokens)
 
 
-def _similarity(a: frozenset[str], b: frozenset[str]) -> float:
+def _stem(word: str) -> str:
+    """A light suffix strip, so 'iterating', 'iteration' and 'iterates' meet."""
+    for suffix in ("ations", "ation", "ing", "ions", "ion", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def text_tokens(text: str) -> frozenset[str]:
+    """Words and code names of a finding's text. A code name (snake_case, camelCase, CAPS, dotted)
+    stays whole, since its parts are common words; other words are stemmed."""
+    tokens = set()
+    for name in CODE_NAME.findall(text):
+        if "_" in name or re.search(r"[a-z][A-Z]", name) or (name.isupper() and len(name) > 1):
+            tokens.add(name.lower())
+            continue
+        word = name.lower()
+        if len(word) < 2 or word in STOPWORDS or word in REVIEW_WORDS:
+            continue
+        tokens.add(_stem(word))
+    return frozenset(tokens)
+
+
+def _tokens(finding: Finding, rules: MergeRules) -> frozenset[str]:
+    rule = finding.rule_id.removeprefix("lok/")
+    if rules.wording == "title":
+        return title_tokens(finding.title + " " + rule)
+    return text_tokens(f"{finding.title} {finding.explanation} {rule.replace('-', ' ')}")
+
+
+def _similarity(a: frozenset[str], b: frozenset[str], rarity: Callable[[str], float] | None = None) -> float:
+    """Jaccard of two token sets; with ``rarity``, each token weighted by it."""
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    if rarity is None:
+        return len(a & b) / len(a | b)
+    shared = sum(rarity(token) for token in a & b)
+    return shared / sum(rarity(token) for token in a | b)
 
 
 def _related(a: str, b: str) -> bool:
     return a == b or frozenset({a, b}) in RELATED_CATEGORIES
+
+
+def _overlap(a: Finding, b: Finding) -> bool:
+    return a.start_line <= b.end_line and b.start_line <= a.end_line
 
 
 def _wording_score(finding: Finding) -> tuple[Any, ...]:
@@ -384,41 +428,84 @@ def _stable_key(finding: Finding) -> tuple[Any, ...]:
 
 @dataclass
 class _Cluster:
-    members: list[Finding]
+    members: list[tuple[Finding, frozenset[str]]]
     start: int
     end: int
-    categories: set[str]
-    rules: set[str]
-    tokens: list[frozenset[str]]
 
-    def match(self, finding: Finding, tokens: frozenset[str]) -> float:
-        """How well ``finding`` fits this cluster; 0 when it does not."""
-        if finding.start_line > self.end + LINE_WINDOW or finding.end_line < self.start - LINE_WINDOW:
+
+class _FileMerge:
+    """One file's findings clustered in line order; a cluster closes once the window is past it."""
+
+    def __init__(self, findings: Iterable[Finding], rules: MergeRules) -> None:
+        self.rules = rules
+        self.items = [(f, _tokens(f, rules)) for f in sorted(findings, key=_stable_key)]
+        self.uses = Counter(token for _, tokens in self.items for token in tokens)
+
+    def score(self, a: tuple[Finding, frozenset[str]], b: tuple[Finding, frozenset[str]]) -> float:
+        """How alike two findings' wording is, 0..1."""
+        weight = None
+        if self.rules.rarity:
+
+            def weight(token: str) -> float:
+                others = self.uses[token] - (token in a[1]) - (token in b[1])
+                return 1.0 / (1.0 + self.rules.rarity * others)
+
+        similarity = _similarity(a[1], b[1], weight)
+        if self.rules.same_rule and a[0].rule_id == b[0].rule_id:
+            similarity = max(similarity, self.rules.same_rule)
+        return similarity
+
+    def fit(self, cluster: _Cluster, item: tuple[Finding, frozenset[str]]) -> float:
+        """How well ``item`` fits ``cluster``; 0 when it does not."""
+        rules, finding = self.rules, item[0]
+        if finding.start_line > cluster.end + rules.window or finding.end_line < cluster.start - rules.window:
             return 0.0
-        if not any(_related(finding.category, category) for category in self.categories):
+        if not any(_related(finding.category, member.category) for member, _ in cluster.members):
             return 0.0
-        best = max(_similarity(tokens, other) for other in self.tokens)
-        if finding.rule_id in self.rules:
-            best = max(best, 0.5)
-        return best if best >= TITLE_SIMILARITY else 0.0
+        best = 0.0
+        for member in cluster.members:
+            score = self.score(member, item)
+            if score >= (rules.overlapping if _overlap(member[0], finding) else rules.apart):
+                best = max(best, score)
+        if best and rules.one_per_backend:
+            mine = set(finding.backends)
+            repeats = [member for member in cluster.members if mine & set(member[0].backends)]
+            # a backend says one thing once: its second finding here must repeat its first, same lines
+            if any(not _overlap(m[0], finding) or self.score(m, item) < rules.duplicate for m in repeats):
+                return 0.0
+        return best
 
-    def add(self, finding: Finding, tokens: frozenset[str]) -> None:
-        self.members.append(finding)
-        self.start = min(self.start, finding.start_line)
-        self.end = max(self.end, finding.end_line)
-        self.categories.add(finding.category)
-        self.rules.add(finding.rule_id)
-        self.tokens.append(tokens)
+    def clusters(self) -> list[list[Finding]]:
+        open_clusters: list[_Cluster] = []
+        done: list[_Cluster] = []
+        for item in self.items:
+            finding = item[0]
+            # clusters that ended too far above can never match again: retire them (keeps this linear)
+            still_open: list[_Cluster] = []
+            for cluster in open_clusters:
+                (still_open if cluster.end + self.rules.window >= finding.start_line else done).append(cluster)
+            open_clusters = still_open
+            scored = [(self.fit(cluster, item), index) for index, cluster in enumerate(open_clusters)]
+            score, index = max(scored, default=(0.0, -1))
+            if score > 0:
+                cluster = open_clusters[index]
+                cluster.members.append(item)
+                cluster.start = min(cluster.start, finding.start_line)
+                cluster.end = max(cluster.end, finding.end_line)
+            else:
+                open_clusters.append(_Cluster([item], finding.start_line, finding.end_line))
+        return [[finding for finding, _ in cluster.members] for cluster in done + open_clusters]
 
 
-def _merged(cluster: _Cluster, analysed_by: Callable[[str], Iterable[str]] | None) -> Finding:
-    best = max(cluster.members, key=lambda f: (_wording_score(f), [-ord(c) for c in f.title]))
-    reporters = sorted({name for member in cluster.members for name in member.backends})
+def merge_cluster(members: Sequence[Finding], analysed_by: Callable[[str], Iterable[str]] | None) -> Finding:
+    """One finding for one cluster: the best-worded member, every reporter, the usual severity."""
+    best = max(members, key=lambda f: (_wording_score(f), [-ord(c) for c in f.title]))
+    reporters = sorted({name for member in members for name in member.backends})
     # the most often reported severity; a tie goes to the more severe (safer for --fail-on)
-    counts = Counter(member.severity for member in cluster.members)
+    counts = Counter(member.severity for member in members)
     severity = max(counts, key=lambda s: (counts[s], SEVERITY_RANK[s]))
     ran = set(analysed_by(best.file)) if analysed_by else set()
-    for member in cluster.members:
+    for member in members:
         ran.update(member.dissent)
     return Finding(
         rule_id=best.rule_id,
@@ -453,44 +540,24 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     )
 
 
-def merge_findings(
-    findings: Iterable[Finding], analysed_by: Callable[[str], Iterable[str]] | None = None
-) -> list[Finding]:
-    """Cluster findings that describe the same problem (same file, near lines, related category,
-    similar title or same rule) into one finding listing every reporter. ``analysed_by(file)``
-    names the backends that looked at a file, for dissent. Inputs may already be merged findings
-    (shard outputs): reporters and dissent are unioned."""
+def cluster_findings(findings: Iterable[Finding], rules: MergeRules = DEFAULT_MERGE) -> list[list[Finding]]:
+    """The findings grouped into problems: each group is one problem, its members in line order."""
     by_file: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_file[finding.file].append(finding)
-    merged: list[Finding] = []
-    for path in sorted(by_file):
-        open_clusters: list[_Cluster] = []
-        done: list[_Cluster] = []
-        for finding in sorted(by_file[path], key=_stable_key):
-            tokens = title_tokens(finding.title + " " + finding.rule_id.removeprefix("lok/"))
-            # clusters that ended too far above can never match again: retire them (keeps this linear)
-            still_open: list[_Cluster] = []
-            for cluster in open_clusters:
-                (still_open if cluster.end + LINE_WINDOW >= finding.start_line else done).append(cluster)
-            open_clusters = still_open
-            scored = [(cluster.match(finding, tokens), index) for index, cluster in enumerate(open_clusters)]
-            score, index = max(scored, default=(0.0, -1))
-            if score > 0:
-                open_clusters[index].add(finding, tokens)
-            else:
-                open_clusters.append(
-                    _Cluster(
-                        [finding],
-                        finding.start_line,
-                        finding.end_line,
-                        {finding.category},
-                        {finding.rule_id},
-                        [tokens],
-                    )
-                )
-        merged.extend(_merged(cluster, analysed_by) for cluster in done + open_clusters)
-    return sort_findings(merged)
+    return [cluster for path in sorted(by_file) for cluster in _FileMerge(by_file[path], rules).clusters()]
+
+
+def merge_findings(
+    findings: Iterable[Finding],
+    analysed_by: Callable[[str], Iterable[str]] | None = None,
+    rules: MergeRules = DEFAULT_MERGE,
+) -> list[Finding]:
+    """Cluster findings that describe the same problem (same file, near lines, related category,
+    alike wording) into one finding listing every reporter. ``analysed_by(file)`` names the
+    backends that looked at a file, for dissent. Inputs may already be merged findings (shard
+    outputs): reporters and dissent are unioned."""
+    return sort_findings(merge_cluster(cluster, analysed_by) for cluster in cluster_findings(findings, rules))
 
 
 def apply_min_consensus(findings: Iterable[Finding], min_consensus: int) -> list[Finding]:
