@@ -24,7 +24,7 @@ import argparse
 import csv
 import json
 import sys
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -169,14 +169,20 @@ def quorum_table(replays: dict[str, Replay], sites: dict[str, list[Site]], total
             )
 
 
-def close_pairs(comments: list[RecordedComment], groups: dict[str, list[str]]) -> list[tuple[RecordedComment, RecordedComment, str]]:
+def close_pairs(
+    comments: list[RecordedComment], groups: dict[str, list[str]]
+) -> list[tuple[RecordedComment, RecordedComment, str]]:
     by_instance: dict[str, list[RecordedComment]] = defaultdict(list)
     for comment in comments:
         by_instance[comment.instance].append(comment)
     pairs = []
     for instance in sorted(by_instance):
         for a, b in combinations(by_instance[instance], 2):
-            if a.backend == b.backend or a.finding.file != b.finding.file or gap(a.finding, b.finding) > CLOSE:
+            if (
+                a.backend == b.backend
+                or a.finding.file != b.finding.file
+                or gap(a.finding, b.finding) > CLOSE
+            ):
                 continue
             for name, backends in groups.items():
                 if a.backend in backends and b.backend in backends:
@@ -195,14 +201,18 @@ def read_labels(path: Path) -> dict[frozenset[Key], tuple[str, str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("--labels", type=Path, default=Path(__file__).with_name("merge_pairs.csv"))
     args = parser.parse_args()
     comments, sites = load(args.data_dir)
     total = sum(len(s) for s in sites.values())
     agree = sum(
-        1 for c in comments if bool(hit_sites(c.finding, sites.get(c.instance, []))) == (c.oracle_site is not None)
+        1
+        for c in comments
+        if bool(hit_sites(c.finding, sites.get(c.instance, []))) == (c.oracle_site is not None)
     )
     print(DEFINITIONS.format(sites=total, agree=agree, rows=len(comments)))
     groups = ensembles(comments)
@@ -216,10 +226,17 @@ def main() -> None:
 
     pairs = close_pairs(comments, groups)
     print(f"\nClose pairs of comments from different backends (<= {CLOSE} lines apart)")
-    print(f"  {'ensemble':<8} {'lines apart':<12} {'pairs':>5} " + " ".join(f"{n + ' joined':>14}" for n in MERGES))
+    print(
+        f"  {'ensemble':<8} {'lines apart':<12} {'pairs':>5} "
+        + " ".join(f"{n + ' joined':>14}" for n in MERGES)
+    )
     for label in groups:
         for name, bounds in (("0 (share)", (0, 0)), ("1-5", (1, 5)), (f"6-{CLOSE}", (6, CLOSE))):
-            mine = [(a, b) for a, b, g in pairs if g == label and bounds[0] <= gap(a.finding, b.finding) <= bounds[1]]
+            mine = [
+                (a, b)
+                for a, b, g in pairs
+                if g == label and bounds[0] <= gap(a.finding, b.finding) <= bounds[1]
+            ]
             joined = [sum(replays[label][m].joined(key(a), key(b)) for a, b in mine) for m in MERGES]
             print(f"  {label:<8} {name:<12} {len(mine):>5} " + " ".join(f"{j:>14}" for j in joined))
 
@@ -227,8 +244,10 @@ def main() -> None:
     found = {frozenset({key(a), key(b)}): g for a, b, g in pairs}
     missing = [p for p in labels if p not in found]
     unlabelled = [p for p in found if p not in labels]
-    print(f"\nHand-labelled pairs: {len(labels)} in {args.labels.name}; {len(labels) - len(missing)} found in the"
-          f" data; close pairs without a label: {len(unlabelled)}")
+    print(
+        f"\nHand-labelled pairs: {len(labels)} in {args.labels.name}; {len(labels) - len(missing)} found in the"
+        f" data; close pairs without a label: {len(unlabelled)}"
+    )
     table: dict[tuple[str, str], list[frozenset[Key]]] = defaultdict(list)
     for pair, (label, split) in labels.items():
         if pair in found:
@@ -248,8 +267,10 @@ def main() -> None:
     for name in MERGES:
         same, n_same = rates["held-out", "same", name]
         diff, n_diff = rates["held-out", "different", name]
-        print(f"  {name:<7} same joined {ratio(same, n_same)} ({same}/{n_same}),"
-              f" different joined {ratio(diff, n_diff)} ({diff}/{n_diff})")
+        print(
+            f"  {name:<7} same joined {ratio(same, n_same)} ({same}/{n_same}),"
+            f" different joined {ratio(diff, n_diff)} ({diff}/{n_diff})"
+        )
 
 
 if __name__ == "__main__":

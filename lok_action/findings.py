@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lok_action.wording import Vocabulary, Wording, wording
+
 CATEGORIES = ("bug", "security", "performance", "dead-code", "style")
 SEVERITIES = ("critical", "high", "medium", "low", "info")  # most severe first
 SEVERITY_RANK = {name: rank for rank, name in enumerate(reversed(SEVERITIES))}  # info=0 .. critical=4
@@ -302,38 +304,31 @@ def fingerprint(finding: Finding, lines: Sequence[str] | None) -> str:
 # Consensus merge
 #
 # Two findings are one problem when they are in the same file, close together, of related
-# categories, and say the same thing. How alike "the same thing" must be is a MergeRules; the
-# default was tuned on hand-labelled pairs of real review comments (bench/merge_quality.py), where
-# most comments of different reviewers near one another describe different problems.
+# categories, and say the same thing. How alike "the same thing" must be is a MergeRules. The
+# default was tuned on hand-labelled pairs of real review comments (bench/merge_quality.py): most
+# comments of different reviewers near one another describe different problems, so wording decides,
+# code names only add to it, and a backend's two findings at different lines stay two problems.
 
 
 @dataclass(frozen=True)
 class MergeRules:
     window: int  # ranges further apart than this many lines are never one problem
-    overlapping: float  # similarity needed when the two ranges share a line
-    apart: float  # similarity needed when they do not (but are within the window)
-    same_rule: float  # similarity an equal rule id is worth by itself (0: nothing)
-    wording: str  # "title": title words; "text": title, explanation and code names
-    rarity: float  # how much less a word counts for each other finding in the file that uses it
-    one_per_backend: bool  # a backend's second finding in a cluster must repeat its first, same lines
-    duplicate: float  # similarity at which a backend's finding repeats one of its own
+    threshold: float  # similarity (0..1) needed to be one problem
+    wording: str  # "title": title-word Jaccard (the first merge); "text": lok_action.wording
+    same_rule: float = 0.0  # similarity an equal rule id is worth by itself ("title")
+    rarity: float = 0.0  # a token counts 1 / (1 + rarity * other findings of the file using it)
+    code_weight: float = 0.0  # how much shared code names add to the words' similarity ("text")
+    one_per_backend: bool = False  # a backend's findings in one problem must share a line
 
 
-# The first merge (title-word Jaccard, 5 lines, same rule id): kept for bench/merge_quality.py.
-TITLE_MERGE = MergeRules(
-    window=5,
-    overlapping=0.2,
-    apart=0.2,
-    same_rule=0.5,
-    wording="title",
-    rarity=0.0,
-    one_per_backend=False,
-    duplicate=0.0,
+# The first merge: title-word Jaccard >= 0.2 or the same rule id, within 5 lines. Kept for comparison
+# (bench/merge_quality.py prints both).
+TITLE_MERGE = MergeRules(window=5, threshold=0.2, wording="title", same_rule=0.5)
+DEFAULT_MERGE = MergeRules(
+    window=5, threshold=0.18, wording="text", rarity=1.0, code_weight=0.2, one_per_backend=True
 )
-DEFAULT_MERGE = TITLE_MERGE
 
-LINE_WINDOW = TITLE_MERGE.window  # findings this many lines apart may still be the same problem
-TITLE_SIMILARITY = TITLE_MERGE.overlapping  # token Jaccard needed to call two titles the same problem
+LINE_WINDOW = DEFAULT_MERGE.window  # findings this many lines apart may still be the same problem
 RELATED_CATEGORIES = {
     frozenset({"bug", "security"}),
     frozenset({"bug", "performance"}),
@@ -341,17 +336,42 @@ RELATED_CATEGORIES = {
     frozenset({"bug", "dead-code"}),
 }
 STOPWORDS = frozenset(
-    "a an the in on of for to at by is are be may can could when if and or with without not no this "
-    "that it its from as into possible potential".split()
+    [
+        "a",
+        "an",
+        "the",
+        "in",
+        "on",
+        "of",
+        "for",
+        "to",
+        "at",
+        "by",
+        "is",
+        "are",
+        "be",
+        "may",
+        "can",
+        "could",
+        "when",
+        "if",
+        "and",
+        "or",
+        "with",
+        "without",
+        "not",
+        "no",
+        "this",
+        "that",
+        "it",
+        "its",
+        "from",
+        "as",
+        "into",
+        "possible",
+        "potential",
+    ]
 )
-# Words any review comment uses; they say nothing about which problem it is.
-REVIEW_WORDS = frozenset(
-    "which will would should might lead leads leading cause causes causing result results resulting "
-    "issue issues problem problems unexpected behavior behaviour incorrect incorrectly correctly "
-    "properly proper there their than then also only but does do did has have had was were been "
-    "being used using use uses make makes making instead other any all some such".split()
-)
-CODE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def title_tokens(text: str) -> frozenset[str]:
@@ -365,51 +385,21 @@ def title_tokens(text: str) -> frozenset[str]:
     return frozenset(tokens)
 
 
-def _stem(word: str) -> str:
-    """A light suffix strip, so 'iterating', 'iteration' and 'iterates' meet."""
-    for suffix in ("ations", "ation", "ing", "ions", "ion", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
-
-
-def text_tokens(text: str) -> frozenset[str]:
-    """Words and code names of a finding's text. A code name (snake_case, camelCase, CAPS, dotted)
-    stays whole, since its parts are common words; other words are stemmed."""
-    tokens = set()
-    for name in CODE_NAME.findall(text):
-        if "_" in name or re.search(r"[a-z][A-Z]", name) or (name.isupper() and len(name) > 1):
-            tokens.add(name.lower())
-            continue
-        word = name.lower()
-        if len(word) < 2 or word in STOPWORDS or word in REVIEW_WORDS:
-            continue
-        tokens.add(_stem(word))
-    return frozenset(tokens)
-
-
-def _tokens(finding: Finding, rules: MergeRules) -> frozenset[str]:
+def _wording(finding: Finding, rules: MergeRules) -> Wording:
     rule = finding.rule_id.removeprefix("lok/")
     if rules.wording == "title":
-        return title_tokens(finding.title + " " + rule)
-    return text_tokens(f"{finding.title} {finding.explanation} {rule.replace('-', ' ')}")
-
-
-def _similarity(a: frozenset[str], b: frozenset[str], rarity: Callable[[str], float] | None = None) -> float:
-    """Jaccard of two token sets; with ``rarity``, each token weighted by it."""
-    if not a or not b:
-        return 0.0
-    if rarity is None:
-        return len(a & b) / len(a | b)
-    shared = sum(rarity(token) for token in a & b)
-    return shared / sum(rarity(token) for token in a | b)
+        return Wording(title_tokens(finding.title + " " + rule), frozenset())
+    # the exact flagged code, once findings carry it, names what the finding is about
+    code = getattr(finding, "evidence", "") or ""
+    # a rule id that is only the category (what a backend that named none gets) says nothing
+    return wording(f"{finding.title} {finding.explanation}", "" if rule == finding.category else rule, code)
 
 
 def _related(a: str, b: str) -> bool:
     return a == b or frozenset({a, b}) in RELATED_CATEGORIES
 
 
-def _overlap(a: Finding, b: Finding) -> bool:
+def _share_a_line(a: Finding, b: Finding) -> bool:
     return a.start_line <= b.end_line and b.start_line <= a.end_line
 
 
@@ -426,9 +416,15 @@ def _stable_key(finding: Finding) -> tuple[Any, ...]:
     return (finding.start_line, finding.end_line, finding.backends, finding.rule_id, finding.title)
 
 
+@dataclass(frozen=True)
+class _Item:
+    finding: Finding
+    said: Wording
+
+
 @dataclass
 class _Cluster:
-    members: list[tuple[Finding, frozenset[str]]]
+    members: list[_Item]
     start: int
     end: int
 
@@ -438,53 +434,48 @@ class _FileMerge:
 
     def __init__(self, findings: Iterable[Finding], rules: MergeRules) -> None:
         self.rules = rules
-        self.items = [(f, _tokens(f, rules)) for f in sorted(findings, key=_stable_key)]
-        self.uses = Counter(token for _, tokens in self.items for token in tokens)
+        self.items = [_Item(f, _wording(f, rules)) for f in sorted(findings, key=_stable_key)]
+        self.vocabulary = Vocabulary((item.said for item in self.items), rules.rarity)
 
-    def score(self, a: tuple[Finding, frozenset[str]], b: tuple[Finding, frozenset[str]]) -> float:
+    def similarity(self, a: _Item, b: _Item) -> float:
         """How alike two findings' wording is, 0..1."""
-        weight = None
-        if self.rules.rarity:
+        rules = self.rules
+        if rules.wording == "title":
+            union = a.said.words | b.said.words
+            score = len(a.said.words & b.said.words) / len(union) if a.said.words and b.said.words else 0.0
+        else:
+            score = self.vocabulary.similarity(a.said, b.said, rules.code_weight)
+        if rules.same_rule and a.finding.rule_id == b.finding.rule_id:
+            score = max(score, rules.same_rule)
+        return score
 
-            def weight(token: str) -> float:
-                others = self.uses[token] - (token in a[1]) - (token in b[1])
-                return 1.0 / (1.0 + self.rules.rarity * others)
-
-        similarity = _similarity(a[1], b[1], weight)
-        if self.rules.same_rule and a[0].rule_id == b[0].rule_id:
-            similarity = max(similarity, self.rules.same_rule)
-        return similarity
-
-    def fit(self, cluster: _Cluster, item: tuple[Finding, frozenset[str]]) -> float:
-        """How well ``item`` fits ``cluster``; 0 when it does not."""
-        rules, finding = self.rules, item[0]
+    def fit(self, cluster: _Cluster, item: _Item) -> float:
+        """How well ``item`` fits ``cluster`` (its best similarity to a member); 0 when it does not."""
+        rules, finding = self.rules, item.finding
         if finding.start_line > cluster.end + rules.window or finding.end_line < cluster.start - rules.window:
             return 0.0
-        if not any(_related(finding.category, member.category) for member, _ in cluster.members):
+        if not any(_related(finding.category, m.finding.category) for m in cluster.members):
             return 0.0
-        best = 0.0
-        for member in cluster.members:
-            score = self.score(member, item)
-            if score >= (rules.overlapping if _overlap(member[0], finding) else rules.apart):
-                best = max(best, score)
-        if best and rules.one_per_backend:
+        if rules.one_per_backend:
+            # a backend that says a thing at two places means two problems (the same bug twice)
             mine = set(finding.backends)
-            repeats = [member for member in cluster.members if mine & set(member[0].backends)]
-            # a backend says one thing once: its second finding here must repeat its first, same lines
-            if any(not _overlap(m[0], finding) or self.score(m, item) < rules.duplicate for m in repeats):
+            if any(
+                mine & set(m.finding.backends) and not _share_a_line(m.finding, finding)
+                for m in cluster.members
+            ):
                 return 0.0
-        return best
+        best = max(self.similarity(member, item) for member in cluster.members)
+        return best if best >= rules.threshold else 0.0
 
     def clusters(self) -> list[list[Finding]]:
         open_clusters: list[_Cluster] = []
         done: list[_Cluster] = []
         for item in self.items:
-            finding = item[0]
+            finding = item.finding
             # clusters that ended too far above can never match again: retire them (keeps this linear)
-            still_open: list[_Cluster] = []
-            for cluster in open_clusters:
-                (still_open if cluster.end + self.rules.window >= finding.start_line else done).append(cluster)
-            open_clusters = still_open
+            reach = finding.start_line - self.rules.window
+            done += [cluster for cluster in open_clusters if cluster.end < reach]
+            open_clusters = [cluster for cluster in open_clusters if cluster.end >= reach]
             scored = [(self.fit(cluster, item), index) for index, cluster in enumerate(open_clusters)]
             score, index = max(scored, default=(0.0, -1))
             if score > 0:
@@ -494,7 +485,7 @@ class _FileMerge:
                 cluster.end = max(cluster.end, finding.end_line)
             else:
                 open_clusters.append(_Cluster([item], finding.start_line, finding.end_line))
-        return [[finding for finding, _ in cluster.members] for cluster in done + open_clusters]
+        return [[item.finding for item in cluster.members] for cluster in done + open_clusters]
 
 
 def merge_cluster(members: Sequence[Finding], analysed_by: Callable[[str], Iterable[str]] | None) -> Finding:
