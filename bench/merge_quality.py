@@ -9,10 +9,13 @@ lok_action/reviewbench.py); one backend per reviewer and prompt variant. The run
 merge before (TITLE_MERGE, the title-word merge lok started with) and after (DEFAULT_MERGE):
 
 1. per reviewer and per quorum k, precision and recall of oracle sites;
-2. how the merge treats pairs of comments of different reviewers that lie close together;
-3. the same on the hand-labelled pairs in bench/merge_pairs.csv ("same" / "different" problem,
-   "unclear" where the two complaints overlap only in part), per split. The bar figures are the
-   held-out split's; the tuning split is the one the merge was tuned on.
+2. how the merge treats pairs of comments of different backends that lie close together;
+3. the same on the hand-labelled pairs in bench/merge_pairs.csv: "same" or "different" problem, or
+   "unclear" where the two complaints overlap only in part (left out of the rates). Splits:
+   - tune: the pairs DEFAULT_MERGE was tuned on;
+   - held-out: split off by instance before any tuning, looked at once, for the bar;
+   - cross-prompt: pairs of claude and gpt under different prompts (claude/A with gpt/B, ...),
+     labelled after that look and merged in those mixed ensembles; no rule was changed after.
 
 The label file names comments by instance, backend and row (the comment's 1-based position among
 that backend's comments on that instance, in file order); it holds none of their text.
@@ -46,6 +49,7 @@ TOLERANCE = 3  # the data's is_hit rule: a range within +-3 lines of a fix hunk
 CLOSE = 10  # pairs of comments at most this many lines apart are "close"
 STATIC = "static"
 MERGES = {"before": TITLE_MERGE, "after": DEFAULT_MERGE}
+SPLITS = ("tune", "held-out", "cross-prompt")
 DEFINITIONS = f"""\
 Definitions
   backend      one reviewer under one prompt variant (claude-sonnet-4-5/A, ...); static = ruff+pylint
@@ -57,7 +61,8 @@ Definitions
   precision@k  hits among the merged findings at k / merged findings at k
   recall@k     sites hit by a merged finding at k / all sites
   close pair   two comments on one instance, from two backends of one ensemble, whose line ranges are
-               at most {CLOSE} lines apart (0 = they share a line)
+               at most {CLOSE} lines apart (0 = they share a line); claude/A with gpt/B (and gpt/A with
+               claude/B) are merged in the mixed ensembles claude/A+gpt/B+static (gpt/A+claude/B+static)
   joined       the two comments of a pair end up in one merged finding of their ensemble's merge"""
 
 
@@ -92,9 +97,25 @@ def hit_sites(finding: Finding, sites: Sequence[Site]) -> set[int]:
 
 
 def ensembles(comments: Iterable[RecordedComment]) -> dict[str, list[str]]:
+    """Each prompt variant's backends plus static ("A", "B"), and for comments of two reviewers under
+    different prompts the mixed ones ("claude-sonnet-4-5/A+gpt-4o-mini/B")."""
     backends = sorted({c.backend for c in comments})
     variants = sorted({b.rsplit("/", 1)[1] for b in backends if "/" in b})
-    return {v: [b for b in backends if b.endswith("/" + v)] + [STATIC] for v in variants}
+    groups = {v: [b for b in backends if b.endswith("/" + v)] + [STATIC] for v in variants}
+    llms = [b for b in backends if "/" in b]
+    for a, b in combinations(llms, 2):
+        (reviewer_a, variant_a), (reviewer_b, variant_b) = a.rsplit("/", 1), b.rsplit("/", 1)
+        if reviewer_a != reviewer_b and variant_a != variant_b:
+            groups[f"{a}+{b}"] = [a, b, STATIC]
+    return groups
+
+
+def ensemble_of(a: str, b: str, groups: dict[str, list[str]]) -> str:
+    """The ensemble whose merge decides whether comments of backends ``a`` and ``b`` are joined."""
+    for name, backends in groups.items():
+        if a in backends and b in backends:
+            return name
+    raise ValueError(f"no ensemble holds both {a} and {b}")
 
 
 def gap(a: Finding, b: Finding) -> int:
@@ -172,6 +193,7 @@ def quorum_table(replays: dict[str, Replay], sites: dict[str, list[Site]], total
 def close_pairs(
     comments: list[RecordedComment], groups: dict[str, list[str]]
 ) -> list[tuple[RecordedComment, RecordedComment, str]]:
+    """Every close pair of comments of two backends that share an ensemble, with that ensemble."""
     by_instance: dict[str, list[RecordedComment]] = defaultdict(list)
     for comment in comments:
         by_instance[comment.instance].append(comment)
@@ -184,9 +206,8 @@ def close_pairs(
                 or gap(a.finding, b.finding) > CLOSE
             ):
                 continue
-            for name, backends in groups.items():
-                if a.backend in backends and b.backend in backends:
-                    pairs.append((a, b, name))
+            if any(a.backend in backends and b.backend in backends for backends in groups.values()):
+                pairs.append((a, b, ensemble_of(a.backend, b.backend, groups)))
     return pairs
 
 
@@ -222,12 +243,13 @@ def main() -> None:
         for label, backends in groups.items()
     }
     for label, by_merge in replays.items():
-        quorum_table(by_merge, sites, total, label)
+        if "+" not in label:  # the mixed ensembles are there for the cross-prompt pairs only
+            quorum_table(by_merge, sites, total, label)
 
     pairs = close_pairs(comments, groups)
     print(f"\nClose pairs of comments from different backends (<= {CLOSE} lines apart)")
     print(
-        f"  {'ensemble':<8} {'lines apart':<12} {'pairs':>5} "
+        f"  {'ensemble':<40} {'lines apart':<12} {'pairs':>5} "
         + " ".join(f"{n + ' joined':>14}" for n in MERGES)
     )
     for label in groups:
@@ -238,23 +260,23 @@ def main() -> None:
                 if g == label and bounds[0] <= gap(a.finding, b.finding) <= bounds[1]
             ]
             joined = [sum(replays[label][m].joined(key(a), key(b)) for a, b in mine) for m in MERGES]
-            print(f"  {label:<8} {name:<12} {len(mine):>5} " + " ".join(f"{j:>14}" for j in joined))
+            print(f"  {label:<40} {name:<12} {len(mine):>5} " + " ".join(f"{j:>14}" for j in joined))
 
     labels = read_labels(args.labels)
     found = {frozenset({key(a), key(b)}): g for a, b, g in pairs}
     missing = [p for p in labels if p not in found]
     unlabelled = [p for p in found if p not in labels]
     print(
-        f"\nHand-labelled pairs: {len(labels)} in {args.labels.name}; {len(labels) - len(missing)} found in the"
-        f" data; close pairs without a label: {len(unlabelled)}"
+        f"\nHand-labelled pairs: {len(labels)} in {args.labels.name}; {len(labels) - len(missing)} found in"
+        f" the data; close pairs without a label: {len(unlabelled)}"
     )
     table: dict[tuple[str, str], list[frozenset[Key]]] = defaultdict(list)
     for pair, (label, split) in labels.items():
         if pair in found:
             table[split, label].append(pair)
-    print(f"  {'split':<9} {'label':<10} {'pairs':>5} " + " ".join(f"{n + ' joined':>16}" for n in MERGES))
+    print(f"  {'split':<12} {'label':<10} {'pairs':>5} " + " ".join(f"{n + ' joined':>16}" for n in MERGES))
     rates: dict[tuple[str, str, str], tuple[int, int]] = {}
-    for split in ("tune", "held-out"):
+    for split in SPLITS:
         for label in ("same", "different", "unclear"):
             mine = table[split, label]
             cells = []
@@ -262,15 +284,16 @@ def main() -> None:
                 joined = sum(replays[found[p]][name].joined(*sorted(p)) for p in mine)
                 rates[split, label, name] = (joined, len(mine))
                 cells.append(f"{joined:>4} ({ratio(joined, len(mine))})")
-            print(f"  {split:<9} {label:<10} {len(mine):>5} " + " ".join(f"{c:>16}" for c in cells))
-    print("\nBar (held-out pairs): joins >= 85% of 'same', <= 5% of 'different'")
-    for name in MERGES:
-        same, n_same = rates["held-out", "same", name]
-        diff, n_diff = rates["held-out", "different", name]
-        print(
-            f"  {name:<7} same joined {ratio(same, n_same)} ({same}/{n_same}),"
-            f" different joined {ratio(diff, n_diff)} ({diff}/{n_diff})"
-        )
+            print(f"  {split:<12} {label:<10} {len(mine):>5} " + " ".join(f"{c:>16}" for c in cells))
+    print("\nBar: joins >= 85% of 'same' pairs and <= 5% of 'different' ones")
+    for split in ("held-out", "cross-prompt"):
+        for name in MERGES:
+            same, n_same = rates[split, "same", name]
+            diff, n_diff = rates[split, "different", name]
+            print(
+                f"  {split:<12} {name:<7} same joined {ratio(same, n_same)} ({same}/{n_same}),"
+                f" different joined {ratio(diff, n_diff)} ({diff}/{n_diff})"
+            )
 
 
 if __name__ == "__main__":
