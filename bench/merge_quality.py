@@ -247,27 +247,39 @@ def main() -> None:
             quorum_table(by_merge, sites, total, label)
 
     pairs = close_pairs(comments, groups)
+    close_pair_table(pairs, groups, replays)
+    label_tables(read_labels(args.labels), args.labels.name, pairs, replays)
+
+
+Replays = dict[str, dict[str, Replay]]  # ensemble -> merge name -> its replay
+
+
+def close_pair_table(
+    pairs: list[tuple[RecordedComment, RecordedComment, str]], groups: dict[str, list[str]], replays: Replays
+) -> None:
     print(f"\nClose pairs of comments from different backends (<= {CLOSE} lines apart)")
     print(
         f"  {'ensemble':<40} {'lines apart':<12} {'pairs':>5} "
         + " ".join(f"{n + ' joined':>14}" for n in MERGES)
     )
     for label in groups:
-        for name, bounds in (("0 (share)", (0, 0)), ("1-5", (1, 5)), (f"6-{CLOSE}", (6, CLOSE))):
-            mine = [
-                (a, b)
-                for a, b, g in pairs
-                if g == label and bounds[0] <= gap(a.finding, b.finding) <= bounds[1]
-            ]
+        for name, (low, high) in (("0 (share)", (0, 0)), ("1-5", (1, 5)), (f"6-{CLOSE}", (6, CLOSE))):
+            mine = [(a, b) for a, b, g in pairs if g == label and low <= gap(a.finding, b.finding) <= high]
             joined = [sum(replays[label][m].joined(key(a), key(b)) for a, b in mine) for m in MERGES]
             print(f"  {label:<40} {name:<12} {len(mine):>5} " + " ".join(f"{j:>14}" for j in joined))
 
-    labels = read_labels(args.labels)
+
+def label_tables(
+    labels: dict[frozenset[Key], tuple[str, str]],
+    source: str,
+    pairs: list[tuple[RecordedComment, RecordedComment, str]],
+    replays: Replays,
+) -> None:
     found = {frozenset({key(a), key(b)}): g for a, b, g in pairs}
     missing = [p for p in labels if p not in found]
     unlabelled = [p for p in found if p not in labels]
     print(
-        f"\nHand-labelled pairs: {len(labels)} in {args.labels.name}; {len(labels) - len(missing)} found in"
+        f"\nHand-labelled pairs: {len(labels)} in {source}; {len(labels) - len(missing)} found in"
         f" the data; close pairs without a label: {len(unlabelled)}"
     )
     table: dict[tuple[str, str], list[frozenset[Key]]] = defaultdict(list)
@@ -278,13 +290,13 @@ def main() -> None:
     rates: dict[tuple[str, str, str], tuple[int, int]] = {}
     for split in SPLITS:
         for label in ("same", "different", "unclear"):
-            mine = table[split, label]
+            labelled = table[split, label]
             cells = []
             for name in MERGES:
-                joined = sum(replays[found[p]][name].joined(*sorted(p)) for p in mine)
-                rates[split, label, name] = (joined, len(mine))
-                cells.append(f"{joined:>4} ({ratio(joined, len(mine))})")
-            print(f"  {split:<12} {label:<10} {len(mine):>5} " + " ".join(f"{c:>16}" for c in cells))
+                count = sum(replays[found[p]][name].joined(*sorted(p)) for p in labelled)
+                rates[split, label, name] = (count, len(labelled))
+                cells.append(f"{count:>4} ({ratio(count, len(labelled))})")
+            print(f"  {split:<12} {label:<10} {len(labelled):>5} " + " ".join(f"{c:>16}" for c in cells))
     print("\nBar: joins >= 85% of 'same' pairs and <= 5% of 'different' ones")
     for split in ("held-out", "cross-prompt"):
         for name in MERGES:
