@@ -187,6 +187,7 @@ class Vocabulary:
         shared = a & b
         if not shared:
             return 0.0
+        # a shared token has one user fewer among the *other* findings than a token only one of them has
         both = [(self._weight(t, self.uses[t] - 2), self._weight(t, self.uses[t] - 1)) for t in shared]
         together = math.fsum(w for w, _ in both)
         total = self._total(a) + self._total(b) + 2 * math.fsum(w - alone for w, alone in both)
