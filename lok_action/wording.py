@@ -137,6 +137,10 @@ def wording(text: str, rule: str = "", code: str = "") -> Wording:
 
     def prose(span: str) -> None:
         for name in NAME.findall(span):
+            if name.isalpha() and name.islower():  # the common case: a plain word
+                if len(name) > 1 and name not in FILLER:
+                    words.add(name[:STEM])
+                continue
             word = name.lower()
             if "_" in name or name in ("==", "!=") or _CODE_SHAPE.search(name):
                 names.add(word.strip("_"))
