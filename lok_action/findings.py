@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lok_action.wording import Vocabulary, Wording, wording
+
 CATEGORIES = ("bug", "security", "performance", "dead-code", "style")
 SEVERITIES = ("critical", "high", "medium", "low", "info")  # most severe first
 SEVERITY_RANK = {name: rank for rank, name in enumerate(reversed(SEVERITIES))}  # info=0 .. critical=4
@@ -313,9 +315,33 @@ def fingerprint(finding: Finding, lines: Sequence[str] | None) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Consensus merge
+#
+# Two findings are one problem when they are in the same file, close together, of related
+# categories, and say the same thing. How alike "the same thing" must be is a MergeRules. The
+# default was tuned on hand-labelled pairs of real review comments (bench/merge_quality.py): most
+# comments of different reviewers near one another describe different problems, so wording decides,
+# code names only add to it, and a backend's two findings at different lines stay two problems.
 
-LINE_WINDOW = 5  # findings this many lines apart may still be the same problem
-TITLE_SIMILARITY = 0.2  # token Jaccard needed to call two titles the same problem
+
+@dataclass(frozen=True)
+class MergeRules:
+    window: int  # ranges further apart than this many lines are never one problem
+    threshold: float  # similarity (0..1) needed to be one problem
+    wording: str  # "title": title-word Jaccard (the first merge); "text": lok_action.wording
+    same_rule: float = 0.0  # similarity an equal rule id is worth by itself ("title")
+    rarity: float = 0.0  # a token counts 1 / (1 + rarity * other findings of the file using it)
+    code_weight: float = 0.0  # how much shared code names add to the words' similarity ("text")
+    one_per_backend: bool = False  # a backend's findings in one problem must share a line
+
+
+# The first merge: title-word Jaccard >= 0.2 or the same rule id, within 5 lines. Kept for comparison
+# (bench/merge_quality.py prints both).
+TITLE_MERGE = MergeRules(window=5, threshold=0.2, wording="title", same_rule=0.5)
+DEFAULT_MERGE = MergeRules(
+    window=5, threshold=0.18, wording="text", rarity=1.0, code_weight=0.2, one_per_backend=True
+)
+
+LINE_WINDOW = DEFAULT_MERGE.window  # findings this many lines apart may still be the same problem
 RELATED_CATEGORIES = {
     frozenset({"bug", "security"}),
     frozenset({"bug", "performance"}),
@@ -372,14 +398,22 @@ def title_tokens(text: str) -> frozenset[str]:
     return frozenset(tokens)
 
 
-def _similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
+def _wording(finding: Finding, rules: MergeRules) -> Wording:
+    rule = finding.rule_id.removeprefix("lok/")
+    if rules.wording == "title":
+        return Wording(title_tokens(finding.title + " " + rule), frozenset())
+    # the exact flagged code, once findings carry it, names what the finding is about
+    code = finding.evidence
+    # a rule id that is only the category (what a backend that named none gets) says nothing
+    return wording(f"{finding.title} {finding.explanation}", "" if rule == finding.category else rule, code)
 
 
 def _related(a: str, b: str) -> bool:
     return a == b or frozenset({a, b}) in RELATED_CATEGORIES
+
+
+def _share_a_line(a: Finding, b: Finding) -> bool:
+    return a.start_line <= b.end_line and b.start_line <= a.end_line
 
 
 def _wording_score(finding: Finding) -> tuple[Any, ...]:
@@ -395,52 +429,87 @@ def _stable_key(finding: Finding) -> tuple[Any, ...]:
     return (finding.start_line, finding.end_line, finding.backends, finding.rule_id, finding.title)
 
 
+@dataclass(frozen=True)
+class _Item:
+    finding: Finding
+    said: Wording
+
+
 @dataclass
 class _Cluster:
-    members: list[Finding]
+    members: list[_Item]
     start: int
     end: int
-    categories: set[str]
-    rules: set[str]
-    tokens: list[frozenset[str]]
 
-    def match(self, finding: Finding, tokens: frozenset[str]) -> float:
-        """How well ``finding`` fits this cluster; 0 when it does not."""
-        if finding.start_line > self.end + LINE_WINDOW or finding.end_line < self.start - LINE_WINDOW:
+
+class _FileMerge:
+    """One file's findings clustered in line order; a cluster closes once the window is past it."""
+
+    def __init__(self, findings: Iterable[Finding], rules: MergeRules) -> None:
+        self.rules = rules
+        self.items = [_Item(f, _wording(f, rules)) for f in sorted(findings, key=_stable_key)]
+        self.vocabulary = Vocabulary((item.said for item in self.items), rules.rarity)
+
+    def similarity(self, a: _Item, b: _Item) -> float:
+        """How alike two findings' wording is, 0..1."""
+        rules = self.rules
+        if rules.wording == "title":
+            union = a.said.words | b.said.words
+            score = len(a.said.words & b.said.words) / len(union) if a.said.words and b.said.words else 0.0
+        else:
+            score = self.vocabulary.similarity(a.said, b.said, rules.code_weight)
+        if rules.same_rule and a.finding.rule_id == b.finding.rule_id:
+            score = max(score, rules.same_rule)
+        return score
+
+    def fit(self, cluster: _Cluster, item: _Item) -> float:
+        """How well ``item`` fits ``cluster`` (its best similarity to a member); 0 when it does not."""
+        rules, finding = self.rules, item.finding
+        if finding.start_line > cluster.end + rules.window or finding.end_line < cluster.start - rules.window:
             return 0.0
-        if not any(_related(finding.category, category) for category in self.categories):
+        if not any(_related(finding.category, m.finding.category) for m in cluster.members):
             return 0.0
-        if any(_another_problem_of_the_same_reporter(member, finding) for member in self.members):
-            return 0.0
-        best = max(_similarity(tokens, other) for other in self.tokens)
-        if finding.rule_id in self.rules:
-            best = max(best, 0.5)
-        return best if best >= TITLE_SIMILARITY else 0.0
+        if rules.one_per_backend:
+            # a backend that says a thing at two places means two problems (the same bug twice)
+            mine = set(finding.backends)
+            if any(
+                mine & set(m.finding.backends) and not _share_a_line(m.finding, finding)
+                for m in cluster.members
+            ):
+                return 0.0
+        best = max(self.similarity(member, item) for member in cluster.members)
+        return best if best >= rules.threshold else 0.0
 
-    def add(self, finding: Finding, tokens: frozenset[str]) -> None:
-        self.members.append(finding)
-        self.start = min(self.start, finding.start_line)
-        self.end = max(self.end, finding.end_line)
-        self.categories.add(finding.category)
-        self.rules.add(finding.rule_id)
-        self.tokens.append(tokens)
+    def clusters(self) -> list[list[Finding]]:
+        open_clusters: list[_Cluster] = []
+        done: list[_Cluster] = []
+        for item in self.items:
+            finding = item.finding
+            # clusters that ended too far above can never match again: retire them (keeps this linear)
+            reach = finding.start_line - self.rules.window
+            done += [cluster for cluster in open_clusters if cluster.end < reach]
+            open_clusters = [cluster for cluster in open_clusters if cluster.end >= reach]
+            scored = [(self.fit(cluster, item), index) for index, cluster in enumerate(open_clusters)]
+            score, index = max(scored, default=(0.0, -1))
+            if score > 0:
+                cluster = open_clusters[index]
+                cluster.members.append(item)
+                cluster.start = min(cluster.start, finding.start_line)
+                cluster.end = max(cluster.end, finding.end_line)
+            else:
+                open_clusters.append(_Cluster([item], finding.start_line, finding.end_line))
+        return [[item.finding for item in cluster.members] for cluster in done + open_clusters]
 
 
-def _another_problem_of_the_same_reporter(a: Finding, b: Finding) -> bool:
-    """A backend does not agree with itself: its findings under different rules on different lines
-    are different problems (an analyzer's B404 and B602 four lines apart), however alike their
-    words. The same rule, or the same line (an LLM repeating itself in another step), still merges."""
-    return a.rule_id != b.rule_id and a.start_line != b.start_line and bool(set(a.backends) & set(b.backends))
-
-
-def _merged(cluster: _Cluster, analysed_by: Callable[[str], Iterable[str]] | None) -> Finding:
-    best = max(cluster.members, key=lambda f: (_wording_score(f), [-ord(c) for c in f.title]))
-    reporters = sorted({name for member in cluster.members for name in member.backends})
+def merge_cluster(members: Sequence[Finding], analysed_by: Callable[[str], Iterable[str]] | None) -> Finding:
+    """One finding for one cluster: the best-worded member, every reporter, the usual severity."""
+    best = max(members, key=lambda f: (_wording_score(f), [-ord(c) for c in f.title]))
+    reporters = sorted({name for member in members for name in member.backends})
     # the most often reported severity; a tie goes to the more severe (safer for --fail-on)
-    counts = Counter(member.severity for member in cluster.members)
+    counts = Counter(member.severity for member in members)
     severity = max(counts, key=lambda s: (counts[s], SEVERITY_RANK[s]))
     ran = set(analysed_by(best.file)) if analysed_by else set()
-    for member in cluster.members:
+    for member in members:
         ran.update(member.dissent)
     return Finding(
         rule_id=best.rule_id,
@@ -452,6 +521,7 @@ def _merged(cluster: _Cluster, analysed_by: Callable[[str], Iterable[str]] | Non
         title=best.title,
         explanation=best.explanation,
         suggested_fix=best.suggested_fix,
+        evidence=best.evidence,
         backends=reporters,
         fingerprint=best.fingerprint,
         dissent=sorted(ran - set(reporters)),
@@ -475,44 +545,24 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     )
 
 
-def merge_findings(
-    findings: Iterable[Finding], analysed_by: Callable[[str], Iterable[str]] | None = None
-) -> list[Finding]:
-    """Cluster findings that describe the same problem (same file, near lines, related category,
-    similar title or same rule) into one finding listing every reporter. ``analysed_by(file)``
-    names the backends that looked at a file, for dissent. Inputs may already be merged findings
-    (shard outputs): reporters and dissent are unioned."""
+def cluster_findings(findings: Iterable[Finding], rules: MergeRules = DEFAULT_MERGE) -> list[list[Finding]]:
+    """The findings grouped into problems: each group is one problem, its members in line order."""
     by_file: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_file[finding.file].append(finding)
-    merged: list[Finding] = []
-    for path in sorted(by_file):
-        open_clusters: list[_Cluster] = []
-        done: list[_Cluster] = []
-        for finding in sorted(by_file[path], key=_stable_key):
-            tokens = title_tokens(finding.title + " " + finding.rule_id.removeprefix("lok/"))
-            # clusters that ended too far above can never match again: retire them (keeps this linear)
-            still_open: list[_Cluster] = []
-            for cluster in open_clusters:
-                (still_open if cluster.end + LINE_WINDOW >= finding.start_line else done).append(cluster)
-            open_clusters = still_open
-            scored = [(cluster.match(finding, tokens), index) for index, cluster in enumerate(open_clusters)]
-            score, index = max(scored, default=(0.0, -1))
-            if score > 0:
-                open_clusters[index].add(finding, tokens)
-            else:
-                open_clusters.append(
-                    _Cluster(
-                        [finding],
-                        finding.start_line,
-                        finding.end_line,
-                        {finding.category},
-                        {finding.rule_id},
-                        [tokens],
-                    )
-                )
-        merged.extend(_merged(cluster, analysed_by) for cluster in done + open_clusters)
-    return sort_findings(merged)
+    return [cluster for path in sorted(by_file) for cluster in _FileMerge(by_file[path], rules).clusters()]
+
+
+def merge_findings(
+    findings: Iterable[Finding],
+    analysed_by: Callable[[str], Iterable[str]] | None = None,
+    rules: MergeRules = DEFAULT_MERGE,
+) -> list[Finding]:
+    """Cluster findings that describe the same problem (same file, near lines, related category,
+    alike wording) into one finding listing every reporter. ``analysed_by(file)`` names the
+    backends that looked at a file, for dissent. Inputs may already be merged findings (shard
+    outputs): reporters and dissent are unioned."""
+    return sort_findings(merge_cluster(cluster, analysed_by) for cluster in cluster_findings(findings, rules))
 
 
 def apply_min_consensus(findings: Iterable[Finding], min_consensus: int) -> list[Finding]:
