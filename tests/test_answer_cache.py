@@ -120,12 +120,17 @@ def test_cache_dir_honours_xdg_cache_home(tmp_path):
 
 def test_backend_processes_never_get_the_github_token(tmp_path, monkeypatch):
     script = tmp_path / "env_backend.py"
-    script.write_text("import json, os, sys\nsys.stdin.read()\nprint(json.dumps(dict(os.environ)))\n")
+    # the environment goes to a file: the reply itself is redacted on its way out (see test_secrets_campaign)
+    seen_file = tmp_path / "seen.json"
+    script.write_text(
+        f"import json, os, sys\nsys.stdin.read()\nopen({str(seen_file)!r}, 'w').write(json.dumps(dict(os.environ)))\n"
+    )
     for name in ("GITHUB_TOKEN", "GH_TOKEN", "INPUT_GITHUB-TOKEN", "ACTIONS_RUNTIME_TOKEN"):
         monkeypatch.setenv(name, "ghs_secret_value")
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-kept")
     plain = create_backend(BackendConfig(name="p", kind="command", command=f"{sys.executable} {script}"))
-    seen = json.loads(call_backend(plain, "q", tmp_path, 10).text)
+    assert call_backend(plain, "q", tmp_path, 10).ok
+    seen = json.loads(seen_file.read_text())
     assert "ghs_secret_value" not in seen.values()
     assert seen["ANTHROPIC_API_KEY"] == "sk-kept"  # the backend's own credentials still reach it
     explicit = create_backend(
@@ -136,6 +141,7 @@ def test_backend_processes_never_get_the_github_token(tmp_path, monkeypatch):
             env={"GH_TOKEN": "passed-on-purpose"},
         )
     )
-    seen = json.loads(call_backend(explicit, "q", tmp_path, 10).text)
+    assert call_backend(explicit, "q", tmp_path, 10).ok
+    seen = json.loads(seen_file.read_text())
     assert seen["GH_TOKEN"] == "passed-on-purpose"
     assert "GITHUB_TOKEN" not in seen

@@ -6,9 +6,12 @@ import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from lok_action.config import BackendConfig
+
+if TYPE_CHECKING:
+    from lok_action.backends.redaction import Redactor
 
 # Credentials of the GitHub run itself, kept from every backend process.
 WITHHELD_FROM_BACKENDS = frozenset(
@@ -109,3 +112,11 @@ class Backend(ABC):
         if extra:
             env.update(extra)
         return env
+
+    def redactor(self) -> Redactor:
+        """Masks every secret this backend could see and so print: what the redaction rule finds in its
+        environment, its api_key_env, its `env` table's values (see backends.redaction)."""
+        from lok_action.backends.redaction import Redactor
+
+        env = {**os.environ, **self.child_env()}
+        return Redactor.for_env(env, [self.config.api_key_env], self.config.env.values())

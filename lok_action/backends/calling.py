@@ -1,4 +1,7 @@
-"""Ask one backend once, through the cache and with retries for transient failures."""
+"""Ask one backend once, through the cache and with retries for transient failures.
+
+This is where a reply leaves a backend: every reply is redacted here (backends.redaction), whatever path
+it took, so nothing downstream (--json, reports, run folders, the cache itself) ever sees a secret."""
 
 from __future__ import annotations
 
@@ -29,13 +32,14 @@ def call_backend(
     retry is waited for past it.
     """
     identity = backend.identity()
+    redact = backend.redactor()
     if cache is not None:
         hit = cache.get(identity, prompt, workdir)
-        if hit is not None:
-            return dataclasses.replace(hit, backend=backend.name)
+        if hit is not None:  # (entries written before redaction existed may hold one)
+            return redact.reply(dataclasses.replace(hit, backend=backend.name))
 
     if retries <= 0:  # one attempt: skip tenacity's import (~5 ms of every `lok ask`)
-        reply = backend.query(prompt, workdir, cap_timeout(timeout, deadline))
+        reply = redact.reply(backend.query(prompt, workdir, cap_timeout(timeout, deadline)))
         if cache is not None and reply.ok:
             cache.put(identity, prompt, workdir, reply)
         return reply
@@ -50,7 +54,7 @@ def call_backend(
         return backend.query(prompt, workdir, cap_timeout(timeout, deadline))
 
     retrying = retry_policy(retries, retry_delay_ms, lambda reply: not reply.ok and reply.retryable, deadline)
-    reply = dataclasses.replace(retrying(attempt), attempts=attempts)
+    reply = redact.reply(dataclasses.replace(retrying(attempt), attempts=attempts))
     if cache is not None and reply.ok:
         cache.put(identity, prompt, workdir, reply)
     return reply

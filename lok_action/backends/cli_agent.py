@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from lok_action.backends.base import Availability, Backend, Reply
-from lok_action.backends.redaction import failure_tail
+from lok_action.backends.redaction import tail_of
 from lok_action.errors import BackendError
 from lok_action.process import ProcessResult, run_process
 
@@ -103,10 +103,10 @@ class CliAgentBackend(Backend):
 
     def clean(self, text: str) -> str:
         """Error text safe to show: secrets from the child's environment replaced, tail only."""
-        return failure_tail(text, "", self.env(), [self.config.api_key_env])
+        return tail_of(text, "", self.redactor())
 
     def exit_failure(self, result: ProcessResult) -> Reply:
-        tail = failure_tail(result.stderr, result.stdout, self.env(), [self.config.api_key_env])
+        tail = tail_of(result.stderr, result.stdout, self.redactor())
         return Reply(
             self.name, error=f"{self.program} exited {result.returncode}: {tail}", duration=result.duration
         )

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from lok_action.backends.base import Availability, Backend, Reply
-from lok_action.backends.redaction import failure_tail
+from lok_action.backends.redaction import tail_of
 from lok_action.errors import BackendError
 from lok_action.process import run_process
 
@@ -44,7 +44,7 @@ class CommandBackend(Backend):
                 self.name, error=f"timed out after {timeout:g}s", retryable=True, duration=result.duration
             )
         if result.returncode != 0:
-            tail = failure_tail(result.stderr, result.stdout, env, [self.config.api_key_env])
+            tail = tail_of(result.stderr, result.stdout, self.redactor())
             return Reply(
                 self.name,
                 text=result.stdout,

@@ -83,8 +83,7 @@ class OpenAIBackend(Backend):
             payload=payload,
             headers=self.headers(),
             timeout=timeout,
-            secrets_env=self.child_env(),
-            secret_names=(self.config.api_key_env,),
+            redact=self.redactor(),
             auth_how=self.auth_how(),
             answer=answer,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -17,6 +18,7 @@ from lok_action.workflow.result import BackendOutput, RunResult, StepResult
 
 if TYPE_CHECKING:
     from lok_action.backends.base import Backend, Reply
+    from lok_action.backends.redaction import Redactor
     from lok_action.cache import AnswerCache
     from lok_action.config import Config
     from lok_action.process import ProcessResult
@@ -442,7 +444,21 @@ def run_shell_command(
         )
 
     retrying = retry_policy(retries, retry_delay_ms, lambda process: not process.ok, ctx.deadline)
-    return retrying(attempt), attempts
+    process = retrying(attempt)
+    # a shell step's output travels on like a backend's reply: with the same secrets masked
+    redact = run_redactor(ctx)
+    safe = dataclasses.replace(process, stdout=redact(process.stdout), stderr=redact(process.stderr))
+    return safe, attempts
+
+
+def run_redactor(ctx: RunContext) -> Redactor:
+    """Masks what lok knows to be secret in a run: the environment's secrets, and every backend's
+    api_key_env and `env` table values."""
+    from lok_action.backends.redaction import Redactor
+
+    backends = list(ctx.config.backends.values())
+    values = [value for backend in backends for value in backend.env.values()]
+    return Redactor.for_env(ctx.env, [backend.api_key_env for backend in backends], values)
 
 
 def describe_process_failure(process: ProcessResult, timeout: float, env: Mapping[str, str]) -> str:
