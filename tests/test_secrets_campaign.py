@@ -41,7 +41,9 @@ def plant(project: LokProject) -> None:
         script = project.root / f"{name}.sh"
         script.write_text(text)
         script.chmod(0o755)
-    table = f'env = {{ LEAKY_TABLE = "{TABLE}", SERVICE_URL = "https://svc:{SERVICE_PASSWORD}@svc.internal/" }}'
+    table = (
+        f'env = {{ LEAKY_TABLE = "{TABLE}", SERVICE_URL = "https://svc:{SERVICE_PASSWORD}@svc.internal/" }}'
+    )
     project.write_config(
         f'[backends.leaky]\nkind = "command"\ncommand = "{project.root}/leaky.sh"\n{table}\n'
         'api_key_env = "VENDOR_CODE_WORD"\n',
@@ -63,7 +65,17 @@ COMMANDS = [
     ["ask", "-b", "leaky,echoer", "q"],
     ["run", "leakwf", "--json"],
     ["run", "leakwf"],
-    ["spawn", "task", "-a", "one:first part", "-a", "two:second part", "--backends", "leaky,echoer", "--json"],
+    [
+        "spawn",
+        "task",
+        "-a",
+        "one:first part",
+        "-a",
+        "two:second part",
+        "--backends",
+        "leaky,echoer",
+        "--json",
+    ],
     ["spawn", "task", "-a", "one:first part", "--backends", "leaky", "--merger", "echoer"],
     ["hunt", ".", "-b", "leaky,echoer", "--format", "json", "-o", "hunt.json", "--sarif", "hunt.sarif"],
     ["hunt", ".", "-b", "leaky,echoer", "--format", "md"],
