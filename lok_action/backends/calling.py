@@ -66,5 +66,7 @@ def open_cache(enabled: bool, ttl_hours: float, no_cache: bool = False) -> Answe
     from lok_action.cache import cache_dir
 
     cache = AnswerCache(cache_dir(), ttl_hours)
+    if not cache.usable():  # e.g. XDG_CACHE_HOME is a file: said once, and the run goes on uncached
+        return None
     cache.prune_if_due()  # at most once a day: expired entries would otherwise pile up forever
     return cache
