@@ -23,12 +23,21 @@ BUILTIN_BACKENDS: dict[str, dict[str, Any]] = {
 
 BACKEND_KINDS = ("codex", "claude", "gemini", "ollama", "openai", "local", "command")
 
+# [defaults] max_output_mb: what one answer or shell output may hold in memory
+MIN_OUTPUT_MB, MAX_OUTPUT_MB = 0.001, 1024
+DEFAULT_OUTPUT_MB = 16  # = process.DEFAULT_OUTPUT_MB (not imported: config loads before any process runs)
+
 # key -> (accepted python types, description); used for validation and the config reference
 DEFAULTS_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "parallel": ((bool,), "run independent steps and backends in parallel"),
     "timeout": ((int, float), "seconds a backend call may take"),
     "command_wrapper": ((str,), "wrap every shell command, '{cmd}' is replaced by the command"),
     "max_parallel": ((int,), "most steps/backend calls at once"),
+    "max_output_mb": (
+        (int, float),
+        f"MiB kept of each answer and shell output ({MIN_OUTPUT_MB:g} to {MAX_OUTPUT_MB:g});"
+        " the rest is cut, and the step says so",
+    ),
 }
 BACKEND_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "kind": ((str,), "backend kind: " + ", ".join(BACKEND_KINDS)),
@@ -50,7 +59,13 @@ CACHE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
 SECTIONS = ("defaults", "backends", "cache")
 
 BUILTIN_DEFAULTS: dict[str, Any] = {
-    "defaults": {"parallel": True, "timeout": 300, "command_wrapper": "", "max_parallel": 8},
+    "defaults": {
+        "parallel": True,
+        "timeout": 300,
+        "command_wrapper": "",
+        "max_parallel": 8,
+        "max_output_mb": DEFAULT_OUTPUT_MB,
+    },
     "backends": {name: dict(values) for name, values in BUILTIN_BACKENDS.items()},
     "cache": {"enabled": True, "ttl_hours": 24},
 }
@@ -71,6 +86,7 @@ class BackendConfig:
     api_key_env: str = ""
     budget_chars: int = 0
     source: str = "built-in"
+    output_cap: int = DEFAULT_OUTPUT_MB * 1024 * 1024  # bytes of an answer kept ([defaults] max_output_mb)
 
 
 @dataclass(frozen=True)
@@ -83,6 +99,7 @@ class Config:
     cache_enabled: bool = True
     cache_ttl_hours: float = 24
     sources: tuple[str, ...] = ()
+    output_cap: int = DEFAULT_OUTPUT_MB * 1024 * 1024  # bytes kept of each answer and shell output
 
     def backend_timeout(self, backend: BackendConfig) -> float:
         return backend.timeout if backend.timeout is not None else self.timeout
@@ -183,6 +200,7 @@ def _build(data: Mapping[str, Any], sources: tuple[str, ...], origin: Mapping[st
         raise ConfigError(
             f"{origin.get('defaults', 'config')}: defaults.command_wrapper must contain '{{cmd}}', got {wrapper!r}"
         )
+    output_cap = _output_cap(defaults["max_output_mb"], origin.get("defaults", "config"))
     backends: dict[str, BackendConfig] = {}
     for name, raw in data["backends"].items():
         source = origin.get(f"backends.{name}", "built-in")
@@ -206,6 +224,7 @@ def _build(data: Mapping[str, Any], sources: tuple[str, ...], origin: Mapping[st
             api_key_env=raw.get("api_key_env", ""),
             budget_chars=raw.get("budget_chars", 0),
             source=source,
+            output_cap=output_cap,
         )
     cache = data["cache"]
     if not (math.isfinite(cache["ttl_hours"]) and cache["ttl_hours"] >= 0):
@@ -222,7 +241,17 @@ def _build(data: Mapping[str, Any], sources: tuple[str, ...], origin: Mapping[st
         cache_enabled=cache["enabled"],
         cache_ttl_hours=float(cache["ttl_hours"]),
         sources=sources,
+        output_cap=output_cap,
     )
+
+
+def _output_cap(megabytes: float, source: str) -> int:
+    """[defaults] max_output_mb, checked, in bytes."""
+    if not (math.isfinite(megabytes) and MIN_OUTPUT_MB <= megabytes <= MAX_OUTPUT_MB):
+        raise ConfigError(
+            f"{source}: defaults.max_output_mb must be from {MIN_OUTPUT_MB:g} to {MAX_OUTPUT_MB:g}, got {megabytes}"
+        )
+    return int(megabytes * 1024 * 1024)
 
 
 def load_config(

@@ -10,11 +10,19 @@ import signal
 import subprocess
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO
 
-DEFAULT_OUTPUT_CAP = 4 * 1024 * 1024  # bytes kept per stream; the rest is counted and dropped
+MIB = 1024 * 1024
+DEFAULT_OUTPUT_MB = 16  # [defaults] max_output_mb: MiB kept per stream; the rest is dropped, and said
+DEFAULT_OUTPUT_CAP = DEFAULT_OUTPUT_MB * MIB
+
+
+def cut_note(cap: int) -> str:
+    """How a step or reply says its output was cut."""
+    return f"output cut at {cap / MIB:g} MiB (raise [defaults] max_output_mb to keep more)"
 
 
 @dataclass(frozen=True)
@@ -25,8 +33,9 @@ class ProcessResult:
     stderr: str
     duration: float
     timed_out: bool
-    truncated: bool
+    truncated: bool  # stdout was cut at the cap
     pid: int
+    stderr_truncated: bool = False  # stderr was longer than the cap: its end is kept
 
     @property
     def ok(self) -> bool:
@@ -73,17 +82,30 @@ class ChildGroups:
 CHILDREN = ChildGroups()
 
 
-def _drain(stream: io.BufferedReader, sink: list[bytes], cap: int, flags: dict[str, bool]) -> None:
+def _drain(stream: io.BufferedReader, sink: list[bytes], cap: int, flags: dict[str, bool], name: str) -> None:
+    """Read the stream to its end, keeping its first ``cap`` bytes (stdout: the start of the answer) or,
+    for stderr, its last ``cap`` bytes (the end of an error says what went wrong)."""
     kept = 0
-    for chunk in iter(lambda: stream.read1(65536), b""):
-        if kept < cap:
-            piece = chunk[: cap - kept]
-            sink.append(piece)
-            kept += len(piece)
+    if name == "stderr":
+        tail: deque[bytes] = deque()
+        for chunk in iter(lambda: stream.read1(65536), b""):
+            tail.append(chunk)
+            kept += len(chunk)
+            while kept - len(tail[0]) >= cap:
+                kept -= len(tail.popleft())
+                flags[name] = True
+        if kept > cap:
+            tail[0] = tail[0][kept - cap :]
+            flags[name] = True
+        sink.extend(tail)
+    else:
+        for chunk in iter(lambda: stream.read1(65536), b""):
+            piece = chunk[: max(cap - kept, 0)]
+            if piece:
+                sink.append(piece)
+                kept += len(piece)
             if len(piece) < len(chunk):
-                flags["truncated"] = True
-        else:
-            flags["truncated"] = True
+                flags[name] = True
     stream.close()
 
 
@@ -136,10 +158,10 @@ def run_process(
     )
     out: list[bytes] = []
     err: list[bytes] = []
-    flags = {"truncated": False}
+    flags = {"stdout": False, "stderr": False}
     readers = [
-        threading.Thread(target=_drain, args=(proc.stdout, out, output_cap, flags), daemon=True),
-        threading.Thread(target=_drain, args=(proc.stderr, err, output_cap, flags), daemon=True),
+        threading.Thread(target=_drain, args=(proc.stdout, out, output_cap, flags, "stdout"), daemon=True),
+        threading.Thread(target=_drain, args=(proc.stderr, err, output_cap, flags, "stderr"), daemon=True),
     ]
     for reader in readers:
         reader.start()
@@ -182,6 +204,7 @@ def run_process(
         stderr=b"".join(err).decode(errors="replace"),
         duration=time.monotonic() - started,
         timed_out=timed_out,
-        truncated=flags["truncated"],
+        truncated=flags["stdout"],
         pid=proc.pid,
+        stderr_truncated=flags["stderr"],
     )

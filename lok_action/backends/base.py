@@ -47,6 +47,7 @@ class Reply:
     cost_usd: float | None = None
     cached: bool = False
     attempts: int = 1
+    truncated: bool = False  # the answer was cut at [defaults] max_output_mb
 
     @property
     def ok(self) -> bool:
@@ -65,6 +66,7 @@ class Reply:
             "cost_usd": self.cost_usd,
             "cached": self.cached,
             "attempts": self.attempts,
+            "truncated": self.truncated,
         }
 
 

@@ -36,7 +36,14 @@ class CommandBackend(Backend):
     def query(self, prompt: str, workdir: Path, timeout: float) -> Reply:
         env = self.child_env()
         try:
-            result = run_process(self.argv(), input_text=prompt, cwd=workdir, env=env, timeout=timeout)
+            result = run_process(
+                self.argv(),
+                input_text=prompt,
+                cwd=workdir,
+                env=env,
+                timeout=timeout,
+                output_cap=self.config.output_cap,
+            )
         except FileNotFoundError:
             return Reply(self.name, error=f"{self.argv()[0]} not found on PATH")
         if result.timed_out:
@@ -53,4 +60,4 @@ class CommandBackend(Backend):
                 retryable=result.returncode == 75,
                 duration=result.duration,
             )
-        return Reply(self.name, text=result.stdout, duration=result.duration)
+        return Reply(self.name, text=result.stdout, duration=result.duration, truncated=result.truncated)

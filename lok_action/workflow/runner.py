@@ -251,6 +251,7 @@ class _Scheduler:
     # ---- shell steps
 
     def _run_shell(self, step: Step, variables: dict[str, Any], result: StepResult) -> None:
+        from lok_action.process import cut_note
         from lok_action.workflow.jsonextract import extract_json
         from lok_action.workflow.templating import render_shell
 
@@ -269,6 +270,11 @@ class _Scheduler:
             # under a run deadline the process may have been cut sooner than the step's own timeout
             shown = min(timeout, round(process.duration, 1)) if self.ctx.deadline is not None else timeout
             raise StepFailure(describe_process_failure(process, shown, self.ctx.env))
+        if process.truncated:
+            note = cut_note(self.ctx.config.output_cap)
+            if step.output_format != "text":  # a cut JSON document fails for a reason that is not the model's
+                raise StepFailure(f"{note}; a cut output cannot be read as {step.output_format}")
+            result.message = note
         output = process.stdout.rstrip("\n")
         result.output = extract_json(output, step.output_format)
 
@@ -344,16 +350,27 @@ class _Scheduler:
     def _collect(
         self, step: Step, calls: list[tuple[Backend, Any]], replies: list[Reply], result: StepResult
     ) -> None:
+        from lok_action.process import cut_note
         from lok_action.workflow.jsonextract import extract_json
 
+        cut: list[str] = []
         for (backend, chunk), reply in zip(calls, replies, strict=True):
             index = getattr(chunk, "index", None) if chunk is not None else None
             output = BackendOutput(backend.name, reply.text, error=reply.error, chunk_index=index)
-            if reply.ok:
+            if reply.ok and reply.truncated and step.output_format != "text":
+                output.error = (
+                    f"{backend.name}: answer {cut_note(backend.config.output_cap)};"
+                    f" a cut answer cannot be read as {step.output_format}"
+                )
+            elif reply.ok:
                 try:
                     output.parsed = extract_json(reply.text, step.output_format)
                 except LokError as error:
                     output.error = f"{backend.name}: {error}"
+                if reply.truncated:
+                    cut.append(
+                        f"{backend.name}{_chunk_label(output)}: answer {cut_note(backend.config.output_cap)}"
+                    )
             result.outputs.append(output)
             result.replies.append(reply)
             result.attempts += reply.attempts
@@ -366,9 +383,10 @@ class _Scheduler:
             raise StepFailure("; ".join(f"{o.backend}{_chunk_label(o)}: {o.error}" for o in result.outputs))
         result.output = merge_outputs(step.output_format, good, several)
         failed = len(result.outputs) - len(good)
+        notes = [result.message] if result.message else []
         if failed:
-            note = f"{len(good)}/{len(result.outputs)} backend calls succeeded"
-            result.message = f"{result.message}; {note}" if result.message else note
+            notes.append(f"{len(good)}/{len(result.outputs)} backend calls succeeded")
+        result.message = "; ".join(notes + cut)
 
     def _apply_edits(self, step: Step, variables: dict[str, Any], result: StepResult) -> None:
         from lok_action.workflow.edits import apply_edits_from_outputs
@@ -440,7 +458,11 @@ def run_shell_command(
         nonlocal attempts
         attempts += 1
         return run_process(
-            ["sh", "-c", command], cwd=ctx.workdir, env=ctx.env, timeout=ctx.cap_timeout(timeout)
+            ["sh", "-c", command],
+            cwd=ctx.workdir,
+            env=ctx.env,
+            timeout=ctx.cap_timeout(timeout),
+            output_cap=ctx.config.output_cap,
         )
 
     retrying = retry_policy(retries, retry_delay_ms, lambda process: not process.ok, ctx.deadline)
