@@ -52,11 +52,11 @@ class ChildGroups:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._groups: set[int] = set()
-        self._stopping = False
+        self._stopping = threading.Event()
 
     def spawn(self, start: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
         with self._lock:  # no child may start between stop_all's snapshot and its kill
-            if self._stopping:
+            if self._stopping.is_set():
                 raise KeyboardInterrupt
             proc = start()
             self._groups.add(proc.pid)
@@ -69,7 +69,7 @@ class ChildGroups:
     def stop_all(self) -> None:
         """End every running child's group and refuse new children from now on."""
         with self._lock:
-            self._stopping = True
+            self._stopping.set()  # also wakes every pause()
             groups = sorted(self._groups)
         for sig in (signal.SIGTERM, signal.SIGKILL):
             for pgid in groups:
@@ -77,6 +77,12 @@ class ChildGroups:
                     os.killpg(pgid, sig)
             if sig == signal.SIGTERM and groups:
                 time.sleep(0.2)
+
+    def pause(self, seconds: float) -> None:
+        """Sleep ``seconds`` (a retry's back-off), but end it with KeyboardInterrupt the moment stop_all
+        runs: an interrupted lok must not wait out a back-off before it can exit."""
+        if self._stopping.wait(seconds):
+            raise KeyboardInterrupt
 
 
 CHILDREN = ChildGroups()

@@ -104,7 +104,7 @@ def test_retries_give_up_and_return_the_last_failure(tmp_path):
 
 
 def test_non_retryable_failures_are_not_retried(tmp_path):
-    backend, counter = make_backend(tmp_path, fail_first=10, fail_code=1)
+    backend, counter = make_backend(tmp_path, fail_first=10, fail_code=127)  # "cannot run"
     reply = call_backend(backend, "q", tmp_path, 10, retries=3, retry_delay_ms=10)
     assert not reply.ok and not reply.retryable and reply.attempts == 1
     assert calls(counter) == 1

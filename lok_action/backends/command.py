@@ -10,6 +10,7 @@ from lok_action.backends.base import Availability, Backend, Reply
 from lok_action.backends.redaction import tail_of
 from lok_action.errors import BackendError
 from lok_action.process import run_process
+from lok_action.retrying import exit_is_retryable
 
 
 class CommandBackend(Backend):
@@ -56,8 +57,8 @@ class CommandBackend(Backend):
                 self.name,
                 text=result.stdout,
                 error=f"exit {result.returncode}: {tail}" if tail else f"exit {result.returncode}",
-                # 75 (EX_TEMPFAIL) lets a wrapped program say "try again later"
-                retryable=result.returncode == 75,
+                # a user who sets retries wants them: any exit but "cannot run" (126, 127) may pass
+                retryable=exit_is_retryable(result.returncode),
                 duration=result.duration,
             )
         return Reply(self.name, text=result.stdout, duration=result.duration, truncated=result.truncated)

@@ -447,7 +447,7 @@ def run_shell_command(
     with a doubling delay. Every attempt's timeout is cut to the time left before ctx.deadline, and
     no retry starts (or is waited for) past it. Returns the last result and the number of attempts."""
     from lok_action.process import run_process
-    from lok_action.retrying import retry_policy
+    from lok_action.retrying import exit_is_retryable, retry_policy
     from lok_action.workflow.templating import quote_for_wrapper
 
     if ctx.config.command_wrapper:
@@ -465,7 +465,10 @@ def run_shell_command(
             output_cap=ctx.config.output_cap,
         )
 
-    retrying = retry_policy(retries, retry_delay_ms, lambda process: not process.ok, ctx.deadline)
+    def worth_retrying(process: ProcessResult) -> bool:
+        return process.timed_out or exit_is_retryable(process.returncode)
+
+    retrying = retry_policy(retries, retry_delay_ms, worth_retrying, ctx.deadline)
     process = retrying(attempt)
     # a shell step's output travels on like a backend's reply: with the same secrets masked
     redact = run_redactor(ctx)
