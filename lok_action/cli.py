@@ -81,6 +81,13 @@ def stop_on_signal(signum: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from lok_action.terminal_safe import guarded_terminal
+
+    with guarded_terminal():  # model text never reaches a terminal as control sequences
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if threading.current_thread() is threading.main_thread():  # signal handlers live in the main thread
         signal.signal(signal.SIGINT, stop_on_signal)

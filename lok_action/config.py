@@ -45,6 +45,9 @@ BUILTIN_BACKENDS: dict[str, dict[str, Any]] = {
 BACKEND_KINDS = ("codex", "claude", "gemini", "ollama", "openai", "local", "command", "sarif")
 SARIF_LEVELS = ("error", "warning", "note", "none")
 
+# [defaults] max_output_mb: what one answer or shell output may hold in memory
+DEFAULT_OUTPUT_MB = 16  # = process.DEFAULT_OUTPUT_MB (not imported: config loads before any process runs)
+
 # key -> accepted types, description and (numbers) documented range; used for validation and the
 # README's configuration reference
 DEFAULTS_KEYS: dict[str, Key] = {
@@ -52,6 +55,11 @@ DEFAULTS_KEYS: dict[str, Key] = {
     "timeout": Key((int, float), "seconds a backend call may take", ranges.SECONDS),
     "command_wrapper": Key((str,), "wrap every shell command, '{cmd}' is replaced by the command"),
     "max_parallel": Key((int,), "most steps/backend calls at once", ranges.PARALLEL),
+    "max_output_mb": Key(
+        (int, float),
+        "MiB kept of each answer and shell output; the rest is cut, and the step says so",
+        ranges.OUTPUT_MB,
+    ),
 }
 BACKEND_KEYS: dict[str, Key] = {
     "kind": Key((str,), "backend kind: " + ", ".join(BACKEND_KINDS)),
@@ -84,7 +92,13 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {"command": ("command",), "openai": 
 SECTIONS = ("defaults", "backends", "cache")
 
 BUILTIN_DEFAULTS: dict[str, Any] = {
-    "defaults": {"parallel": True, "timeout": 300, "command_wrapper": "", "max_parallel": 8},
+    "defaults": {
+        "parallel": True,
+        "timeout": 300,
+        "command_wrapper": "",
+        "max_parallel": 8,
+        "max_output_mb": DEFAULT_OUTPUT_MB,
+    },
     "backends": {name: dict(values) for name, values in BUILTIN_BACKENDS.items()},
     "cache": {"enabled": True, "ttl_hours": 24},
 }
@@ -108,6 +122,7 @@ class BackendConfig:
     category: str = ""
     levels: Mapping[str, str] = field(default_factory=dict)
     source: str = "built-in"
+    output_cap: int = DEFAULT_OUTPUT_MB * 1024 * 1024  # bytes of an answer kept ([defaults] max_output_mb)
 
 
 @dataclass(frozen=True)
@@ -120,6 +135,7 @@ class Config:
     cache_enabled: bool = True
     cache_ttl_hours: float = 24
     sources: tuple[str, ...] = ()
+    output_cap: int = DEFAULT_OUTPUT_MB * 1024 * 1024  # bytes kept of each answer and shell output
 
     def backend_timeout(self, backend: BackendConfig) -> float:
         return backend.timeout if backend.timeout is not None else self.timeout
@@ -223,6 +239,7 @@ def _build(data: Mapping[str, Any], sources: tuple[str, ...], origin: Mapping[st
         raise ConfigError(
             f"{origin.get('defaults', 'config')}: defaults.command_wrapper must contain '{{cmd}}', got {wrapper!r}"
         )
+    output_cap = int(defaults["max_output_mb"] * 1024 * 1024)  # its range is checked with the file
     backends: dict[str, BackendConfig] = {}
     for name, raw in data["backends"].items():
         source = origin.get(f"backends.{name}", "built-in")
@@ -249,6 +266,7 @@ def _build(data: Mapping[str, Any], sources: tuple[str, ...], origin: Mapping[st
             category=raw.get("category", ""),
             levels=dict(raw.get("levels", {})),
             source=source,
+            output_cap=output_cap,
         )
         check_backend(backends[name])
         if kind == "sarif":
@@ -263,6 +281,7 @@ def _build(data: Mapping[str, Any], sources: tuple[str, ...], origin: Mapping[st
         cache_enabled=cache["enabled"],
         cache_ttl_hours=float(cache["ttl_hours"]),
         sources=sources,
+        output_cap=output_cap,
     )
 
 

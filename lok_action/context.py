@@ -195,6 +195,8 @@ def _git_listing(root: Path) -> list[str] | None:
     )
     if not listing.ok:
         raise ContextError(f"{root}: git ls-files failed: {listing.stderr.strip()[:200]}")
+    if listing.truncated:  # a cut listing would silently leave files out
+        raise ContextError(f"{root}: git ls-files printed more than 256 MiB of file names")
     return sorted(set(filter(None, listing.stdout.split("\0"))))
 
 
@@ -546,6 +548,8 @@ def git_diff(root: Path, revision_range: str | None) -> str:
     if not result.ok:
         reason = " ".join(result.stderr.split())[:200]  # one line, however many git printed
         raise ContextError(f"diff: {' '.join(argv)} failed: {reason}")
+    if result.truncated:  # a cut diff would be reviewed as if it were whole
+        raise ContextError(f"diff: {' '.join(argv)} is larger than 64 MiB; review a smaller range")
     return result.stdout
 
 

@@ -229,14 +229,32 @@ def parse_position(reply: Reply, round_number: int, others: Sequence[str]) -> Po
     position.changed = "" if changed in (None, False) else str(changed).strip()
     if position.changed.lower() in ("no", "nothing", "none", "false", "unchanged", "n/a"):
         position.changed = ""
-    agree = data.get("agree")
-    if not isinstance(agree, dict):
-        raise VerdictError('the JSON has no "agree" object')
-    lowered = {str(key).strip().lower(): value for key, value in agree.items()}
-    for other in others:
-        value = lowered.get(other.lower())
-        position.agree[other] = value is True or (isinstance(value, str) and value.lower() in ("true", "yes"))
+    position.agree = read_agreement(data.get("agree"), others)
     return position
+
+
+YES, NO = ("true", "yes", "agree"), ("false", "no", "disagree")
+
+
+def read_agreement(agree: Any, others: Sequence[str]) -> dict[str, bool]:
+    """Whether the backend agrees with each other participant. Asked for as an object (name -> true or
+    false); the plain forms real models answer instead are read too: `true`/`"yes"` (with all of them),
+    `false`/`"no"`, or the list of the names it agrees with."""
+    if isinstance(agree, bool):
+        return dict.fromkeys(others, agree)
+    if isinstance(agree, str) and agree.strip().lower() in YES + NO:
+        return dict.fromkeys(others, agree.strip().lower() in YES)
+    if isinstance(agree, list) and all(isinstance(name, str) for name in agree):
+        named = {name.strip().lower() for name in agree}
+        return {other: other.lower() in named for other in others}
+    if isinstance(agree, dict):
+        lowered = {str(key).strip().lower(): value for key, value in agree.items()}
+        return {other: _says_yes(lowered.get(other.lower())) for other in others}
+    raise VerdictError('the JSON has no "agree" answer (an object of true/false per participant)')
+
+
+def _says_yes(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() in YES)
 
 
 def opening_prompt(question: str) -> str:

@@ -108,6 +108,7 @@ CONSENSUS = NumberRange(integer=True, low=1, high=100)  # backends that must agr
 BUDGET_CHARS = NumberRange(integer=True, low=1_000, high=100_000_000, unit="characters")
 TTL_HOURS = NumberRange(integer=False, low=0, high=87_600, unit="hours")  # ten years
 ROUNDS = NumberRange(integer=True, low=1, high=1_000)
+OUTPUT_MB = NumberRange(integer=False, low=0.001, high=1024, unit="MiB")  # one answer or shell output
 COST_USD = NumberRange(integer=False, low=0, high=1_000_000, low_open=True, unit="USD")
 SHARDS = NumberRange(integer=True, low=1, high=100_000)  # Kubernetes' most indexed-job completions
 JOB_INDEX = NumberRange(integer=True, low=0, high=99_999)  # JOB_COMPLETION_INDEX: 0-based

@@ -11,6 +11,12 @@ if TYPE_CHECKING:
     from tenacity import Retrying
 
 MIN_ATTEMPT_SECONDS = 0.05  # an attempt started just before the deadline still gets a moment
+CANNOT_RUN = (126, 127)  # the shell's "found but not executable" and "not found": no retry changes that
+
+
+def exit_is_retryable(returncode: int | None) -> bool:
+    """Whether a failed command is worth another try: any non-zero exit but "cannot run"."""
+    return returncode != 0 and returncode not in CANNOT_RUN
 
 
 def retry_delay(retry_delay_ms: int, attempt: int) -> float:
@@ -31,7 +37,8 @@ def cap_timeout(timeout: float, deadline: float | None) -> float:
 def retry_policy(
     retries: int, retry_delay_ms: int, should_retry: Callable[[Any], bool], deadline: float | None = None
 ) -> Retrying:
-    """A tenacity Retrying that hands back the last result (never raises) when it stops retrying."""
+    """A tenacity Retrying that hands back the last result (never raises) when it stops retrying.
+    Its back-off ends at once when lok is interrupted (process.CHILDREN.pause)."""
     from tenacity import (
         RetryCallState,
         Retrying,
@@ -41,6 +48,8 @@ def retry_policy(
         wait_exponential,
     )
     from tenacity.stop import stop_base
+
+    from lok_action.process import CHILDREN
 
     class out_of_time(stop_base):
         """Stop when the wait before the next attempt would reach the deadline."""
@@ -54,4 +63,5 @@ def retry_policy(
         wait=wait_exponential(multiplier=retry_delay_ms / 1000, exp_base=2),
         retry=retry_if_result(should_retry),
         retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+        sleep=CHILDREN.pause,
     )

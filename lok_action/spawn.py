@@ -214,6 +214,10 @@ def run_subtasks(
         )
         finished = time.monotonic() - began
         status = "done" if reply.ok else f"failed: {reply.error}"
+        if reply.truncated:
+            from lok_action.process import cut_note
+
+            status += f", {cut_note(backend.config.output_cap)}"
         settings.note(f"{subtask.name}: {status} ({reply.duration:.1f}s)")
         return SubtaskOutcome(subtask, reply, started, finished)
 

@@ -104,7 +104,7 @@ def test_retries_give_up_and_return_the_last_failure(tmp_path):
 
 
 def test_non_retryable_failures_are_not_retried(tmp_path):
-    backend, counter = make_backend(tmp_path, fail_first=10, fail_code=1)
+    backend, counter = make_backend(tmp_path, fail_first=10, fail_code=127)  # "cannot run"
     reply = call_backend(backend, "q", tmp_path, 10, retries=3, retry_delay_ms=10)
     assert not reply.ok and not reply.retryable and reply.attempts == 1
     assert calls(counter) == 1
@@ -120,12 +120,17 @@ def test_cache_dir_honours_xdg_cache_home(tmp_path):
 
 def test_backend_processes_never_get_the_github_token(tmp_path, monkeypatch):
     script = tmp_path / "env_backend.py"
-    script.write_text("import json, os, sys\nsys.stdin.read()\nprint(json.dumps(dict(os.environ)))\n")
+    # the environment goes to a file: the reply itself is redacted on its way out (see test_secrets_campaign)
+    seen_file = tmp_path / "seen.json"
+    script.write_text(
+        f"import json, os, sys\nsys.stdin.read()\nopen({str(seen_file)!r}, 'w').write(json.dumps(dict(os.environ)))\n"
+    )
     for name in ("GITHUB_TOKEN", "GH_TOKEN", "INPUT_GITHUB-TOKEN", "ACTIONS_RUNTIME_TOKEN"):
         monkeypatch.setenv(name, "ghs_secret_value")
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-kept")
     plain = create_backend(BackendConfig(name="p", kind="command", command=f"{sys.executable} {script}"))
-    seen = json.loads(call_backend(plain, "q", tmp_path, 10).text)
+    assert call_backend(plain, "q", tmp_path, 10).ok
+    seen = json.loads(seen_file.read_text())
     assert "ghs_secret_value" not in seen.values()
     assert seen["ANTHROPIC_API_KEY"] == "sk-kept"  # the backend's own credentials still reach it
     explicit = create_backend(
@@ -136,6 +141,7 @@ def test_backend_processes_never_get_the_github_token(tmp_path, monkeypatch):
             env={"GH_TOKEN": "passed-on-purpose"},
         )
     )
-    seen = json.loads(call_backend(explicit, "q", tmp_path, 10).text)
+    assert call_backend(explicit, "q", tmp_path, 10).ok
+    seen = json.loads(seen_file.read_text())
     assert seen["GH_TOKEN"] == "passed-on-purpose"
     assert "GITHUB_TOKEN" not in seen

@@ -156,10 +156,17 @@ def test_hunt_over_five_backend_kinds_gets_json_from_every_one(
         assert status["repairs"] == (steps if name == "gemini" else 0), status
     [division] = report["findings"]
     assert division["agreement"] == 5 and (division["file"], division["start_line"]) == ("src/stats.py", 6)
-    schema = findings_schema()
-    assert [structured_tool_schema(body) for body in posts(llm_server, "anthropic")] == [schema] * steps
-    assert [body["text"]["format"]["schema"] for body in posts(llm_server, "responses")] == [schema] * steps
-    assert [body["format"] for body in posts(llm_server, "ollama")] == [schema] * steps
-    formats = [body["response_format"]["json_schema"]["schema"] for body in posts(llm_server, "openai")]
-    assert formats == [schema] * steps
+    # the schema of the one chunk: the findings schema narrowed to the chunk's files and lines
+    sent = {
+        "anthropic": [structured_tool_schema(body) for body in posts(llm_server, "anthropic")],
+        "responses": [body["text"]["format"]["schema"] for body in posts(llm_server, "responses")],
+        "ollama": [body["format"] for body in posts(llm_server, "ollama")],
+        "openai": [body["response_format"]["json_schema"]["schema"] for body in posts(llm_server, "openai")],
+    }
+    [schema] = {json.dumps(one, sort_keys=True) for schemas in sent.values() for one in schemas}
+    files = json.loads(schema)["properties"]["findings"]["items"]["properties"]["file"]["enum"]
+    assert "src/stats.py" in files
+    lines = {name: len(((repo / name).read_text()).splitlines()) for name in files}
+    assert json.loads(schema) == findings_schema(lines)
+    assert all(len(schemas) == steps for schemas in sent.values()), sent
     assert len(llm_server.prompts("gemini")) == 2 * steps

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.fakes.ensemble_fixtures import EnsembleProject, fake_backend
 
 
@@ -120,3 +122,30 @@ def test_bad_input_is_one_line_exit_2(ensemble_project: EnsembleProject) -> None
     assert alone.returncode == 2 and "at least 2 backends, got 1 (alpha)" in alone.stderr
     rounds = ensemble_project.lok("debate", "Q?", "--rounds", "0", "-b", "alpha,alpha")
     assert rounds.returncode == 2 and "--rounds must be an integer from 1 to 1000" in rounds.stderr
+
+
+@pytest.mark.parametrize("form", ["bool", "word", "list"])
+def test_plain_agreement_forms_count_as_verdicts(ensemble_project: EnsembleProject, form: str) -> None:
+    # real models often answer {"agree": true, ...} instead of one entry per participant
+    ensemble_project.write_config(
+        debater("alpha", "--positions", "A", "--agree-from", "2", "--agree-form", form),
+        debater("beta", "--positions", "B,A", "--agree-from", "2"),
+    )
+    result = ensemble_project.lok("debate", "q", "--rounds", "3", "-b", "alpha,beta", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["dropped"] == {} and data["active"] == ["alpha", "beta"]
+    assert data["consensus"] is True and data["rounds_run"] == 2
+    assert data["rounds"][1][0]["agree"] == {"beta": True}
+
+
+@pytest.mark.parametrize("form", ["bool", "word", "list"])
+def test_plain_disagreement_is_read_as_disagreement(ensemble_project: EnsembleProject, form: str) -> None:
+    ensemble_project.write_config(
+        debater("alpha", "--positions", "A", "--agree-form", form),  # never agrees
+        debater("beta", "--positions", "B", "--agree-from", "2"),
+    )
+    result = ensemble_project.lok("debate", "q", "--rounds", "2", "-b", "alpha,beta", "--json")
+    data = json.loads(result.stdout)
+    assert data["dropped"] == {} and data["consensus"] is False
+    assert {"backend": "alpha", "disagrees_with": "beta"} in data["disagreements"]

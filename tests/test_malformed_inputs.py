@@ -178,7 +178,6 @@ WORKFLOWS = [
         'name = "x"\n[[steps]]\nname = "a"\nprompt = "p"\nverify = "make"\n',
         ["verify", "apply_edits"],
     ),
-    ("reserved-chars", 'name = "x"\n[[steps]]\nname = "a"\nprompt = "\\ue000"\n', ["reserved characters"]),
     # TOML that tomllib cannot take: a RecursionError or int()'s digit limit, never a traceback
     (
         "toml-nested-arrays",

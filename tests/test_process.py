@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
 import time
 
 from lok_action.process import run_process
@@ -83,3 +86,27 @@ def test_timeout_holds_when_the_program_never_reads_a_large_prompt():
 def test_a_large_prompt_still_arrives_whole():
     result = run_process(["cat"], input_text="y" * 2**20 + "end", timeout=10)
     assert result.ok and len(result.stdout) == 2**20 + 3 and result.stdout.endswith("end")
+
+
+def test_nothing_of_a_run_outlives_it_when_a_descendant_keeps_the_pipes(tmp_path):
+    # A program that leaves a grandchild in a session of its own (out of reach of the group kill)
+    # holding stdin, stdout and stderr, and never reading the prompt, which is larger than a pipe holds.
+    pid_file = tmp_path / "grandchild"
+    code = (
+        "import subprocess, sys\n"
+        "child = subprocess.Popen(['sleep', '30'], start_new_session=True)\n"
+        f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+        "print('answer')\n"
+    )
+    before = set(threading.enumerate())
+    started = time.monotonic()
+    try:
+        result = run_process([sys.executable, "-c", code], input_text="x" * 2**20, timeout=20)
+        took = time.monotonic() - started
+        leftover = [thread for thread in threading.enumerate() if thread not in before]
+    finally:
+        if pid_file.exists():
+            os.kill(int(pid_file.read_text()), signal.SIGKILL)
+    assert result.ok and result.stdout == "answer\n"
+    assert leftover == []  # no reader or writer thread left attached to those pipes
+    assert took < 10  # stopped reading pipes only an outsider holds, instead of waiting for it

@@ -7,9 +7,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from lok_action.config import BackendConfig
+
+if TYPE_CHECKING:
+    from lok_action.backends.redaction import Redactor
 
 # Credentials of the GitHub run itself, kept from every backend process.
 WITHHELD_FROM_BACKENDS = frozenset(
@@ -47,6 +50,7 @@ class Reply:
     attempts: int = 1
     repairs: int = 0  # extra requests asking again for JSON after an answer that was not JSON
     note: str = ""  # something to say once about this backend, e.g. a structured-output fallback
+    truncated: bool = False  # the answer was cut at [defaults] max_output_mb
 
     @property
     def ok(self) -> bool:
@@ -67,6 +71,7 @@ class Reply:
             "attempts": self.attempts,
             "repairs": self.repairs,
             "note": self.note,
+            "truncated": self.truncated,
         }
 
 
@@ -127,3 +132,11 @@ class Backend(ABC):
         if extra:
             env.update(extra)
         return env
+
+    def redactor(self) -> Redactor:
+        """Masks every secret this backend could see and so print: what the redaction rule finds in its
+        environment, its api_key_env, its `env` table's values (see backends.redaction)."""
+        from lok_action.backends.redaction import Redactor
+
+        env = {**os.environ, **self.child_env()}
+        return Redactor.for_env(env, [self.config.api_key_env], self.config.env.values())

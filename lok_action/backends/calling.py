@@ -1,4 +1,7 @@
-"""Ask one backend once, through the cache and with retries for transient failures."""
+"""Ask one backend once, through the cache and with retries for transient failures.
+
+This is where a reply leaves a backend: every reply is redacted here (backends.redaction), whatever path
+it took, so nothing downstream (--json, reports, run folders, the cache itself) ever sees a secret."""
 
 from __future__ import annotations
 
@@ -37,14 +40,16 @@ def call_backend(
         from lok_action.backends.structured import schema_digest
 
         identity = {**identity, "schema": schema_digest(schema)}
+    redact = backend.redactor()
     if cache is not None:
         hit = cache.get(identity, prompt, workdir)
         if hit is not None:
             # a note was said in the run that asked; a replayed answer teaches this run nothing
-            return dataclasses.replace(hit, backend=backend.name, note="")
+            # (and entries written before redaction existed may hold a secret)
+            return redact.reply(dataclasses.replace(hit, backend=backend.name, note=""))
 
     if retries <= 0:  # one attempt: skip tenacity's import (~5 ms of every `lok ask`)
-        reply = backend.query(prompt, workdir, cap_timeout(timeout, deadline), schema=schema)
+        reply = redact.reply(backend.query(prompt, workdir, cap_timeout(timeout, deadline), schema=schema))
         if cache is not None and reply.ok:
             cache.put(identity, prompt, workdir, reply)
         return reply
@@ -59,7 +64,7 @@ def call_backend(
         return backend.query(prompt, workdir, cap_timeout(timeout, deadline), schema=schema)
 
     retrying = retry_policy(retries, retry_delay_ms, lambda reply: not reply.ok and reply.retryable, deadline)
-    reply = dataclasses.replace(retrying(attempt), attempts=attempts)
+    reply = redact.reply(dataclasses.replace(retrying(attempt), attempts=attempts))
     if cache is not None and reply.ok:
         cache.put(identity, prompt, workdir, reply)
     return reply
@@ -71,5 +76,7 @@ def open_cache(enabled: bool, ttl_hours: float, no_cache: bool = False) -> Answe
     from lok_action.cache import cache_dir
 
     cache = AnswerCache(cache_dir(), ttl_hours)
+    if not cache.usable():  # e.g. XDG_CACHE_HOME is a file: said once, and the run goes on uncached
+        return None
     cache.prune_if_due()  # at most once a day: expired entries would otherwise pile up forever
     return cache

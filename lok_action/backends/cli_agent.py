@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from lok_action.backends.base import Availability, Backend, Reply
-from lok_action.backends.redaction import failure_tail
+from lok_action.backends.redaction import tail_of
 from lok_action.errors import BackendError
-from lok_action.process import ProcessResult, exit_status, run_process
+from lok_action.process import ProcessResult, cut_note, exit_status, run_process
 
 
 class CliAgentBackend(Backend):
@@ -105,13 +105,24 @@ class CliAgentBackend(Backend):
             return Reply(self.name, error=f"{self.missing()} (install: {self.install_hint})")
         try:
             result = run_process(
-                [program, *argv[1:]], input_text=prompt, cwd=workdir, env=env, timeout=timeout
+                [program, *argv[1:]],
+                input_text=prompt,
+                cwd=workdir,
+                env=env,
+                timeout=timeout,
+                output_cap=self.config.output_cap,
             )
         except OSError as error:  # vanished or not executable between which() and exec
             return Reply(self.name, error=f"cannot run {argv[0]}: {error.strerror}")
         if result.timed_out:
             return Reply(
                 self.name, error=f"timed out after {timeout:g}s", retryable=True, duration=result.duration
+            )
+        if result.truncated:  # the tool's JSON was cut: nothing in it can be trusted to parse
+            return Reply(
+                self.name,
+                error=f"{self.program}: {cut_note(self.config.output_cap)}",
+                duration=result.duration,
             )
         return self.parse(result)
 
@@ -121,10 +132,10 @@ class CliAgentBackend(Backend):
 
     def clean(self, text: str) -> str:
         """Error text safe to show: secrets from the child's environment replaced, tail only."""
-        return failure_tail(text, "", self.env(), [self.config.api_key_env])
+        return tail_of(text, "", self.redactor())
 
     def exit_failure(self, result: ProcessResult) -> Reply:
-        tail = failure_tail(result.stderr, result.stdout, self.env(), [self.config.api_key_env])
+        tail = tail_of(result.stderr, result.stdout, self.redactor())
         return Reply(
             self.name,
             error=f"{self.program} {exit_status(result.returncode, 'exited')}: {tail}",

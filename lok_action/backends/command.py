@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from lok_action.backends.base import Availability, Backend, Reply
-from lok_action.backends.redaction import failure_tail
+from lok_action.backends.redaction import tail_of
 from lok_action.errors import BackendError
 from lok_action.process import exit_status, run_process
+from lok_action.retrying import exit_is_retryable
 
 SCHEMA_FILE_ENV = "LOK_SCHEMA_FILE"  # path of the JSON Schema the answer should match, when there is one
 
@@ -53,7 +54,14 @@ class CommandBackend(Backend):
         if SCHEMA_FILE_ENV not in extra_env:
             env.pop(SCHEMA_FILE_ENV, None)  # never a stale one inherited from lok's own environment
         try:
-            result = run_process(self.argv(), input_text=prompt, cwd=workdir, env=env, timeout=timeout)
+            result = run_process(
+                self.argv(),
+                input_text=prompt,
+                cwd=workdir,
+                env=env,
+                timeout=timeout,
+                output_cap=self.config.output_cap,
+            )
         except FileNotFoundError:
             return Reply(self.name, error=f"{self.argv()[0]} not found on PATH")
         if result.timed_out:
@@ -61,13 +69,13 @@ class CommandBackend(Backend):
                 self.name, error=f"timed out after {timeout:g}s", retryable=True, duration=result.duration
             )
         if result.returncode != 0:
-            tail = failure_tail(result.stderr, result.stdout, env, [self.config.api_key_env])
+            tail = tail_of(result.stderr, result.stdout, self.redactor())
             return Reply(
                 self.name,
                 text=result.stdout,
                 error=f"{exit_status(result.returncode)}: {tail}" if tail else exit_status(result.returncode),
-                # 75 (EX_TEMPFAIL) lets a wrapped program say "try again later"
-                retryable=result.returncode == 75,
+                # a user who sets retries wants them: any exit but "cannot run" (126, 127) may pass
+                retryable=exit_is_retryable(result.returncode),
                 duration=result.duration,
             )
-        return Reply(self.name, text=result.stdout, duration=result.duration)
+        return Reply(self.name, text=result.stdout, duration=result.duration, truncated=result.truncated)

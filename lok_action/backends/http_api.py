@@ -9,7 +9,7 @@ from typing import Any
 
 from lok_action.backends.base import Reply
 from lok_action.backends.cli_agent import is_retryable_status
-from lok_action.backends.redaction import redact
+from lok_action.backends.redaction import Redactor
 
 BODY_TAIL = 300  # characters of an error body quoted in an error
 
@@ -26,8 +26,7 @@ def request_json(
     payload: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
     timeout: float,
-    secrets_env: Mapping[str, str],
-    secret_names: tuple[str, ...] = (),
+    redact: Redactor,
     auth_how: str = "",
     answer: Callable[[Any], Reply],
     on_error_status: Callable[[int], None] | None = None,
@@ -39,8 +38,7 @@ def request_json(
     started = time.monotonic()
 
     def failure(message: str, retryable: bool) -> Reply:
-        text = redact(message, secrets_env, secret_names)
-        return Reply(backend, error=text, retryable=retryable, duration=time.monotonic() - started)
+        return Reply(backend, error=redact(message), retryable=retryable, duration=time.monotonic() - started)
 
     try:
         response = requests.request(method, url, json=payload, headers=dict(headers or {}), timeout=timeout)
@@ -53,7 +51,8 @@ def request_json(
     if response.status_code >= 400:
         if on_error_status is not None:
             on_error_status(response.status_code)
-        body = response.text.strip().replace("\n", " ")[-BODY_TAIL:]
+        # redacted before the cut, so no part of a secret survives at its edge
+        body = redact(response.text.strip().replace("\n", " "))[-BODY_TAIL:]
         fix = f" (fix: {auth_how})" if auth_how and response.status_code in (401, 403) else ""
         return failure(
             f"HTTP {response.status_code} from {url}: {body}{fix}", is_retryable_status(response.status_code)
@@ -61,7 +60,9 @@ def request_json(
     try:
         data = response.json()
     except ValueError:
-        return failure(f"{url} answered with something that is not JSON: {response.text[:200]}", False)
+        return failure(
+            f"{url} answered with something that is not JSON: {redact(response.text)[:200]}", False
+        )
     try:
         reply = answer(data)
     except (KeyError, IndexError, TypeError, AttributeError) as error:

@@ -92,6 +92,6 @@ class OllamaBackend(Backend):
             join_url(self.base_url, "/api/chat"),
             payload=payload,
             timeout=timeout,
-            secrets_env=self.child_env(),
+            redact=self.redactor(),
             answer=answer,
         )

@@ -147,8 +147,12 @@ def write_reports(result: AnalysisResult, args: argparse.Namespace) -> int:
     if args.output:
         _write("-o/--output", args.output, lambda: atomic_write_text(Path(args.output), text))
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        from lok_action.terminal_safe import unguarded
+
+        # the terminal report sanitised its model text itself, and keeps its colours
+        stream = unguarded(sys.stdout) if fmt == "text" else sys.stdout
+        stream.write(text)
+        stream.flush()
     if args.sarif:
         from lok_action.report.sarif import render_sarif
 

@@ -64,9 +64,13 @@ def chosen_backends(config: Config, names_arg: str | None) -> tuple[list[Backend
     return ready, not_ready
 
 
-def print_reply(reply: Reply) -> None:
+def print_reply(reply: Reply, output_cap: int | None = None) -> None:
     if reply.ok:
+        from lok_action.process import DEFAULT_OUTPUT_CAP, cut_note
+
         note = "cached" if reply.cached else f"{reply.duration:.1f}s"
+        if reply.truncated:
+            note += f", {cut_note(output_cap or DEFAULT_OUTPUT_CAP)}"
         print(f"=== {reply.backend} ({note}) ===\n{reply.text.rstrip()}\n", flush=True)
     else:
         print(f"=== {reply.backend} (failed) ===\nerror: {reply.error}\n", flush=True)
@@ -110,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
             reply = future.result()
             replies.append(reply)
             if not args.json:
-                print_reply(reply)
+                print_reply(reply, config.output_cap)
     if args.json:
         position = {name: i for i, name in enumerate(requested)}
         ordered = sorted(replies, key=lambda r: position.get(r.backend, len(position)))

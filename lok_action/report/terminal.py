@@ -34,8 +34,10 @@ def _paint(text: str, style: str, colour: bool) -> str:
 
 
 def _plain(text: str) -> str:
-    """LLM text for a terminal: no control characters (no escape sequences smuggled in)."""
-    return "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
+    """LLM text for the report: no escape sequences or control characters, tabs as spaces."""
+    from lok_action.terminal_safe import safe_for_terminal
+
+    return safe_for_terminal(text).replace("\t", " ")
 
 
 def render_terminal(result: AnalysisResult, colour: bool = False, width: int = 100) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -17,6 +18,7 @@ from lok_action.workflow.result import BackendOutput, RunResult, StepResult
 
 if TYPE_CHECKING:
     from lok_action.backends.base import Backend, Reply
+    from lok_action.backends.redaction import Redactor
     from lok_action.cache import AnswerCache
     from lok_action.config import Config
     from lok_action.process import ProcessResult
@@ -283,6 +285,7 @@ class _Scheduler:
     # ---- shell steps
 
     def _run_shell(self, step: Step, variables: dict[str, Any], result: StepResult) -> None:
+        from lok_action.process import cut_note
         from lok_action.workflow.jsonextract import extract_json
         from lok_action.workflow.templating import render_shell
 
@@ -301,6 +304,11 @@ class _Scheduler:
             # under a run deadline the process may have been cut sooner than the step's own timeout
             shown = min(timeout, round(process.duration, 1)) if self.ctx.deadline is not None else timeout
             raise StepFailure(describe_process_failure(process, shown, self.ctx.env))
+        if process.truncated:
+            note = cut_note(self.ctx.config.output_cap)
+            if step.output_format != "text":  # a cut JSON document fails for a reason that is not the model's
+                raise StepFailure(f"{note}; a cut output cannot be read as {step.output_format}")
+            result.message = note
         output = process.stdout.rstrip("\n")
         result.output = extract_json(output, step.output_format)
 
@@ -402,16 +410,27 @@ class _Scheduler:
     def _collect(
         self, step: Step, calls: list[tuple[Backend, Any]], replies: list[Reply], result: StepResult
     ) -> None:
+        from lok_action.process import cut_note
         from lok_action.workflow.jsonextract import extract_json
 
+        cut: list[str] = []
         for (backend, chunk), reply in zip(calls, replies, strict=True):
             index = getattr(chunk, "index", None) if chunk is not None else None
             output = BackendOutput(backend.name, reply.text, error=reply.error, chunk_index=index)
-            if reply.ok:
+            if reply.ok and reply.truncated and step.output_format != "text":
+                output.error = (
+                    f"{backend.name}: answer {cut_note(backend.config.output_cap)};"
+                    f" a cut answer cannot be read as {step.output_format}"
+                )
+            elif reply.ok:
                 try:
                     output.parsed = extract_json(reply.text, step.output_format)
                 except LokError as error:
                     output.error = f"{backend.name}: {error}"
+                if reply.truncated:
+                    cut.append(
+                        f"{backend.name}{_chunk_label(output)}: answer {cut_note(backend.config.output_cap)}"
+                    )
             result.outputs.append(output)
             result.replies.append(reply)
             result.attempts += reply.attempts
@@ -426,9 +445,12 @@ class _Scheduler:
             raise StepFailure("; ".join(f"{o.backend}{_chunk_label(o)}: {o.error}" for o in result.outputs))
         result.output = merge_outputs(step.output_format, good, several)
         failed = [output for output in result.outputs if not output.ok]
+        notes = [result.message] if result.message else []
         if failed:
-            note = f"{len(good)}/{len(result.outputs)} backend calls succeeded; failed: {failure_summary(failed)}"
-            result.message = f"{result.message}; {note}" if result.message else note
+            notes.append(
+                f"{len(good)}/{len(result.outputs)} backend calls succeeded; failed: {failure_summary(failed)}"
+            )
+        result.message = "; ".join(notes + cut)
 
     def _apply_edits(self, step: Step, variables: dict[str, Any], result: StepResult) -> None:
         from lok_action.workflow.edits import apply_edits_from_outputs
@@ -505,7 +527,7 @@ def run_shell_command(
     with a doubling delay. Every attempt's timeout is cut to the time left before ctx.deadline, and
     no retry starts (or is waited for) past it. Returns the last result and the number of attempts."""
     from lok_action.process import run_process
-    from lok_action.retrying import retry_policy
+    from lok_action.retrying import exit_is_retryable, retry_policy
     from lok_action.workflow.templating import quote_for_wrapper
 
     if ctx.config.command_wrapper:
@@ -516,11 +538,32 @@ def run_shell_command(
         nonlocal attempts
         attempts += 1
         return run_process(
-            ["sh", "-c", command], cwd=ctx.workdir, env=ctx.env, timeout=ctx.cap_timeout(timeout)
+            ["sh", "-c", command],
+            cwd=ctx.workdir,
+            env=ctx.env,
+            timeout=ctx.cap_timeout(timeout),
+            output_cap=ctx.config.output_cap,
         )
 
-    retrying = retry_policy(retries, retry_delay_ms, lambda process: not process.ok, ctx.deadline)
-    return retrying(attempt), attempts
+    def worth_retrying(process: ProcessResult) -> bool:
+        return process.timed_out or exit_is_retryable(process.returncode)
+
+    retrying = retry_policy(retries, retry_delay_ms, worth_retrying, ctx.deadline)
+    process = retrying(attempt)
+    # a shell step's output travels on like a backend's reply: with the same secrets masked
+    redact = run_redactor(ctx)
+    safe = dataclasses.replace(process, stdout=redact(process.stdout), stderr=redact(process.stderr))
+    return safe, attempts
+
+
+def run_redactor(ctx: RunContext) -> Redactor:
+    """Masks what lok knows to be secret in a run: the environment's secrets, and every backend's
+    api_key_env and `env` table values."""
+    from lok_action.backends.redaction import Redactor
+
+    backends = list(ctx.config.backends.values())
+    values = [value for backend in backends for value in backend.env.values()]
+    return Redactor.for_env(ctx.env, [backend.api_key_env for backend in backends], values)
 
 
 def describe_process_failure(process: ProcessResult, timeout: float, env: Mapping[str, str]) -> str:

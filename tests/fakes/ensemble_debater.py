@@ -1,11 +1,12 @@
 """A scripted debater for `lok debate` tests: a `command` backend (prompt on stdin, answer on stdout).
 
 Usage: ensemble_debater.py NAME --positions P1,P2,... [--agree-from N] [--fail-round N] [--garbage-round N]
-       [--sleep-round N:SECONDS]
+       [--sleep-round N:SECONDS] [--agree-form object|bool|word|list]
 
 Round k answers with the k-th position (the last one repeats). From round --agree-from on it agrees
 with every other participant it is asked about; before that it disagrees. The round is counted from
-its own calls, kept in $ENSEMBLE_STATE_DIR/NAME.calls; every prompt is appended to NAME.prompts so a
+its own calls, kept in $ENSEMBLE_STATE_DIR/NAME.calls; --agree-form picks how it says so (the asked-for
+per-participant object, or the plain forms real models answer: true, "yes", a list of names); every prompt is appended to NAME.prompts so a
 test can check what the backend was shown.
 """
 
@@ -28,6 +29,7 @@ def main() -> int:
     parser.add_argument("--fail-round", type=int, default=0)
     parser.add_argument("--garbage-round", type=int, default=0)
     parser.add_argument("--sleep-round", default="")
+    parser.add_argument("--agree-form", choices=["object", "bool", "word", "list"], default="object")
     args = parser.parse_args()
 
     prompt = sys.stdin.read()
@@ -67,7 +69,12 @@ def main() -> int:
     verdict = {
         "position": position,
         "changed": "" if position == previous else f"was '{previous}', convinced by the others",
-        "agree": {other: agrees for other in others},
+        "agree": {
+            "object": {other: agrees for other in others},
+            "bool": agrees,
+            "word": "yes" if agrees else "no",
+            "list": others if agrees else [],
+        }[args.agree_form],
     }
     print("After reading the others, my verdict:\n" + json.dumps(verdict))
     return 0

@@ -1,7 +1,7 @@
 """A stand-in LLM CLI for engine tests: a real program, prompt on stdin, answer on stdout.
 
 Usage: python3 fake_llm.py NAME [--echo] [--reply TEXT] [--reply-file F] [--fail] [--kill] [--sleep S]
-                               [--flaky N --state F] [--record F]
+                               [--flaky N --state F [--flaky-code C]] [--record F]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ def main() -> int:
     parser.add_argument("--kill", action="store_true", help="die of SIGKILL (as the OOM killer does)")
     parser.add_argument("--sleep", type=float, default=0.0)
     parser.add_argument("--flaky", type=int, default=0, help="exit 75 (retryable) for the first N calls")
+    parser.add_argument("--flaky-code", type=int, default=75, help="the exit status --flaky fails with")
     parser.add_argument("--state", help="file counting calls (for --flaky)")
     parser.add_argument("--record", help="append each prompt to this file, separated by a NUL byte")
     options = parser.parse_args()
@@ -39,7 +40,7 @@ def main() -> int:
         state.write_text(str(calls + 1))
         if calls < options.flaky:
             print(f"{options.name}: rate limited (call {calls + 1})", file=sys.stderr)
-            return 75
+            return options.flaky_code
     if options.fail:
         print(f"{options.name}: backend exploded", file=sys.stderr)
         return 1
