@@ -32,6 +32,15 @@ class GitHubError(LokError):
     """A GitHub operation cannot be done (missing token, repo, permissions)."""
 
 
+class CassetteError(LokError):
+    """A cassette folder (--record / --replay) cannot be used: not a folder, a damaged line."""
+
+
+class CassetteMiss(CassetteError):
+    """A replay was asked a question the cassette holds no answer to. It ends the run (exit 2) rather
+    than failing one step: a replay that went on without the answer would report something else."""
+
+
 def closest(word: str, choices: Iterable[str]) -> str:
     """A ' (did you mean X?)' hint, or '' when nothing is close."""
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)

@@ -8,11 +8,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lok_action.backends.base import Backend, Reply
 from lok_action.cache import AnswerCache
 from lok_action.retrying import cap_timeout
+
+if TYPE_CHECKING:
+    from lok_action.cassette import Cassette
 
 
 def call_backend(
@@ -26,6 +29,7 @@ def call_backend(
     retry_delay_ms: int = 1000,
     deadline: float | None = None,
     schema: Mapping[str, Any] | None = None,
+    cassette: Cassette | None = None,
 ) -> Reply:
     """The answer, from the cache when fresh, else from the backend with up to ``retries`` retries.
 
@@ -34,7 +38,25 @@ def call_backend(
     With a ``deadline`` (time.monotonic()), every attempt's timeout is cut to the time left and no
     retry is waited for past it. A ``schema`` goes to the backend (its structured output) and into the
     cache key: the same prompt asked without it, or with another one, is another question.
+    With a ``cassette`` the call is recorded, or replayed without asking the backend (lok_action.cassette).
     """
+    if cassette is not None:
+        return cassette.answer(
+            backend,
+            prompt,
+            lambda: call_backend(
+                backend,
+                prompt,
+                workdir,
+                timeout,
+                cache=cache,
+                retries=retries,
+                retry_delay_ms=retry_delay_ms,
+                deadline=deadline,
+                schema=schema,
+            ),
+            schema=schema,
+        )
     identity = backend.identity()
     if schema is not None:
         from lok_action.backends.structured import schema_digest

@@ -69,8 +69,9 @@ class Redactor:
         return URL_CREDENTIALS.sub(lambda match: f"{match.group('scheme')}{MASK}@", text)
 
     def reply(self, reply: Reply) -> Reply:
-        """The reply with its answer and error redacted."""
-        return replace(reply, text=self(reply.text), error=None if reply.error is None else self(reply.error))
+        """The reply with its answer, error and note redacted (a note may quote a failed repair's error)."""
+        error = None if reply.error is None else self(reply.error)
+        return replace(reply, text=self(reply.text), error=error, note=self(reply.note))
 
 
 def redact(text: str, env: Mapping[str, str], extra_names: Iterable[str] = ()) -> str:

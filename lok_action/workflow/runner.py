@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lok_action.errors import BackendError, LokError
+from lok_action.errors import BackendError, CassetteError, LokError
 from lok_action.retrying import cap_timeout, time_left
 from lok_action.workflow.model import DEFAULT_BACKENDS, Step, Workflow
 from lok_action.workflow.result import BackendOutput, RunResult, StepResult
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from lok_action.backends.base import Backend, Reply
     from lok_action.backends.redaction import Redactor
     from lok_action.cache import AnswerCache
+    from lok_action.cassette import Cassette
     from lok_action.config import Config
     from lok_action.process import ProcessResult
     from lok_action.progress import Progress
@@ -44,6 +45,8 @@ class RunContext:
     max_parallel: int | None = None
     # time.monotonic() after which no step starts and every process is cut (e.g. conduct --max-seconds)
     deadline: float | None = None
+    # record every backend call, or replay them without asking any backend (lok_action.cassette)
+    cassette: Cassette | None = None
 
     def parallelism(self) -> int:
         if self.max_parallel is not None:
@@ -143,7 +146,10 @@ def _takes_part(backend: Backend, step: Step, named: bool, first_findings: str |
 
 
 def _default_backend_names(ctx: RunContext) -> list[str]:
-    """The project-wide policy for "no backend named": the ready ones (see backends.selection)."""
+    """The project-wide policy for "no backend named": the ready ones (see backends.selection); in
+    a replay, the ones the cassette holds answers from."""
+    if ctx.cassette is not None and ctx.cassette.replaying:
+        return ctx.cassette.default_backends(ctx.config)
     from lok_action.backends.selection import default_backend_names
 
     return default_backend_names(ctx.config)
@@ -245,6 +251,8 @@ class _Scheduler:
                 self._run_shell(step, variables, result)
             else:
                 self._run_prompt(step, variables, result)
+        except CassetteError:
+            raise  # a replay without its answer, or a recording that cannot be written: the run stops
         except (StepFailure, LokError) as failure:
             result.status = "failed"
             result.error = str(failure)
@@ -395,6 +403,7 @@ class _Scheduler:
             retry_delay_ms=step.retry_delay_ms,
             deadline=self.ctx.deadline,
             schema=schema,
+            cassette=self.ctx.cassette,
         )
 
     def _analyse(self, step: Step, backend: Backend, chunk: Any) -> Reply:
@@ -405,7 +414,13 @@ class _Scheduler:
         if self.ctx.past_deadline():
             return Reply(backend.name, error=f"not called: {TIME_LIMIT_NOTE}", attempts=0)
         timeout = self.ctx.cap_timeout(self._timeout(step, backend))
-        return backend.analyse(list(getattr(chunk, "files", [])), self.ctx.workdir, timeout)
+        files = list(getattr(chunk, "files", []))
+        if self.ctx.cassette is not None:
+            from lok_action.cassette import analyse_prompt
+
+            live = lambda: backend.analyse(files, self.ctx.workdir, timeout)  # noqa: E731
+            return self.ctx.cassette.answer(backend, analyse_prompt(files), live, op="analyse")
+        return backend.analyse(files, self.ctx.workdir, timeout)
 
     def _collect(
         self, step: Step, calls: list[tuple[Backend, Any]], replies: list[Reply], result: StepResult
