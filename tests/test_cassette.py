@@ -532,3 +532,32 @@ def test_each_call_is_on_disk_as_soon_as_it_returns(tmp_path: Path) -> None:
     for number in range(3):
         call_backend(backend, f"q{number}", tmp_path, 30, cassette=record)
         assert len(lines_of(tmp_path / "tape" / "alpha.jsonl")) == number + 1
+
+
+# ---- lok's own prompts name no checkout location
+
+
+def test_builtin_prompts_are_the_same_in_any_checkout(tmp_path: Path, run_lok) -> None:
+    """The replay key holds the prompt as sent and no workdir: a cassette recorded in one checkout
+    replays in another only because lok's built-in prompts carry repository-relative paths."""
+    from tests.fakes.findings_fixtures import git, make_repo
+
+    sent = {}
+    for place in ("here", "over/there"):
+        repo = make_repo(tmp_path / place)
+        command = shlex.join([sys.executable, str(FAKE_LLM), "alpha"])
+        # relative: the backend runs in the checkout, and lok.toml reads the same in both (it is analysed)
+        args = ["--reply", '{"findings": []}', "--record", "../prompts.log"]
+        (repo / "lok.toml").write_text(
+            f'[backends.alpha]\nkind = "command"\ncommand = {json.dumps(command)}\nargs = {json.dumps(args)}\n'
+            "[cache]\nenabled = false\n"
+        )
+        (repo / "src" / "names.py").write_text("def greet(name):\n    return 'hi ' + name\n")
+        git(repo, "commit", "-q", "-am", "change")
+        for command_line in (["hunt", str(repo)], ["audit", str(repo)], ["diff", "HEAD~1..HEAD"]):
+            done = run_lok(*command_line, "-b", "alpha", "--format", "json", cwd=repo)
+            assert done.returncode == 0, done.stderr
+        sent[place] = prompts_sent(repo.parent / "prompts.log")
+    assert len(sent["here"]) == 7  # hunt 3 steps, audit 3, diff 1 (one chunk each)
+    assert sorted(sent["here"]) == sorted(sent["over/there"])  # (parallel steps log in any order)
+    assert not any(str(tmp_path) in prompt for prompt in sent["here"])
