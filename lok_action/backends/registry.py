@@ -14,6 +14,8 @@ fixtures read kinds from here and from nowhere else.
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 import types
 from collections.abc import Mapping
 from functools import cache
@@ -49,6 +51,8 @@ class PluginError(LokError):
 @cache
 def _plugins() -> dict[str, EntryPoint]:
     """Entry points of the group by kind name (one distribution found twice on sys.path counts once)."""
+    if not _group_may_be_declared():
+        return {}
     from importlib.metadata import entry_points
 
     found: dict[str, EntryPoint] = {}
@@ -61,6 +65,39 @@ def _plugins() -> dict[str, EntryPoint]:
             raise PluginError(f"{where}: kind '{point.name}' is also declared by {_describe(seen)}")
         found.setdefault(point.name, point)
     return found
+
+
+def _group_may_be_declared() -> bool:
+    """False only when no entry_points.txt of a distribution on sys.path names the group.
+
+    A cheap look before importlib.metadata, whose import and scan cost more than the rest of loading
+    the config (every command pays it, and almost no installation has a plugin). It only rules
+    plugins out: whatever it cannot read (a zip on sys.path, an unreadable folder) counts as "maybe",
+    and importlib.metadata then decides."""
+    for entry in sys.path:
+        try:
+            with os.scandir(entry or ".") as items:
+                metadata_dirs = [
+                    item.path for item in items if item.name.endswith((".dist-info", ".egg-info"))
+                ]
+        except (FileNotFoundError, NotADirectoryError) as error:
+            if isinstance(error, NotADirectoryError) or os.path.isfile(entry):
+                return True  # a zip file on sys.path may hold distributions
+            continue
+        except OSError:
+            return True
+        for folder in metadata_dirs:
+            try:
+                with open(
+                    os.path.join(folder, "entry_points.txt"), encoding="utf-8", errors="replace"
+                ) as file:
+                    if GROUP in file.read():
+                        return True
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # no entry points, or an egg-info that is a file
+            except OSError:
+                return True
+    return False
 
 
 def _describe(point: EntryPoint) -> str:
