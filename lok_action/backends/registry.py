@@ -19,6 +19,7 @@ import sys
 import types
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lok_action.errors import BackendError, LokError, closest
@@ -77,22 +78,15 @@ def _group_may_be_declared() -> bool:
     for entry in sys.path:
         try:
             with os.scandir(entry or ".") as items:
-                metadata_dirs = [
-                    item.path for item in items if item.name.endswith((".dist-info", ".egg-info"))
-                ]
-        except (FileNotFoundError, NotADirectoryError) as error:
-            if isinstance(error, NotADirectoryError) or os.path.isfile(entry):
-                return True  # a zip file on sys.path may hold distributions
-            continue
-        except OSError:
+                folders = [item.path for item in items if item.name.endswith((".dist-info", ".egg-info"))]
+        except FileNotFoundError:
+            continue  # a sys.path entry that is not there
+        except OSError:  # a zip file (NotADirectoryError), an unreadable folder
             return True
-        for folder in metadata_dirs:
+        for folder in folders:
             try:
-                with open(
-                    os.path.join(folder, "entry_points.txt"), encoding="utf-8", errors="replace"
-                ) as file:
-                    if GROUP in file.read():
-                        return True
+                if GROUP in Path(folder, "entry_points.txt").read_text(encoding="utf-8", errors="replace"):
+                    return True
             except (FileNotFoundError, NotADirectoryError):
                 continue  # no entry points, or an egg-info that is a file
             except OSError:
