@@ -107,6 +107,8 @@ def write_config(project: Path, args: argparse.Namespace) -> dict[str, Any]:
 
 def render_config(config: Any, rows: list[tuple[Any, Any]]) -> str:
     """A lok.toml with a short comment on every setting; ready backends on, the others off with the fix."""
+    from lok_action.backends.registry import kind_spec
+
     today = datetime.date.today().isoformat()
     ready = [bc.name for bc, state in rows if state.ready]
     lines = [
@@ -125,8 +127,6 @@ def render_config(config: Any, rows: list[tuple[Any, Any]]) -> str:
         "# command_wrapper = \"nix-shell --run '{cmd}'\"",
         "",
     ]
-    from lok_action.backends.registry import kind_spec
-
     for backend, state in rows:
         spec = kind_spec(backend.kind)
         lines.append(f"[backends.{backend.name}]")
