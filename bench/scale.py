@@ -28,11 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from lok_action.backends.registry import kind_spec  # noqa: E402
 from lok_action.context import (  # noqa: E402
-    AGENT_BUDGET,
-    HTTP_BUDGET,
-    LOCAL_BUDGET,
-    LOCAL_MAX_CHUNKS,
     Shard,
     collect_files,
     plan_chunks,
@@ -90,10 +87,11 @@ def measure(root: Path) -> dict[str, float]:
     started = time.perf_counter()
     coverage = collect_files(root)
     collected = time.perf_counter()
+    # the budgets the kinds declare: a CLI agent, an HTTP model, the embedded model
     plans = {
-        "agent": plan_chunks(coverage, AGENT_BUDGET),
-        "http": plan_chunks(coverage, HTTP_BUDGET),
-        "local": plan_chunks(coverage, LOCAL_BUDGET, LOCAL_MAX_CHUNKS),
+        "agent": plan_chunks(coverage, *kind_spec("codex").budget()),
+        "http": plan_chunks(coverage, *kind_spec("ollama").budget()),
+        "local": plan_chunks(coverage, *kind_spec("local").budget()),
     }
     planned = time.perf_counter()
     peak_context = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

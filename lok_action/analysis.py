@@ -330,11 +330,11 @@ class AnalysisRequest:
     is_diff: bool = False
 
 
-def default_backends(config: Config) -> list[str] | None:
+def default_backends(config: Config, env: Mapping[str, str]) -> list[str] | None:
     """The ready LLM backends (or the embedded fallback) and the ready static analyzers."""
     from lok_action.backends.selection import default_analyzer_names, default_backend_names
 
-    return list(default_backend_names(config)) + default_analyzer_names(config)
+    return list(default_backend_names(config, env=env)) + default_analyzer_names(config, env=env)
 
 
 def _repo_prefix(target: Path) -> str:
@@ -385,7 +385,7 @@ def run_analysis(request: AnalysisRequest) -> AnalysisResult:
         chunker = file_chunker(coverage)
         candidates = [source.path for source in coverage.files]
         what = str(request.target)
-    names = request.backends if request.backends else default_backends(request.config)
+    names = request.backends if request.backends else default_backends(request.config, request.env)
     ctx = RunContext(
         config=request.config,
         workdir=target,

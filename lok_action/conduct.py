@@ -224,7 +224,7 @@ class _Loop:
     def query(self, name: str, prompt: str) -> tuple[str, list[Reply]]:
         from lok_action.backends import resolve_backends
 
-        backend = resolve_backends(self.settings.config, [name])[0]
+        backend = resolve_backends(self.settings.config, [name], env=self.settings.env)[0]
         reply = call_backend(backend, prompt, self.settings.workdir, self.timeout_for(backend))
         if not reply.ok:
             raise _ActionFailed(f"{name} failed: {reply.error}", [reply])

@@ -9,40 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from lok_action import ranges
+from lok_action.backends import registry
 from lok_action.errors import ConfigError, closest
 from lok_action.findings import CATEGORIES, SEVERITIES
 from lok_action.schema import Key, check_value
 from lok_action.tomlload import is_present, load_toml
 
-# kind -> defaults for a backend of that name when the user does not say otherwise
-BUILTIN_BACKENDS: dict[str, dict[str, Any]] = {
-    "codex": {"kind": "codex", "command": "codex"},
-    "gemini": {"kind": "gemini", "command": "gemini", "model": "gemini-2.5-pro"},
-    "claude": {"kind": "claude", "command": "claude"},
-    "ollama": {"kind": "ollama", "command": "http://localhost:11434", "model": "qwen2.5-coder:7b"},
-    "local": {"kind": "local"},
-    # static analyzers (installed by the [local] extra); ready when their program is there
-    "ruff": {
-        "kind": "sarif",
-        "command": "ruff",
-        # the project's own ruff config applies; --no-cache: no .ruff_cache left in the analysed tree
-        "args": ["check", "--no-cache", "--output-format", "sarif", "{files}"],
-        "file_patterns": ["*.py", "*.pyi"],
-        "category": "bug",
-        "levels": {"error": "medium"},  # ruff marks every result "error", an unused import too
-    },
-    "bandit": {
-        "kind": "sarif",
-        "command": "bandit",
-        # skipped: B101 (assert used: every test suite), B404 and B603 (import subprocess, call without a
-        # shell: "consider the implications" notes on every subprocess use, not problems)
-        "args": ["--format", "sarif", "--quiet", "--skip", "B101,B404,B603", "{files}"],
-        "file_patterns": ["*.py"],
-        "category": "security",
-    },
-}
-
-BACKEND_KINDS = ("codex", "claude", "gemini", "ollama", "openai", "local", "command", "sarif")
 SARIF_LEVELS = ("error", "warning", "note", "none")
 
 # [defaults] max_output_mb: what one answer or shell output may hold in memory
@@ -62,7 +34,7 @@ DEFAULTS_KEYS: dict[str, Key] = {
     ),
 }
 BACKEND_KEYS: dict[str, Key] = {
-    "kind": Key((str,), "backend kind: " + ", ".join(BACKEND_KINDS)),
+    "kind": Key((str,), "backend kind: " + ", ".join(registry.KIND_MODULES) + ", or one a plugin adds"),
     "enabled": Key((bool,), "use this backend"),
     "command": Key(
         (str,), "program to run, or base URL for ollama/openai (required for command, openai, sarif)"
@@ -87,8 +59,6 @@ CACHE_KEYS: dict[str, Key] = {
     "enabled": Key((bool,), "cache successful backend answers"),
     "ttl_hours": Key((int, float), "hours an answer stays valid", ranges.TTL_HOURS),
 }
-# kind -> keys a backend of that kind cannot work without (found when the config loads, not mid-run)
-REQUIRED_KEYS: dict[str, tuple[str, ...]] = {"command": ("command",), "openai": ("command",)}
 SECTIONS = ("defaults", "backends", "cache")
 
 BUILTIN_DEFAULTS: dict[str, Any] = {
@@ -99,7 +69,6 @@ BUILTIN_DEFAULTS: dict[str, Any] = {
         "max_parallel": 8,
         "max_output_mb": DEFAULT_OUTPUT_MB,
     },
-    "backends": {name: dict(values) for name, values in BUILTIN_BACKENDS.items()},
     "cache": {"enabled": True, "ttl_hours": 24},
 }
 
@@ -180,10 +149,11 @@ def validate_file(source: str, data: Mapping[str, Any]) -> None:
 
 def _validate_backend_values(source: str, name: str, backend: Mapping[str, Any]) -> None:
     kind = backend.get("kind")
-    if kind is not None and kind not in BACKEND_KINDS:
+    kinds = registry.kind_names()
+    if kind is not None and kind not in kinds:
         raise ConfigError(
-            f"{source}: backends.{name}.kind: unknown kind '{kind}'{closest(kind, BACKEND_KINDS)}"
-            f" (one of {', '.join(BACKEND_KINDS)})"
+            f"{source}: backends.{name}.kind: unknown kind '{kind}'{closest(kind, kinds)}"
+            f" (one of {', '.join(kinds)})"
         )
     mode = backend.get("args_mode")
     if mode is not None and mode not in ("append", "replace"):
@@ -213,12 +183,16 @@ def _validate_backend_values(source: str, name: str, backend: Mapping[str, Any])
 
 def check_backend(backend: BackendConfig) -> None:
     """A backend that cannot work as configured (a command backend with no command) is an error
-    when the config loads and when a workflow's backends are resolved, not when it is first called."""
-    for key in REQUIRED_KEYS.get(backend.kind, ()):
+    when the config loads and when a workflow's backends are resolved, not when it is first called.
+    What a kind requires is its KindSpec's (required keys, then its own check)."""
+    spec = registry.kind_spec(backend.kind)
+    for key in spec.required:
         if not getattr(backend, key):
             raise ConfigError(
                 f"{backend.source}: backends.{backend.name}.{key} is required for kind '{backend.kind}'"
             )
+    if spec.check is not None:
+        spec.check(backend)
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -241,12 +215,13 @@ def _build(data: Mapping[str, Any], sources: tuple[str, ...], origin: Mapping[st
         )
     output_cap = int(defaults["max_output_mb"] * 1024 * 1024)  # its range is checked with the file
     backends: dict[str, BackendConfig] = {}
+    kinds = registry.kind_names()
     for name, raw in data["backends"].items():
         source = origin.get(f"backends.{name}", "built-in")
-        kind = raw.get("kind") or (name if name in BACKEND_KINDS else None)
+        kind = raw.get("kind") or (name if name in kinds else None)
         if kind is None:
             raise ConfigError(
-                f"{source}: backends.{name}: set kind = one of {', '.join(BACKEND_KINDS)}"
+                f"{source}: backends.{name}: set kind = one of {', '.join(kinds)}"
                 f" (the name '{name}' is not a kind)"
             )
         backends[name] = BackendConfig(
@@ -269,8 +244,6 @@ def _build(data: Mapping[str, Any], sources: tuple[str, ...], origin: Mapping[st
             output_cap=output_cap,
         )
         check_backend(backends[name])
-        if kind == "sarif":
-            _check_sarif_backend(backends[name])
     cache = data["cache"]
     return Config(
         parallel=defaults["parallel"],
@@ -285,14 +258,13 @@ def _build(data: Mapping[str, Any], sources: tuple[str, ...], origin: Mapping[st
     )
 
 
-def _check_sarif_backend(backend: BackendConfig) -> None:
-    where = f"{backend.source}: backends.{backend.name}"
-    if not backend.command:
-        raise ConfigError(f"{where}.command is required for kind 'sarif' (the analyzer to run)")
-    if "{files}" not in backend.args:
-        raise ConfigError(
-            f'{where}.args must contain the argument "{{files}}" (where the files to analyse go), got {list(backend.args)}'
-        )
+def builtin_backends() -> dict[str, dict[str, Any]]:
+    """The [backends.NAME] tables every kind contributes (backends.registry), each checked like a
+    user's table so that a plugin's bad default is an error naming the plugin."""
+    tables = registry.builtin_backends()
+    for name, table in tables.items():
+        validate_file(registry.origin(table["kind"]), {"backends": {name: table}})
+    return tables
 
 
 def load_config(
@@ -315,7 +287,7 @@ def load_config(
         project = (project_dir or Path.cwd()) / "lok.toml"
         if is_present(project):
             files.append(project)
-    data: dict[str, Any] = merge({}, BUILTIN_DEFAULTS)
+    data: dict[str, Any] = merge(BUILTIN_DEFAULTS, {"backends": builtin_backends()})
     origin: dict[str, str] = {}
     for path in files:
         layer = load_toml(path, ConfigError)

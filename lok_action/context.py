@@ -84,18 +84,11 @@ GENERATED_MARKERS = (
 LINE_PREFIX = 7  # "%5d| " per numbered line
 HEADER = "### FILE {path} (lines {start}-{end} of {total})\n"
 
-# Per-backend budgets when lok.toml sets no budget_chars. CLI agents read the workspace themselves
-# and have big windows; HTTP models get a modest prompt; the embedded SmolLM2 has n_ctx 2048.
-AGENT_BUDGET = 400_000
-HTTP_BUDGET = 24_000
-LOCAL_BUDGET = 3_000
-LOCAL_MAX_CHUNKS = 3  # a CPU model takes seconds per answer; beyond this files are "over budget"
 # what a chunk-limited backend (the embedded model) reads first
 _CODE = ".py .pyi .js .jsx .mjs .cjs .ts .tsx .go .rs .java .kt .scala .c .h .cc .cpp .cxx .hpp .cs .rb .php"
 CODE_SUFFIXES = frozenset(
     (_CODE + " .swift .m .mm .sh .bash .lua .pl .r .dart .ex .exs .erl .hs .ml .sql").split()
 )
-ANALYZER_BUDGET = 2_000_000  # static analyzers: ~400 files per run keeps the file list far below ARG_MAX
 
 
 def source_lines(text: str) -> list[str]:
@@ -468,14 +461,12 @@ def path_matches(path: str, patterns: Sequence[str]) -> bool:
 
 
 def budget_for(backend: Backend) -> Budget:
-    config = backend.config
+    """lok.toml's budget_chars, else the one its kind declares (KindSpec.budget)."""
+    chars, max_chunks = backend.spec.budget()
+    chars = backend.config.budget_chars or chars
     if not backend.answers_prompts:  # an analyzer reads the files itself: the budget bounds its argv
-        return Budget(config.budget_chars or ANALYZER_BUDGET, None, config.file_patterns)
-    if config.kind == "local":
-        return Budget(config.budget_chars or LOCAL_BUDGET, LOCAL_MAX_CHUNKS)
-    if config.budget_chars:
-        return Budget(config.budget_chars)
-    return Budget(AGENT_BUDGET if backend.reads_workspace else HTTP_BUDGET)
+        return Budget(chars, None, backend.config.file_patterns)
+    return Budget(chars, max_chunks)
 
 
 class Chunker:

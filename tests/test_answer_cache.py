@@ -35,7 +35,7 @@ def make_backend(tmp_path: Path, fail_first: int = 0, fail_code: int = 75):
         "LOK_TEST_FAIL_CODE": str(fail_code),
     }
     config = BackendConfig(name="counting", kind="command", command=f"{sys.executable} {script}", env=env)
-    return create_backend(config), counter
+    return create_backend(config, env=os.environ), counter
 
 
 def calls(counter: Path) -> int:
@@ -128,7 +128,9 @@ def test_backend_processes_never_get_the_github_token(tmp_path, monkeypatch):
     for name in ("GITHUB_TOKEN", "GH_TOKEN", "INPUT_GITHUB-TOKEN", "ACTIONS_RUNTIME_TOKEN"):
         monkeypatch.setenv(name, "ghs_secret_value")
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-kept")
-    plain = create_backend(BackendConfig(name="p", kind="command", command=f"{sys.executable} {script}"))
+    plain = create_backend(
+        BackendConfig(name="p", kind="command", command=f"{sys.executable} {script}"), env=os.environ
+    )
     assert call_backend(plain, "q", tmp_path, 10).ok
     seen = json.loads(seen_file.read_text())
     assert "ghs_secret_value" not in seen.values()
@@ -139,7 +141,8 @@ def test_backend_processes_never_get_the_github_token(tmp_path, monkeypatch):
             kind="command",
             command=f"{sys.executable} {script}",
             env={"GH_TOKEN": "passed-on-purpose"},
-        )
+        ),
+        env=os.environ,
     )
     assert call_backend(explicit, "q", tmp_path, 10).ok
     seen = json.loads(seen_file.read_text())

@@ -189,15 +189,16 @@ def test_selection_prefers_ready_backends_and_falls_back_to_local(tmp_path, llm_
         )  # fmt: skip
     )
     config = load_config(tmp_path, config_file)
-    assert default_backend_names(config) == ["ollama"]
-    assert [b.name for b in ready_backends(config, ["codex", "ollama"])] == ["ollama"]
+    assert default_backend_names(config, env=os.environ) == ["ollama"]
+    assert [b.name for b in ready_backends(config, ["codex", "ollama"], env=os.environ)] == ["ollama"]
     with pytest.raises(BackendError, match="unknown backend 'olama'"):
-        ready_backends(config, ["olama"])
+        ready_backends(config, ["olama"], env=os.environ)
 
     llm_server.stop()
-    assert default_backend_names(load_config(tmp_path, config_file)) == ["local"]
+    assert default_backend_names(load_config(tmp_path, config_file), env=os.environ) == ["local"]
     config_file.write_text(config_file.read_text() + lok_toml(NO_LOCAL))
-    assert default_backend_names(load_config(tmp_path, config_file)) == ["local"]  # nothing at all is ready
+    # nothing at all is ready
+    assert default_backend_names(load_config(tmp_path, config_file), env=os.environ) == ["local"]
 
 
 @pytest.mark.realcli

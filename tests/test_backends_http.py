@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from tests.fakes.llm_server import FakeLLMServer
 
 
 def ollama(server_url: str, model: str = OLLAMA_MODEL, name: str = "ollama"):
-    return create_backend(backend_config(name, {"kind": "ollama", "command": server_url, "model": model}))
+    return create_backend(
+        backend_config(name, {"kind": "ollama", "command": server_url, "model": model}), env=os.environ
+    )
 
 
 def test_ollama_answers_through_api_chat(llm_server: FakeLLMServer, tmp_path: Path):
@@ -72,7 +75,7 @@ def test_ollama_slow_answer_times_out_as_retryable(llm_server: FakeLLMServer, tm
 
 def openai(server_url: str, **extra):
     table = {"kind": "openai", "command": server_url + "/v1", "model": "smollm2", **extra}
-    return create_backend(backend_config("llamacpp", table))
+    return create_backend(backend_config("llamacpp", table), env=os.environ)
 
 
 def test_openai_compatible_server_with_api_key_from_env(
@@ -117,7 +120,7 @@ def test_cli_error_text_never_echoes_env_secrets(tmp_path: Path):
     program.write_text('#!/bin/sh\necho "auth failed for key $ANTHROPIC_API_KEY" >&2\nexit 3\n')
     program.chmod(program.stat().st_mode | stat.S_IXUSR)
     table = {"command": str(program), "env": {"ANTHROPIC_API_KEY": "sk-ant-very-secret"}}
-    reply = create_backend(backend_config("claude", table)).query("hi", tmp_path, timeout=10)
+    reply = create_backend(backend_config("claude", table), env=os.environ).query("hi", tmp_path, timeout=10)
 
     assert not reply.ok and "exited 3" in (reply.error or "")
     assert "sk-ant-very-secret" not in (reply.error or "") and "***" in (reply.error or "")
@@ -144,7 +147,7 @@ def test_redact_replaces_longest_secret_first():
 def test_argv_defaults_model_and_appended_args(
     kind: str, table: dict, expected_tail: list[str], tmp_path: Path
 ):
-    backend = create_backend(backend_config(kind, {"command": kind, **table}))
+    backend = create_backend(backend_config(kind, {"command": kind, **table}), env=os.environ)
     argv = backend.argv(tmp_path)  # type: ignore[attr-defined]
 
     assert argv[0] == kind
@@ -158,7 +161,8 @@ def test_args_mode_replace_drops_the_defaults_but_keeps_what_lok_needs(tmp_path:
     backend = create_backend(
         backend_config(
             "codex", {"command": "codex", "args": ["-s", "workspace-write"], "args_mode": "replace"}
-        )
+        ),
+        env=os.environ,
     )
     argv = backend.argv(tmp_path)  # type: ignore[attr-defined]
 

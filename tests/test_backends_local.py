@@ -30,20 +30,20 @@ STATS = "### FILE stats.py (lines 1-6 of 6)\n    1| import os\n    2|\n    3| de
 
 @pytest.fixture(scope="module")
 def model_file() -> Path:
-    return fetch()
+    return fetch(os.environ)
 
 
 def test_the_default_model_is_smollm2_fetched_once_and_checked(model_file: Path):
     assert model_file.name == DEFAULT_MODEL.filename and model_file.stat().st_size == DEFAULT_MODEL.size
     assert model_file.parent == Path(os.environ["LOK_MODEL_DIR"])
-    assert stored_path() == model_file  # the next run finds it: no second download
-    state = create_backend(backend_config("local", {"kind": "local"})).available()
+    assert stored_path(os.environ) == model_file  # the next run finds it: no second download
+    state = create_backend(backend_config("local", {"kind": "local"}), env=os.environ).available()
     assert state.ready and state.reason == "ready"
 
 
 def test_before_the_first_fetch_local_is_ready_and_says_it_will_fetch(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("LOK_MODEL_DIR", str(tmp_path / "empty"))
-    state = create_backend(backend_config("local", {"kind": "local"})).available()
+    state = create_backend(backend_config("local", {"kind": "local"}), env=os.environ).available()
     assert state.ready and "fetched through pip on first use" in state.reason
 
 
@@ -89,7 +89,7 @@ def test_a_workflow_step_runs_on_the_local_backend(lok_runner: LokRunner, model_
 )
 def test_findings_answers_are_always_json_of_the_findings_schema(tmp_path: Path, model_file: Path, task: str):
     schema = findings_schema({"stats.py": 6})
-    backend = create_backend(backend_config("local", {"kind": "local"}))
+    backend = create_backend(backend_config("local", {"kind": "local"}), env=os.environ)
 
     reply = backend.query(f"{task}\n\n{STATS}", tmp_path, 120, schema=schema)
 
@@ -115,7 +115,7 @@ def test_an_oversized_prompt_is_cut_in_the_middle_to_fit_the_context(model_file:
 
 
 def test_parallel_queries_share_one_model(tmp_path: Path, model_file: Path):
-    backend = create_backend(backend_config("local", {"kind": "local"}))
+    backend = create_backend(backend_config("local", {"kind": "local"}), env=os.environ)
     replies = []
 
     def ask(question: str) -> None:
@@ -132,7 +132,7 @@ def test_parallel_queries_share_one_model(tmp_path: Path, model_file: Path):
 
 
 def test_a_generation_past_its_timeout_stops_and_says_so(tmp_path: Path, model_file: Path):
-    backend = create_backend(backend_config("local", {"kind": "local"}))
+    backend = create_backend(backend_config("local", {"kind": "local"}), env=os.environ)
 
     reply = backend.query("Write a very long story about a fox, at least 400 words.", tmp_path, timeout=0.05)
 
@@ -141,7 +141,7 @@ def test_a_generation_past_its_timeout_stops_and_says_so(tmp_path: Path, model_f
 
 def test_a_missing_model_file_says_how_to_fix_it(tmp_path: Path):
     backend = create_backend(
-        backend_config("mine", {"kind": "local", "model_path": str(tmp_path / "no.gguf")})
+        backend_config("mine", {"kind": "local", "model_path": str(tmp_path / "no.gguf")}), env=os.environ
     )
 
     state = backend.available()
@@ -154,7 +154,9 @@ def test_a_missing_model_file_says_how_to_fix_it(tmp_path: Path):
 def test_a_file_that_is_no_model_is_a_failed_call_not_a_crash(tmp_path: Path):
     bogus = tmp_path / "bogus.gguf"
     bogus.write_bytes(b"GGUF but not really" * 100)
-    backend = create_backend(backend_config("mine", {"kind": "local", "model_path": str(bogus)}))
+    backend = create_backend(
+        backend_config("mine", {"kind": "local", "model_path": str(bogus)}), env=os.environ
+    )
 
     reply = backend.query("hi", tmp_path, timeout=30)
 

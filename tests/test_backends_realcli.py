@@ -26,7 +26,7 @@ def make_backend(
     name: str, server: FakeLLMServer, homes: CliHomes, clis: InstalledClis, command: str | None = None
 ) -> Backend:
     tables = backend_tables(server.url, homes, {name: command or str(clis.path(name))})
-    return create_backend(backend_config(name, tables[name]))
+    return create_backend(backend_config(name, tables[name]), env=os.environ)
 
 
 def sent_text(server: FakeLLMServer, protocol: str) -> str:
@@ -153,7 +153,9 @@ def test_codex_tool_call_is_refused_by_the_read_only_sandbox(llm_server, cli_hom
 @pytest.mark.parametrize(("name", "package"), [("codex", "@openai/codex"), ("claude", "@anthropic-ai/claude-code"),
                                               ("gemini", "@google/gemini-cli")])  # fmt: skip
 def test_missing_binary_is_not_retryable_and_says_how_to_install(name, package, tmp_path):
-    backend = create_backend(backend_config(name, {"command": str(tmp_path / "nowhere" / name)}))
+    backend = create_backend(
+        backend_config(name, {"command": str(tmp_path / "nowhere" / name)}), env=os.environ
+    )
 
     state = backend.available()
     reply = backend.query("hello", tmp_path, timeout=5)

@@ -5,6 +5,7 @@ commands; and the answer cache telling a schema-bound question from a free one."
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -37,11 +38,15 @@ ANSWER = json.dumps(
 
 
 def ollama(url: str):
-    return create_backend(backend_config("ollama", {"kind": "ollama", "command": url, "model": OLLAMA_MODEL}))
+    return create_backend(
+        backend_config("ollama", {"kind": "ollama", "command": url, "model": OLLAMA_MODEL}), env=os.environ
+    )
 
 
 def openai(url: str, name: str = "llamacpp"):
-    return create_backend(backend_config(name, {"kind": "openai", "command": url + "/v1", "model": "qwen"}))
+    return create_backend(
+        backend_config(name, {"kind": "openai", "command": url + "/v1", "model": "qwen"}), env=os.environ
+    )
 
 
 def chat_bodies(server: FakeLLMServer) -> list[dict]:
@@ -162,7 +167,7 @@ def test_a_command_backend_finds_the_schema_in_lok_schema_file(tmp_path: Path, m
     script.write_text(SCHEMA_PEEK)
     monkeypatch.setenv("LOK_SCHEMA_FILE", "/stale/from/a/parent")  # never passed on without a schema
     backend = create_backend(
-        backend_config("peek", {"kind": "command", "command": f"{sys.executable} {script}"})
+        backend_config("peek", {"kind": "command", "command": f"{sys.executable} {script}"}), env=os.environ
     )
 
     bound = backend.query("find bugs", tmp_path, timeout=20, schema=findings_schema())

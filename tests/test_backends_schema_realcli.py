@@ -6,6 +6,7 @@ schema in the prompt and one repair request for an answer that is not JSON."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -37,7 +38,7 @@ REPAIR_MARKER = "Your previous answer to this request was not valid JSON"
 
 def make_backend(name: str, server: FakeLLMServer, homes: CliHomes, clis: InstalledClis) -> Backend:
     tables = backend_tables(server.url, homes, {name: str(clis.path(name))})
-    return create_backend(backend_config(name, tables[name]))
+    return create_backend(backend_config(name, tables[name]), env=os.environ)
 
 
 def posts(server: FakeLLMServer, protocol: str) -> list[dict]:

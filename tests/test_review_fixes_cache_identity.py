@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -22,7 +23,7 @@ def backend(name: str, model: str, api_key_env: str = ""):  # type: ignore[no-un
         env={"MODEL": model, "VENDOR_API_KEY": SECRET},
         api_key_env=api_key_env,
     )
-    return create_backend(config)
+    return create_backend(config, env=os.environ)
 
 
 def test_env_table_separates_answers(tmp_path: Path) -> None:

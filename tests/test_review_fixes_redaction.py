@@ -20,7 +20,7 @@ def test_command_backend_error_is_redacted(tmp_path: Path) -> None:
     config = BackendConfig(
         name="leaky", kind="command", command=f"sh -c '{LEAKY}'", env={"MY_API_KEY": SECRET}
     )
-    reply = create_backend(config).query("q", tmp_path, 10)
+    reply = create_backend(config, env=os.environ).query("q", tmp_path, 10)
     assert reply.error == "exit 3: key ***"
 
 
@@ -32,7 +32,7 @@ def test_api_key_env_with_an_ordinary_name_is_redacted(tmp_path: Path) -> None:
         env={"VENDOR_PASS_WORDLESS": SECRET},
         api_key_env="VENDOR_PASS_WORDLESS",
     )
-    reply = create_backend(config).query("q", tmp_path, 10)
+    reply = create_backend(config, env=os.environ).query("q", tmp_path, 10)
     assert reply.error == "exit 4: using ***"
 
 

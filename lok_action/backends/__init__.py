@@ -1,43 +1,36 @@
-"""Backend registry: kind -> implementing class, imported only when used (keeps start-up fast)."""
+"""Backends: make one from its [backends.NAME] config, with the kind's class from backends.registry
+(imported only when used, which keeps start-up fast)."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from lok_action.backends.base import Availability, Backend, Reply
-from lok_action.config import BackendConfig, Config, check_backend
 from lok_action.errors import BackendError, closest
 
-# kind -> "module:Class"
-KINDS: dict[str, str] = {
-    "command": "lok_action.backends.command:CommandBackend",
-    "codex": "lok_action.backends.codex:CodexBackend",
-    "claude": "lok_action.backends.claude:ClaudeBackend",
-    "gemini": "lok_action.backends.gemini:GeminiBackend",
-    "ollama": "lok_action.backends.ollama:OllamaBackend",
-    "openai": "lok_action.backends.openai:OpenAIBackend",
-    "local": "lok_action.backends.local:LocalBackend",
-    "sarif": "lok_action.backends.sarif:SarifBackend",
-}
+if TYPE_CHECKING:
+    from lok_action.config import BackendConfig, Config
 
-__all__ = ["Availability", "Backend", "Reply", "create_backend", "resolve_backends", "KINDS"]
+__all__ = ["Availability", "Backend", "Reply", "create_backend", "resolve_backends"]
 
 
-def create_backend(config: BackendConfig) -> Backend:
-    target = KINDS.get(config.kind)
-    if target is None:
+def create_backend(config: BackendConfig, *, env: Mapping[str, str]) -> Backend:
+    """A backend of ``config``'s kind that runs in ``env`` (the run's environment, not lok's own)."""
+    from lok_action.backends.registry import kind_names, kind_spec
+    from lok_action.config import check_backend
+
+    known = kind_names()
+    if config.kind not in known:
         raise BackendError(
-            f"{config.source}: backends.{config.name}: unknown kind '{config.kind}'{closest(config.kind, KINDS)}"
+            f"{config.source}: backends.{config.name}: unknown kind '{config.kind}'{closest(config.kind, known)}"
         )
     check_backend(config)
-    module_name, class_name = target.split(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
-    return cls(config)
+    return kind_spec(config.kind).backend_class(config, env)
 
 
 def resolve_backends(
-    config: Config, names: Iterable[str], *, include_disabled: bool = False
+    config: Config, names: Iterable[str], *, env: Mapping[str, str], include_disabled: bool = False
 ) -> list[Backend]:
     """Backends by name, in the given order. Unknown or disabled names are an error naming the backend."""
     backends = []
@@ -50,5 +43,5 @@ def resolve_backends(
         backend_config = config.backends[name]
         if not backend_config.enabled and not include_disabled:
             raise BackendError(f"backend '{name}' is disabled in {backend_config.source} (enabled = false)")
-        backends.append(create_backend(backend_config))
+        backends.append(create_backend(backend_config, env=env))
     return backends

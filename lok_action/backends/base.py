@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from lok_action.config import BackendConfig
-
 if TYPE_CHECKING:
     from lok_action.backends.redaction import Redactor
+    from lok_action.backends.spec import KindSpec
+    from lok_action.config import BackendConfig
 
 # Credentials of the GitHub run itself, kept from every backend process.
 WITHHELD_FROM_BACKENDS = frozenset(
@@ -84,12 +85,30 @@ class Backend(ABC):
     # False for static analyzers: they take part in findings steps through analyse(), never query().
     answers_prompts: ClassVar[bool] = True
 
-    def __init__(self, config: BackendConfig) -> None:
+    def __init__(self, config: BackendConfig, env: Mapping[str, str]) -> None:
         self.config = config
+        # the environment of the run that made this backend (the runner's RunContext.env, or the
+        # command's own): what its children inherit and where its secrets are looked for
+        self.base_env = env
 
     @property
     def name(self) -> str:
         return self.config.name
+
+    @property
+    def spec(self) -> KindSpec:
+        """Everything the kind declares (backends.registry)."""
+        from lok_action.backends.registry import kind_spec
+
+        return kind_spec(self.kind)
+
+    def target(self) -> str:
+        """What it runs or talks to, as `lok backends` lists it: a program, a URL, a model file."""
+        return self.config.command
+
+    def which(self, program: str) -> str | None:
+        """``program`` found on the PATH its children get (not lok's own, which may differ)."""
+        return shutil.which(program, path=self.child_env().get("PATH", os.defpath))
 
     @abstractmethod
     def available(self) -> Availability:
@@ -127,7 +146,7 @@ class Backend(ABC):
         """The environment a child process of this backend gets: never the GitHub or Actions tokens
         (a model-driven program has no business holding write access), unless the backend's own
         `env` table passes one on purpose."""
-        env = {name: value for name, value in os.environ.items() if name not in WITHHELD_FROM_BACKENDS}
+        env = {name: value for name, value in self.base_env.items() if name not in WITHHELD_FROM_BACKENDS}
         env.update(self.config.env)
         if extra:
             env.update(extra)
@@ -138,5 +157,5 @@ class Backend(ABC):
         environment, its api_key_env, its `env` table's values (see backends.redaction)."""
         from lok_action.backends.redaction import Redactor
 
-        env = {**os.environ, **self.child_env()}
+        env = {**self.base_env, **self.child_env()}
         return Redactor.for_env(env, [self.config.api_key_env], self.config.env.values())

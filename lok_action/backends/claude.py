@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from lok_action.backends.base import Reply
-from lok_action.backends.cli_agent import CliAgentBackend, as_int, auth_fix, is_retryable_status
+from lok_action.backends.cli_agent import CliAgentBackend
+from lok_action.backends.replies import as_int, auth_fix, is_retryable_status
+from lok_action.backends.spec import AGENT_BUDGET, CredentialRule, KindSpec, Strength
 from lok_action.process import ProcessResult
 
 AUTH_HOW = "set ANTHROPIC_API_KEY (or run `claude` once and /login)"
@@ -33,7 +35,6 @@ def result_object(stdout: str) -> dict[str, Any] | None:
 class ClaudeBackend(CliAgentBackend):
     kind = "claude"
     program = "claude"
-    package = "@anthropic-ai/claude-code"
 
     def fixed_args(self, workdir: Path) -> list[str]:
         return ["-p", "--output-format", "json"]
@@ -78,3 +79,34 @@ class ClaudeBackend(CliAgentBackend):
                 retryable=is_retryable_status(status),
             )
         return reply
+
+
+# `lok suggest`: tasks this kind is the best choice for
+REASONING_WORDS = (
+    "reason", "orchestrat", "architect", "design", "plan", "explain", "why", "debug", "trade",
+    "decid", "complex", "multi-step", "coordinat", "review", "migrat", "spec",
+)  # fmt: skip
+
+
+KIND = KindSpec(
+    name="claude",
+    backend_class=ClaudeBackend,
+    builtin={"claude": {"command": "claude"}},
+    credentials=CredentialRule(
+        env_vars=(
+            "ANTHROPIC_API_KEY",
+            "ANTHROPIC_AUTH_TOKEN",
+            "CLAUDE_CODE_OAUTH_TOKEN",
+            "CLAUDE_CODE_USE_BEDROCK",
+            "CLAUDE_CODE_USE_VERTEX",
+        ),
+        login_files=(("CLAUDE_CONFIG_DIR", ".credentials.json"),),
+        default_files=(".claude/.credentials.json",),
+        fix="set ANTHROPIC_API_KEY, or run `claude` once and /login",
+    ),
+    install_hint="npm install -g @anthropic-ai/claude-code",
+    strengths=(Strength("careful reasoning and orchestration", REASONING_WORDS),),
+    general_rank=10,
+    budget_chars=AGENT_BUDGET,
+    takes_cli_args=True,
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 from abc import abstractmethod
@@ -18,11 +19,10 @@ from lok_action.process import ProcessResult, cut_note, exit_status, run_process
 class CliAgentBackend(Backend):
     reads_workspace = True  # the agent reads the repository itself, from its working directory
     program: ClassVar[str]  # default command
-    package: ClassVar[str]  # npm package that installs it
 
     @property
     def install_hint(self) -> str:
-        return f"npm install -g {self.package}"
+        return self.spec.install_hint
 
     def command_argv(self) -> list[str]:
         try:
@@ -79,9 +79,9 @@ class CliAgentBackend(Backend):
 
         env = self.env()
         program = self.command_argv()[0]
-        if shutil.which(program, path=env.get("PATH")) is None:
+        if shutil.which(program, path=env.get("PATH", os.defpath)) is None:
             return Availability(False, self.missing(), self.install_hint)
-        fix = missing_credentials(self.kind, env, self.config.args, self.config.api_key_env)
+        fix = missing_credentials(self.spec.credentials, env, self.config.args, self.config.api_key_env)
         if fix is not None:
             return Availability(False, f"{program} is installed but has no credentials", fix)
         return Availability(True, "ready")
@@ -100,7 +100,7 @@ class CliAgentBackend(Backend):
         """One run of the CLI with ``prompt`` on stdin."""
         argv = self.argv(workdir, schema_args)
         env = self.env()
-        program = shutil.which(argv[0], path=env.get("PATH"))
+        program = shutil.which(argv[0], path=env.get("PATH", os.defpath))
         if program is None:
             return Reply(self.name, error=f"{self.missing()} (install: {self.install_hint})")
         try:
@@ -141,17 +141,3 @@ class CliAgentBackend(Backend):
             error=f"{self.program} {exit_status(result.returncode, 'exited')}: {tail}",
             duration=result.duration,
         )
-
-
-def is_retryable_status(status: int | None) -> bool:
-    return status is not None and (status == 429 or 500 <= status <= 599)
-
-
-def auth_fix(status: int | None, how: str) -> str:
-    """The fix hint appended to an error when the vendor rejected the credentials."""
-    return f" (fix: {how})" if status in (401, 403) else ""
-
-
-def as_int(value: object) -> int | None:
-    """A JSON integer, or None for anything else (bool is not a count)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from lok_action.backends.base import Reply
-from lok_action.backends.cli_agent import CliAgentBackend, as_int
+from lok_action.backends.cli_agent import CliAgentBackend
+from lok_action.backends.replies import as_int
+from lok_action.backends.spec import AGENT_BUDGET, CredentialRule, KindSpec, Strength
 from lok_action.process import ProcessResult
 
 # turn.failed messages quote the HTTP status or say the stream broke: worth another try
@@ -40,7 +42,6 @@ def parse_events(stdout: str) -> list[dict[str, Any]]:
 class CodexBackend(CliAgentBackend):
     kind = "codex"
     program = "codex"
-    package = "@openai/codex"
 
     def fixed_args(self, workdir: Path) -> list[str]:
         return ["exec", "--json"]
@@ -93,3 +94,28 @@ class CodexBackend(CliAgentBackend):
             input_tokens=as_int(usage.get("input_tokens")),
             output_tokens=as_int(usage.get("output_tokens")),
         )
+
+
+# `lok suggest`: tasks this kind is the best choice for
+ANALYSIS_WORDS = (
+    "pattern", "n+1", "n + 1", "quer", "dead code", "unused", "unreachable", "duplicat",
+    "refactor", "perf", "slow", "lint", "smell", "complexity", "bug",
+)  # fmt: skip
+
+
+KIND = KindSpec(
+    name="codex",
+    backend_class=CodexBackend,
+    builtin={"codex": {"command": "codex"}},
+    credentials=CredentialRule(
+        env_vars=("OPENAI_API_KEY", "CODEX_API_KEY"),
+        login_files=(("CODEX_HOME", "auth.json"),),
+        default_files=(".codex/auth.json",),
+        fix="set OPENAI_API_KEY, or run `codex login`",
+    ),
+    install_hint="npm install -g @openai/codex",
+    strengths=(Strength("fast code analysis: patterns, N+1 queries, dead code", ANALYSIS_WORDS),),
+    general_rank=20,
+    budget_chars=AGENT_BUDGET,
+    takes_cli_args=True,
+)

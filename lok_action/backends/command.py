@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import shlex
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from lok_action.backends.base import Availability, Backend, Reply
 from lok_action.backends.redaction import tail_of
+from lok_action.backends.spec import AGENT_BUDGET, KindSpec
 from lok_action.errors import BackendError
 from lok_action.process import exit_status, run_process
 from lok_action.retrying import exit_is_retryable
@@ -30,7 +30,7 @@ class CommandBackend(Backend):
 
     def available(self) -> Availability:
         program = self.argv()[0]
-        if shutil.which(program) is None:
+        if self.which(program) is None:
             return Availability(
                 False,
                 f"{program} not found on PATH",
@@ -79,3 +79,13 @@ class CommandBackend(Backend):
                 duration=result.duration,
             )
         return Reply(self.name, text=result.stdout, duration=result.duration, truncated=result.truncated)
+
+
+KIND = KindSpec(
+    name="command",
+    backend_class=CommandBackend,
+    general_rank=60,
+    budget_chars=AGENT_BUDGET,
+    takes_cli_args=True,
+    required=("command",),
+)

@@ -15,54 +15,23 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class CredentialRule:
+    """How to see that a vendor CLI is logged in; each CLI kind declares its own (KindSpec.credentials)."""
+
     env_vars: tuple[str, ...]  # any one set (non-empty) is enough
     login_files: tuple[tuple[str, str], ...]  # (env var naming a home dir, file under it) ...
     default_files: tuple[str, ...]  # ... or these paths under $HOME when that env var is unset
     fix: str
 
 
-RULES: dict[str, CredentialRule] = {
-    "claude": CredentialRule(
-        env_vars=(
-            "ANTHROPIC_API_KEY",
-            "ANTHROPIC_AUTH_TOKEN",
-            "CLAUDE_CODE_OAUTH_TOKEN",
-            "CLAUDE_CODE_USE_BEDROCK",
-            "CLAUDE_CODE_USE_VERTEX",
-        ),
-        login_files=(("CLAUDE_CONFIG_DIR", ".credentials.json"),),
-        default_files=(".claude/.credentials.json",),
-        fix="set ANTHROPIC_API_KEY, or run `claude` once and /login",
-    ),
-    "codex": CredentialRule(
-        env_vars=("OPENAI_API_KEY", "CODEX_API_KEY"),
-        login_files=(("CODEX_HOME", "auth.json"),),
-        default_files=(".codex/auth.json",),
-        fix="set OPENAI_API_KEY, or run `codex login`",
-    ),
-    "gemini": CredentialRule(
-        env_vars=(
-            "GEMINI_API_KEY",
-            "GOOGLE_API_KEY",
-            "GOOGLE_GENAI_USE_VERTEXAI",
-            "GOOGLE_GENAI_USE_GCA",
-            "GOOGLE_APPLICATION_CREDENTIALS",
-        ),
-        login_files=(("GEMINI_CLI_HOME", ".gemini/oauth_creds.json"),),
-        default_files=(".gemini/oauth_creds.json",),
-        fix="set GEMINI_API_KEY, or run `gemini` once and log in with Google",
-    ),
-}
-
 # codex custom providers name their key variable: -c 'model_providers.x={..., env_key="MY_KEY"}'
 PROVIDER_ENV_KEY = re.compile(r"""env_key\s*=\s*["']([A-Za-z_][A-Za-z0-9_]*)["']""")
 
 
 def missing_credentials(
-    kind: str, env: Mapping[str, str], args: Iterable[str] = (), api_key_env: str = ""
+    rule: CredentialRule | None, env: Mapping[str, str], args: Iterable[str] = (), api_key_env: str = ""
 ) -> str | None:
-    """None when credentials are there (or cannot be seen, as in the macOS keychain); else the fix."""
-    rule = RULES.get(kind)
+    """None when credentials are there (or cannot be seen, as in the macOS keychain); else the fix.
+    ``rule`` is the kind's (its KindSpec.credentials): None for a kind that needs no login."""
     if rule is None or sys.platform == "darwin":  # macOS logins live in the keychain
         return None
     named = [api_key_env] if api_key_env else []

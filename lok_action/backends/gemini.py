@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from lok_action.backends.base import Reply
-from lok_action.backends.cli_agent import CliAgentBackend, as_int, auth_fix, is_retryable_status
+from lok_action.backends.cli_agent import CliAgentBackend
+from lok_action.backends.replies import as_int, auth_fix, is_retryable_status
+from lok_action.backends.spec import AGENT_BUDGET, CredentialRule, KindSpec, Strength
 from lok_action.process import ProcessResult, exit_status
 
 AUTH_HOW = "set GEMINI_API_KEY"
@@ -68,7 +70,6 @@ def token_counts(stats: Any) -> tuple[int | None, int | None]:
 class GeminiBackend(CliAgentBackend):
     kind = "gemini"
     program = "gemini"
-    package = "@google/gemini-cli"
 
     def fixed_args(self, workdir: Path) -> list[str]:
         # `-p ""` + stdin: the prompt never hits argv length limits or `ps`
@@ -127,3 +128,34 @@ class GeminiBackend(CliAgentBackend):
             retryable=is_retryable_status(status),
             duration=result.duration,
         )
+
+
+# `lok suggest`: tasks this kind is the best choice for
+SECURITY_WORDS = (
+    "secur", "audit", "vulnerab", "inject", "xss", "csrf", "ssrf", "secret", "credential",
+    "auth", "cve", "exploit", "sanitiz", "owasp", "crypto", "permission",
+)  # fmt: skip
+
+
+KIND = KindSpec(
+    name="gemini",
+    backend_class=GeminiBackend,
+    builtin={"gemini": {"command": "gemini", "model": "gemini-2.5-pro"}},
+    credentials=CredentialRule(
+        env_vars=(
+            "GEMINI_API_KEY",
+            "GOOGLE_API_KEY",
+            "GOOGLE_GENAI_USE_VERTEXAI",
+            "GOOGLE_GENAI_USE_GCA",
+            "GOOGLE_APPLICATION_CREDENTIALS",
+        ),
+        login_files=(("GEMINI_CLI_HOME", ".gemini/oauth_creds.json"),),
+        default_files=(".gemini/oauth_creds.json",),
+        fix="set GEMINI_API_KEY, or run `gemini` once and log in with Google",
+    ),
+    install_hint="npm install -g @google/gemini-cli",
+    strengths=(Strength("deep security audits", SECURITY_WORDS),),
+    general_rank=30,
+    budget_chars=AGENT_BUDGET,
+    takes_cli_args=True,
+)

@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from lok_action.backends.base import Reply
-from lok_action.backends.cli_agent import is_retryable_status
 from lok_action.backends.redaction import Redactor
+from lok_action.backends.replies import auth_fix, is_retryable_status
 
 BODY_TAIL = 300  # characters of an error body quoted in an error
 
@@ -53,9 +53,9 @@ def request_json(
             on_error_status(response.status_code)
         # redacted before the cut, so no part of a secret survives at its edge
         body = redact(response.text.strip().replace("\n", " "))[-BODY_TAIL:]
-        fix = f" (fix: {auth_how})" if auth_how and response.status_code in (401, 403) else ""
         return failure(
-            f"HTTP {response.status_code} from {url}: {body}{fix}", is_retryable_status(response.status_code)
+            f"HTTP {response.status_code} from {url}: {body}{auth_fix(response.status_code, auth_how)}",
+            is_retryable_status(response.status_code),
         )
     try:
         data = response.json()

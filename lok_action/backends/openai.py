@@ -7,12 +7,15 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lok_action.backends.base import Availability, Backend, Reply
-from lok_action.backends.cli_agent import as_int
 from lok_action.backends.http_api import join_url, request_json
-from lok_action.config import BackendConfig
+from lok_action.backends.replies import as_int
+from lok_action.backends.spec import PROMPT_BUDGET, KindSpec
+
+if TYPE_CHECKING:
+    from lok_action.config import BackendConfig
 
 PROBE_TIMEOUT = 3.0
 # How an answer is held to a schema, best first. A server that refuses one (HTTP 400; 422 from
@@ -25,8 +28,8 @@ class OpenAIBackend(Backend):
     kind = "openai"
     reads_workspace = False  # a plain model: the file context goes in the prompt
 
-    def __init__(self, config: BackendConfig) -> None:
-        super().__init__(config)
+    def __init__(self, config: BackendConfig, env: Mapping[str, str]) -> None:
+        super().__init__(config, env)
         # the best SCHEMA_MODES index this server has not refused: learnt once, kept for the run
         self._schema_mode = 0
         self._schema_mode_lock = threading.Lock()
@@ -161,3 +164,14 @@ class OpenAIBackend(Backend):
             answer=answer,
             on_error_status=statuses.append if statuses is not None else None,
         )
+
+
+KIND = KindSpec(
+    name="openai",
+    backend_class=OpenAIBackend,
+    install_hint="start an OpenAI-compatible server (llama.cpp server, vLLM, LM Studio...)",
+    general_rank=50,
+    budget_chars=PROMPT_BUDGET,
+    command_is="base URL of the server",
+    required=("command",),
+)

@@ -17,18 +17,21 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lok_action.backends.base import Availability, Backend, Reply
 from lok_action.backends.redaction import failure_tail
-from lok_action.backends.sarif_reader import NotSarif, raw_findings
-from lok_action.context import path_matches
-from lok_action.errors import BackendError
+from lok_action.backends.spec import KindSpec
+from lok_action.errors import BackendError, ConfigError
 from lok_action.process import exit_status, run_process
+
+if TYPE_CHECKING:
+    from lok_action.config import BackendConfig
 
 FILES = "{files}"
 REPORT = "{sarif}"
 REPORT_CAP = 64 * 1024 * 1024  # bytes of SARIF read; a report cut there is not SARIF, and fails
+ANALYZER_BUDGET = 2_000_000  # characters of files per run: ~400 files keeps the file list far below ARG_MAX
 
 
 def file_argument(path: str) -> str:
@@ -51,7 +54,7 @@ class SarifBackend(Backend):
     def resolved_program(self) -> str | None:
         """On PATH, or beside the running Python (a virtualenv's bin/ that is not activated)."""
         program = self.program()
-        return shutil.which(program) or shutil.which(program, path=str(Path(sys.executable).parent))
+        return self.which(program) or shutil.which(program, path=str(Path(sys.executable).parent))
 
     def argv(self, program: str, files: Sequence[str], report: Path | None) -> list[str]:
         argv = [program, *shlex.split(self.config.command)[1:]]
@@ -82,6 +85,9 @@ class SarifBackend(Backend):
         )
 
     def analyse(self, files: Sequence[str], workdir: Path, timeout: float) -> Reply:
+        from lok_action.backends.sarif_reader import NotSarif, raw_findings
+        from lok_action.context import path_matches
+
         wanted = [
             path
             for path in files
@@ -133,3 +139,41 @@ class SarifBackend(Backend):
                 detail = f"{ended}, {what}" + (f": {tail}" if tail else "")
                 return Reply(self.name, error=detail, duration=result.duration)
         return Reply(self.name, text=json.dumps({"findings": findings}), duration=result.duration)
+
+
+def check_config(backend: BackendConfig) -> None:
+    """An analyzer's args must say where the files go; found when the config loads."""
+    if FILES not in backend.args:
+        raise ConfigError(
+            f"{backend.source}: backends.{backend.name}.args must contain the argument"
+            f' "{FILES}" (where the files to analyse go), got {list(backend.args)}'
+        )
+
+
+KIND = KindSpec(
+    name="sarif",
+    backend_class=SarifBackend,
+    # static analyzers (installed by the [local] extra); ready when their program is there
+    builtin={
+        "ruff": {
+            "command": "ruff",
+            # the project's own ruff config applies; --no-cache: no .ruff_cache left in the analysed tree
+            "args": ["check", "--no-cache", "--output-format", "sarif", FILES],
+            "file_patterns": ["*.py", "*.pyi"],
+            "category": "bug",
+            "levels": {"error": "medium"},  # ruff marks every result "error", an unused import too
+        },
+        "bandit": {
+            "command": "bandit",
+            # skipped: B101 (assert used: every test suite), B404 and B603 (import subprocess, call
+            # without a shell: "consider the implications" notes on every subprocess use, not problems)
+            "args": ["--format", "sarif", "--quiet", "--skip", "B101,B404,B603", FILES],
+            "file_patterns": ["*.py"],
+            "category": "security",
+        },
+    },
+    install_hint="pip install the analyzer (ruff and bandit come with pip install 'lok-action[local]')",
+    budget_chars=ANALYZER_BUDGET,
+    required=("command",),
+    check=check_config,
+)

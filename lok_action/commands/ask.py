@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -50,10 +51,11 @@ def chosen_backends(config: Config, names_arg: str | None) -> tuple[list[Backend
 
     if names_arg is None:
         # default_backend_names already checked availability
-        return resolve_backends(config, default_backend_names(config)), []
+        return resolve_backends(config, default_backend_names(config, env=os.environ), env=os.environ), []
     from lok_action.commands.ensemble_common import split_names
 
-    backends = resolve_backends(config, split_names(names_arg, "-b/--backends"))  # unknown names: exit 2
+    # unknown names: exit 2
+    backends = resolve_backends(config, split_names(names_arg, "-b/--backends"), env=os.environ)
     ready, not_ready = [], []
     for backend, state in zip(backends, check_availability(backends), strict=True):
         if state.ready:

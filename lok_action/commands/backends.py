@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 
@@ -19,19 +20,18 @@ def run(args: argparse.Namespace) -> int:
 
     config = load_config(Path(args.dir), Path(args.config) if args.config else None)
     configs = list(config.backends.values())
-    backends = [create_backend(bc) for bc in configs]
+    backends = [create_backend(bc, env=os.environ) for bc in configs]
     enabled = [b for b in backends if b.config.enabled]
     states = dict(zip((b.name for b in enabled), check_availability(enabled), strict=True))
     rows = []
     for backend in backends:
         bc = backend.config
         state = states.get(bc.name)
-        target = bc.command or (bc.model_path or "(embedded model)" if bc.kind == "local" else "")
         rows.append(
             {
                 "name": bc.name,
                 "kind": bc.kind,
-                "command": target,
+                "command": backend.target(),
                 "model": bc.model,
                 "enabled": bc.enabled,
                 "available": bool(state and state.ready),

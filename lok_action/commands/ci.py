@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         )
     workdir = Path(args.dir).resolve()
     config = load_config(workdir, Path(args.config) if args.config else None, env)
-    backends = split_names(args.backends, "-b/--backends") if args.backends else default_backends(config)
+    backends = split_names(args.backends, "-b/--backends") if args.backends else default_backends(config, env)
     workflow = find_workflow("ci", workdir)
     progress = Progress(quiet=args.quiet)
     result = run_workflow(

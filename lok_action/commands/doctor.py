@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 INSTALL_COMMANDS = ("npm install", "pip install", "brew install", "apt-get install", "curl ")
@@ -26,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from lok_action.config import load_config
 
     config = load_config(Path(args.dir), Path(args.config) if args.config else None)
-    backends = enabled_backends(config)
+    backends = enabled_backends(config, env=os.environ)
     if not args.json:
         print("Checking backends...", flush=True)
     states = check_availability(backends)

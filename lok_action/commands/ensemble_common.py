@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from lok_action.backends.base import Backend
@@ -28,14 +29,14 @@ def pick_named_backends(config: Config, names: list[str]) -> list[Backend]:
     """Backends by name; unknown or disabled names are a one-line error naming them."""
     from lok_action.backends import resolve_backends
 
-    return resolve_backends(config, names)
+    return resolve_backends(config, names, env=os.environ)
 
 
 def default_names(config: Config) -> list[str]:
     """The backends a command uses when none is named (the backends helper's selection rule)."""
     from lok_action.backends.selection import default_backend_names
 
-    return default_backend_names(config)
+    return default_backend_names(config, env=os.environ)
 
 
 def make_progress(args: argparse.Namespace) -> Progress:

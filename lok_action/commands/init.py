@@ -6,13 +6,13 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from lok_action.errors import UsageError, closest
 
-CLI_KINDS = ("codex", "claude", "gemini", "command")  # kinds that take extra command-line arguments
 EXAMPLES = """examples:
   lok init                    write ./lok.toml for the backends 'lok doctor' finds ready
   lok init --force            overwrite an existing lok.toml
@@ -86,7 +86,7 @@ def write_config(project: Path, args: argparse.Namespace) -> dict[str, Any]:
     # detect from the built-in defaults and the user's file, not the project file being replaced
     with tempfile.TemporaryDirectory() as empty:
         config = load_config(Path(empty), Path(args.config) if args.config else None)
-    backends = enabled_backends(config)
+    backends = enabled_backends(config, env=os.environ)
     progress.note(f"checking {len(backends)} backends...")
     states = check_availability(backends)
     rows = []
@@ -107,6 +107,8 @@ def write_config(project: Path, args: argparse.Namespace) -> dict[str, Any]:
 
 def render_config(config: Any, rows: list[tuple[Any, Any]]) -> str:
     """A lok.toml with a short comment on every setting; ready backends on, the others off with the fix."""
+    from lok_action.backends.registry import kind_spec
+
     today = datetime.date.today().isoformat()
     ready = [bc.name for bc, state in rows if state.ready]
     lines = [
@@ -126,6 +128,7 @@ def render_config(config: Any, rows: list[tuple[Any, Any]]) -> str:
         "",
     ]
     for backend, state in rows:
+        spec = kind_spec(backend.kind)
         lines.append(f"[backends.{backend.name}]")
         if state.ready:
             lines.append("# ready")
@@ -135,15 +138,14 @@ def render_config(config: Any, rows: list[tuple[Any, Any]]) -> str:
         lines.append(f"enabled = {toml_value(bool(state.ready))}")
         lines.append(f"kind = {toml_value(backend.kind)}")
         if backend.command:
-            what = "base URL of the server" if backend.kind in ("ollama", "openai") else "program to run"
-            lines += [f"# {what}", f"command = {toml_value(backend.command)}"]
+            lines += [f"# {spec.command_is or 'command'}", f"command = {toml_value(backend.command)}"]
         if backend.model:
             lines.append(f"model = {toml_value(backend.model)}")
         if backend.model_path:
             lines.append(f"model_path = {toml_value(backend.model_path)}")
         if backend.args:
             lines.append(f"args = {toml_value(list(backend.args))}")
-        elif backend.kind in CLI_KINDS:
+        elif spec.takes_cli_args:
             lines.append(
                 '# extra arguments, appended to the defaults (args_mode = "replace" to replace them)'
             )

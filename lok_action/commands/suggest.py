@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -23,7 +24,8 @@ def run(args: argparse.Namespace) -> int:
     task = " ".join(args.task)
     config = load_config(Path(args.dir), Path(args.config) if args.config else None)
     # static analyzers answer no tasks
-    available = {backend.name: backend.kind for backend in ready_backends(config) if backend.answers_prompts}
+    ready = ready_backends(config, env=os.environ)
+    available = {backend.name: backend.kind for backend in ready if backend.answers_prompts}
     try:
         name, reason = pick_backend(task, available)
     except BackendError as error:

@@ -123,7 +123,7 @@ def run_action(env: Mapping[str, str], stream: TextIO) -> int:
     target = (workspace / inputs.path).resolve()
     if not target.is_relative_to(workspace):
         raise UsageError(f"input path: {inputs.path} is outside the workspace")
-    backends = inputs.backends or default_backends(config)
+    backends = inputs.backends or default_backends(config, step_env)
     notes: list[str] = []
     commit_sha = _head_sha(event) or event.sha
     if plan.pr_number is not None and not event.pull_request:

@@ -84,7 +84,7 @@ def resolve_step_backends(workflow: Workflow, ctx: RunContext) -> dict[str, list
 
     def get(name: str) -> Backend:
         if name not in instances:
-            instances[name] = resolve_backends(ctx.config, [name])[0]
+            instances[name] = resolve_backends(ctx.config, [name], env=ctx.env)[0]
         return instances[name]
 
     defaults: list[str] | None = None
@@ -152,7 +152,7 @@ def _default_backend_names(ctx: RunContext) -> list[str]:
         return ctx.cassette.default_backends(ctx.config)
     from lok_action.backends.selection import default_backend_names
 
-    return default_backend_names(ctx.config)
+    return default_backend_names(ctx.config, env=ctx.env)
 
 
 def step_view(result: StepResult) -> dict[str, Any]:

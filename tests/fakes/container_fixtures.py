@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.backend_fixtures import CliHomes, backend_tables, make_homes, toml_value
+from tests.fakes.engine_fixtures import QUIET_BUILTINS
 
 REPO = Path(__file__).resolve().parents[2]
 IMAGE = "localhost/lok-action:test"
@@ -158,7 +159,7 @@ def write_cli_backends_config(path: Path, server_url: str, homes: CliHomes) -> N
         lines.append(f"[backends.{name}]")
         lines += [f"{key} = {toml_value(value)}" for key, value in tables[name].items()]
         lines.append("")
-    lines += ["[backends.ollama]", "enabled = false", "", "[backends.local]", "enabled = false", ""]
+    lines.append(QUIET_BUILTINS)  # the HTTP and embedded built-ins off: only the CLIs answer
     lines += ["[cache]", "enabled = false", ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")

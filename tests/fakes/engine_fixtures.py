@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from lok_action.backends.registry import builtin_backends, kind_spec
+
 FAKE_LLM = Path(__file__).with_name("fake_llm.py")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,8 +26,13 @@ def command_backend(name: str, *fake_args: str, backend: str | None = None) -> s
     return f'[backends.{backend or name}]\nkind = "command"\ncommand = {json.dumps(command)}\nargs = {json.dumps(list(fake_args))}\n'
 
 
-# the built-in HTTP/embedded backends are turned off so "default backends" means the fakes
-QUIET_BUILTINS = "[backends.ollama]\nenabled = false\n[backends.local]\nenabled = false\n"
+# the built-in backends that see only their prompt (HTTP servers, the embedded model) are turned off,
+# so "default backends" means the fakes (the CLI agents are not ready without their programs)
+QUIET_BUILTINS = "".join(
+    f"[backends.{name}]\nenabled = false\n"
+    for name, table in builtin_backends().items()
+    if kind_spec(table["kind"]).answers_prompts and not kind_spec(table["kind"]).reads_workspace
+)
 
 
 @dataclass

@@ -15,12 +15,16 @@ from pathlib import Path
 
 import pytest
 
+from lok_action.backends.registry import builtin_backends, kind_spec
+
 FAKES = Path(__file__).resolve().parent
 REPO_ROOT = FAKES.parents[1]
-# every built-in backend off, so only the fakes a test configures exist as ready backends
 STATE_PLACEHOLDER = "@ENSEMBLE_STATE_DIR@"
+# every built-in backend that answers prompts off, so only the fakes a test configures are ready ones
 BUILTINS_OFF = "".join(
-    f"[backends.{name}]\nenabled = false\n" for name in ("codex", "gemini", "claude", "ollama", "local")
+    f"[backends.{name}]\nenabled = false\n"
+    for name, table in builtin_backends().items()
+    if kind_spec(table["kind"]).answers_prompts
 )
 
 
@@ -39,8 +43,8 @@ def fake_backend(
     if timeout is not None:
         lines.append(f"timeout = {timeout}")
     # a fake of a vendor kind comes logged in: vendor CLIs are ready only with credentials
-    credentials = {"claude": "ANTHROPIC_API_KEY", "codex": "OPENAI_API_KEY", "gemini": "GEMINI_API_KEY"}
-    login = {credentials[kind]: f"test-key-{name}"} if kind in credentials else {}
+    rule = kind_spec(kind).credentials
+    login = {rule.env_vars[0]: f"test-key-{name}"} if rule is not None else {}
     pairs = {"ENSEMBLE_STATE_DIR": STATE_PLACEHOLDER, **login, **(env or {})}
     lines.append(
         "env = { " + ", ".join(f"{key} = {json.dumps(value)}" for key, value in pairs.items()) + " }"
