@@ -372,7 +372,9 @@ class Cassette:
             return Availability(True, f"ready (replayed from {self.directory})")
         return None
 
-    def default_backends(self, config: Config, *, analyzers: bool = False) -> list[str]:
+    def default_backends(
+        self, config: Config, env: Mapping[str, str], *, analyzers: bool = False
+    ) -> list[str]:
         """In a replay, the backends used when none is named: the enabled ones the cassette holds
         answers from, in config order; the LLMs, or with ``analyzers`` the static analyzers. With
         missing="call" also the ones ready now (a killed recording may hold no line of one yet)."""
@@ -383,11 +385,19 @@ class Cassette:
         if self.missing == "call":
             from lok_action.backends.selection import default_analyzer_names, default_backend_names
 
-            live = default_analyzer_names(config) if analyzers else default_backend_names(config)
+            live = (
+                default_analyzer_names(config, env=env)
+                if analyzers
+                else default_backend_names(config, env=env)
+            )
             names += [name for name in live if name not in recorded]
             order = list(config.backends)
             names.sort(key=lambda name: order.index(name) if name in order else len(order))
-        return [name for name in names if create_backend(config.backends[name]).answers_prompts != analyzers]
+        return [
+            name
+            for name in names
+            if create_backend(config.backends[name], env=env).answers_prompts != analyzers
+        ]
 
     # ---- the run's facts
 

@@ -170,15 +170,17 @@ def test_replay_in_another_checkout_whose_backends_are_not_installed(
     from lok_action.config import load_config
 
     config = load_config(elsewhere.root, None, elsewhere.env)
-    live = [create_backend(config.backends[name]).available() for name in ("alpha", "beta")]
+    live = [
+        create_backend(config.backends[name], env=elsewhere.env).available() for name in ("alpha", "beta")
+    ]
     assert [state.ready for state in live] == [False, False]  # lok doctor would say so
 
     replay = Cassette.replay(tape)
     ready = [replay.availability(name) for name in ("alpha", "beta")]
     assert all(state is not None and state.ready and str(tape) in state.reason for state in ready)
     assert replay.availability("ollama") is None  # not recorded: ask the backend itself
-    assert replay.default_backends(config) == ["alpha", "beta"]
-    assert replay.default_backends(config, analyzers=True) == []
+    assert replay.default_backends(config, lok_project.env) == ["alpha", "beta"]
+    assert replay.default_backends(config, lok_project.env, analyzers=True) == []
     # no -b: the runner's default backends in a replay are the recorded ones, installed or not
     replayed = run(elsewhere, replay, text=text)
     assert replies_of(replayed) == replies_of(recorded)
@@ -211,7 +213,7 @@ def test_missing_call_goes_live_for_misses_and_records_them(lok_project: LokProj
     tape = tmp_path / "tape"
     recorded = run(lok_project, Cassette.record(tape))
     growing = Cassette.replay(tape, missing="call")
-    assert growing.default_backends(engine_context(lok_project).config) == ["alpha", "beta"]
+    assert growing.default_backends(engine_context(lok_project).config, lok_project.env) == ["alpha", "beta"]
     mixed = run(lok_project, growing, text=WORKFLOW.replace("Both of you", "Now both of you"))
     assert mixed.success
     assert prompts_sent(logs["alpha"])[2:] == ["Now both of you: sorting"]  # only the miss went live
@@ -230,7 +232,8 @@ def test_missing_call_goes_live_for_misses_and_records_them(lok_project: LokProj
 
 def fake_backend(name: str, *args: str, **config: Any):
     command = shlex.join([sys.executable, str(FAKE_LLM), name])
-    return create_backend(BackendConfig(name=name, kind="command", command=command, args=args, **config))
+    backend_config = BackendConfig(name=name, kind="command", command=command, args=args, **config)
+    return create_backend(backend_config, env=os.environ)
 
 
 def test_identical_calls_replay_in_order_then_the_last_again(tmp_path: Path) -> None:

@@ -149,7 +149,7 @@ def _default_backend_names(ctx: RunContext) -> list[str]:
     """The project-wide policy for "no backend named": the ready ones (see backends.selection); in
     a replay, the ones the cassette holds answers from."""
     if ctx.cassette is not None and ctx.cassette.replaying:
-        return ctx.cassette.default_backends(ctx.config)
+        return ctx.cassette.default_backends(ctx.config, ctx.env)
     from lok_action.backends.selection import default_backend_names
 
     return default_backend_names(ctx.config, env=ctx.env)

@@ -7,6 +7,7 @@ prints each answer as it is recorded, and finishes the cassette at the end.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def main() -> int:
         command=f"{sys.executable} {FAKE_LLM} alpha",
         args=("--echo", "--sleep", sleep),
     )
-    backend = create_backend(config)
+    backend = create_backend(config, env=os.environ)
     cassette = Cassette.record(directory)
     for number in range(calls):
         reply = call_backend(backend, f"question {number}", Path.cwd(), 30, cassette=cassette)
