@@ -51,7 +51,7 @@ def chosen_backends(config: Config, names_arg: str | None) -> tuple[list[Backend
     if names_arg is None:
         # default_backend_names already checked availability
         return resolve_backends(config, default_backend_names(config)), []
-    from lok_action.commands.ensemble_common import split_names
+    from lok_action.commands.options import split_names
 
     backends = resolve_backends(config, split_names(names_arg, "-b/--backends"))  # unknown names: exit 2
     ready, not_ready = [], []

@@ -1,4 +1,7 @@
-"""Pull JSON out of chatty LLM text: fenced blocks, prose before and after, braces inside strings."""
+"""Pull JSON out of chatty LLM text: fenced blocks, prose before and after, braces inside strings.
+
+Shared by the workflow runner, the backends' structured-output check and the ensemble modes, so it
+belongs to none of them."""
 
 from __future__ import annotations
 
@@ -7,15 +10,15 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from lok_action.errors import LokError
-
 FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_-]*)[ \t]*\r?\n(.*?)```", re.DOTALL)
 MAX_STARTS = 500  # bracket positions tried per text; bounds the work on huge non-JSON output
 PREVIEW_CHARS = 200
 
 
-class OutputParseError(LokError):
-    """The output did not contain the JSON the step's output_format asks for."""
+class OutputParseError(ValueError):
+    """The output did not contain the JSON asked for. Not a LokError: the output is a model's or a
+    command's, so every caller turns this into that step's, verdict's or plan's failure; one that
+    reaches the CLI is a bug, not a user error."""
 
 
 def extract_json(text: str, output_format: str) -> Any:
