@@ -373,3 +373,36 @@ def test_every_lok_action_import_names_a_module_that_exists() -> None:
                 if target.split(".")[0] == "lok_action" and target not in modules():
                     missing.append(f"{module.path.relative_to(REPO)}:{node.lineno}: {target}")
     assert not missing, "imports of modules that do not exist:\n  " + "\n  ".join(missing)
+
+
+INTERNAL_FAILURES = {
+    # a step's failure, reported on the step
+    "lok_action.workflow.runner": "StepFailure",
+    # a model's edits that cannot be applied or verified: the step or conduct round fails
+    "lok_action.workflow.edits": "EditError",
+    # a template that cannot render: a load-time WorkflowError or the step's failure
+    "lok_action.workflow.templating": "TemplateProblem",
+    # model or command output that holds no JSON: a step's, verdict's, plan's or decision's failure
+    "lok_action.jsonextract": "OutputParseError",
+    # a debate verdict that cannot be read: one repair request, then the backend drops out
+    "lok_action.ensemble.debate": "VerdictError",
+    # a conductor decision or action that failed: fed back to the conductor as the round's error
+    "lok_action.ensemble.conduct": "DecisionError ActionFailed",
+}
+
+
+def test_internal_control_flow_exceptions_are_not_user_errors() -> None:
+    """The CLI prints a LokError as a user's mistake (one line, exit 2). These exceptions are always
+    caught and turned into a step's, a round's or a backend's failure; one that leaked would be a bug,
+    and must show as one (a traceback), never as a user error."""
+    import importlib
+
+    from lok_action.errors import LokError
+
+    user_errors = [
+        f"{module}.{name}"
+        for module, names in INTERNAL_FAILURES.items()
+        for name in names.split()
+        if issubclass(getattr(importlib.import_module(module), name), LokError)
+    ]
+    assert not user_errors, f"internal control-flow exceptions that are LokError: {user_errors}"

@@ -6,7 +6,7 @@ import argparse
 import os
 
 from lok_action import ranges
-from lok_action.commands.options import make_progress, split_names
+from lok_action.commands.options import add_json_and_dir, make_progress, split_names, with_examples
 from lok_action.errors import UsageError
 
 EXAMPLES = """examples:
@@ -21,8 +21,7 @@ Exit 0 when the conductor finished, 1 when a limit stopped it.
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
-    parser.epilog = EXAMPLES
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    with_examples(parser, EXAMPLES)
     parser.add_argument("goal", help="what the loop should achieve")
     parser.add_argument(
         "--max-rounds",
@@ -55,10 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         metavar="CMD",
         help="a command edits may be verified with (repeatable); without one, edits are refused",
     )
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    parser.add_argument(
-        "-C", "--dir", default=".", help="project directory (default .); runs go in its .lok/runs/"
-    )
+    add_json_and_dir(parser, "project directory (default .); runs go in its .lok/runs/")
 
 
 def run(args: argparse.Namespace) -> int:

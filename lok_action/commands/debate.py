@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from lok_action import ranges
-from lok_action.commands.options import make_progress, split_names
+from lok_action.commands.options import add_json_and_dir, make_progress, split_names, with_examples
 from lok_action.errors import UsageError
 
 EXAMPLES = """examples:
@@ -17,8 +17,7 @@ EXAMPLES = """examples:
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
-    parser.epilog = EXAMPLES
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    with_examples(parser, EXAMPLES)
     parser.add_argument("question", help="the question to debate")
     parser.add_argument(
         "--rounds",
@@ -31,8 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         "--synthesizer", metavar="BACKEND", help="backend that writes the final synthesis (default: computed)"
     )
     parser.add_argument("-o", "--output", metavar="FILE", help="write the transcript as markdown")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    parser.add_argument("-C", "--dir", default=".", help="directory the backends work in (default .)")
+    add_json_and_dir(parser, "directory the backends work in (default .)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,5 +1,5 @@
 """What several commands read from their options the same way: the config (--config), lists of backend
-names (-b a,b), progress (-q)."""
+names (-b a,b), progress (-q); and the options the ensemble commands (debate, spawn, conduct) share."""
 
 from __future__ import annotations
 
@@ -31,3 +31,15 @@ def make_progress(args: argparse.Namespace) -> Progress:
     from lok_action.progress import Progress
 
     return Progress(quiet=bool(getattr(args, "quiet", False)))
+
+
+def with_examples(parser: argparse.ArgumentParser, examples: str) -> None:
+    """``examples`` under --help, as written (line breaks kept)."""
+    parser.epilog = examples
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+
+
+def add_json_and_dir(parser: argparse.ArgumentParser, dir_help: str) -> None:
+    """--json (the result as JSON on stdout) and -C/--dir (where the run works)."""
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("-C", "--dir", default=".", help=dir_help)

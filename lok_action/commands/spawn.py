@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from lok_action.commands.options import make_progress, split_names
+from lok_action.commands.options import add_json_and_dir, make_progress, split_names, with_examples
 from lok_action.errors import UsageError
 
 EXAMPLES = """examples:
@@ -20,8 +20,7 @@ header each, unless --merger names a backend to write one combined answer. Every
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
-    parser.epilog = EXAMPLES
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    with_examples(parser, EXAMPLES)
     parser.add_argument("task", help="the task to split")
     parser.add_argument(
         "-a",
@@ -40,10 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument(
         "--merger", metavar="BACKEND", help="backend that merges the outputs (default: concatenate)"
     )
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    parser.add_argument(
-        "-C", "--dir", default=".", help="project directory (default .); runs go in its .lok/runs/"
-    )
+    add_json_and_dir(parser, "project directory (default .); runs go in its .lok/runs/")
 
 
 def run(args: argparse.Namespace) -> int:
