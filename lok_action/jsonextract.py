@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_-]*)[ \t]*\r?\n(.*?)```", re.DOTALL)
 MAX_STARTS = 500  # bracket positions tried per text; bounds the work on huge non-JSON output
 PREVIEW_CHARS = 200
+# what a workflow step's output_format may ask for (and what extract_json reads)
+OutputFormat = Literal["text", "json", "json_array", "jsonl"]
 
 
 class OutputParseError(ValueError):
@@ -21,7 +23,7 @@ class OutputParseError(ValueError):
     reaches the CLI is a bug, not a user error."""
 
 
-def extract_json(text: str, output_format: str) -> Any:
+def extract_json(text: str, output_format: OutputFormat) -> Any:
     """The value `output_format` asks for, found in ``text``. 'text' returns the text unchanged."""
     if output_format == "text":
         return text

@@ -54,8 +54,8 @@ class Round:
     duration: float = 0.0
 
     @property
-    def action(self) -> str:
-        return str(self.decision.get("action")) if self.decision else "invalid"
+    def action(self) -> Action | Literal["invalid"]:
+        return self.decision["action"] if self.decision else "invalid"  # parse_decision checked it
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lok_action.errors import BackendError, LokError
-from lok_action.jsonextract import OutputParseError
+from lok_action.jsonextract import OutputFormat, OutputParseError, extract_json
 from lok_action.retrying import cap_timeout, time_left
-from lok_action.workflow.edits import EditError
+from lok_action.workflow.edits import EditError, apply_edits_from_outputs
 from lok_action.workflow.model import DEFAULT_BACKENDS, Step, Workflow
 from lok_action.workflow.result import BackendOutput, RunResult, StepResult, step_view
 from lok_action.workflow.shell import describe_process_failure, run_shell_command
-from lok_action.workflow.templating import TemplateProblem
+from lok_action.workflow.templating import TemplateProblem, evaluate_condition, render_shell, render_text
 
 if TYPE_CHECKING:
     from lok_action.backends.base import Backend
@@ -270,8 +270,6 @@ class _Scheduler:
         raise StepFailure(f"consensus not reached: {counts}, min_deps_success = {step.min_deps_success}")
 
     def _condition(self, step: Step, variables: dict[str, Any]) -> bool:
-        from lok_action.workflow.templating import evaluate_condition
-
         assert step.when is not None
         try:
             return evaluate_condition(step.when, variables, self.names)
@@ -281,9 +279,7 @@ class _Scheduler:
     # ---- shell steps
 
     def _run_shell(self, step: Step, variables: dict[str, Any], result: StepResult) -> None:
-        from lok_action.jsonextract import extract_json
         from lok_action.process import cut_note
-        from lok_action.workflow.templating import render_shell
 
         assert step.shell is not None
         try:
@@ -311,8 +307,6 @@ class _Scheduler:
     # ---- prompt steps
 
     def _run_prompt(self, step: Step, variables: dict[str, Any], result: StepResult) -> None:
-        from lok_action.workflow.templating import render_text
-
         assert step.prompt is not None
         calls: list[tuple[Backend, Any]] = []
         for backend in self.backends[step.name]:
@@ -406,7 +400,6 @@ class _Scheduler:
     def _collect(
         self, step: Step, calls: list[tuple[Backend, Any]], replies: list[Reply], result: StepResult
     ) -> None:
-        from lok_action.jsonextract import extract_json
         from lok_action.process import cut_note
 
         cut: list[str] = []
@@ -449,8 +442,6 @@ class _Scheduler:
         result.message = "; ".join(notes + cut)
 
     def _apply_edits(self, step: Step, variables: dict[str, Any], result: StepResult) -> None:
-        from lok_action.workflow.edits import apply_edits_from_outputs
-
         def note(text: str) -> None:
             if self.ctx.progress:
                 self.ctx.progress.note(f"{step.name}: {text}")
@@ -502,7 +493,7 @@ def _chunk_label(output: BackendOutput) -> str:
     return f" (chunk {output.chunk_index})" if output.chunk_index is not None else ""
 
 
-def merge_outputs(output_format: str, good: list[BackendOutput], several: bool) -> Any:
+def merge_outputs(output_format: OutputFormat, good: list[BackendOutput], several: bool) -> Any:
     """One step output from several backend (and chunk) outputs."""
     if not several:
         return good[0].parsed
