@@ -17,7 +17,8 @@ from lok_action.tomlload import load_toml, parse_toml
 from lok_action.workflow.validation import validate_templates
 
 OUTPUT_FORMATS: tuple[OutputFormat, ...] = get_args(OutputFormat)
-PUBLISH_TARGETS = ("issue-comment", "pr-review", "issues")
+PublishTarget = Literal["issue-comment", "pr-review", "issues"]  # where the action posts a result
+PUBLISH_TARGETS: tuple[PublishTarget, ...] = get_args(PublishTarget)
 ForEach = Literal["chunk"]  # once per chunk of the code base, per backend
 FOR_EACH_VALUES: tuple[ForEach, ...] = get_args(ForEach)
 DEFAULT_BACKENDS = "*"  # a backend entry meaning "the run's default backends"
@@ -93,7 +94,7 @@ class Workflow:
     steps: tuple[Step, ...] = ()
     continue_on_error: bool = False
     timeout_ms: int | None = None
-    publish: str | None = None
+    publish: PublishTarget | None = None
 
     def step(self, name: str) -> Step:
         for step in self.steps:
