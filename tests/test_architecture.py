@@ -116,6 +116,12 @@ def _resolve(module: Module, node: ast.ImportFrom) -> str:
 def imports_of(name: str) -> tuple[Import, ...]:
     """The lok_action modules ``name`` imports, each once (its first import line), in source order."""
     module = modules()[name]
+    return read_imports(module, module.path.read_text(encoding="utf-8"))
+
+
+def read_imports(module: Module, text: str) -> tuple[Import, ...]:
+    """The lok_action modules the source ``text`` of ``module`` imports (see imports_of)."""
+    name = module.name
     known = modules()
     found: dict[str, Import] = {}
 
@@ -126,7 +132,7 @@ def imports_of(name: str) -> tuple[Import, ...]:
         if earlier is None or (earlier.type_only and not type_only):  # a runtime import wins
             found[target] = Import(name, line, target, type_only)
 
-    tree = ast.parse(module.path.read_text(encoding="utf-8"), str(module.path))
+    tree = ast.parse(text, str(module.path))
     for node, type_only in _import_nodes(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -305,18 +311,47 @@ def forbidden_imports(folder: str, forbidden: Iterable[str]) -> list[str]:
     return chains
 
 
+WALKER_SAMPLE = """
+from typing import TYPE_CHECKING
+
+import lok_action.errors
+from lok_action import ranges
+from lok_action.workflow import model
+from . import result
+from .shell import run_shell_command
+
+if TYPE_CHECKING:
+    from lok_action.config import Config
+    from lok_action.workflow.model import Step
+else:
+    from lok_action import atomic
+
+
+def later() -> None:
+    from lok_action.backends.calling import call_backend
+    from lok_action import __version__
+"""
+
+
 def test_the_import_graph_sees_every_kind_of_import() -> None:
-    """The walker itself: module-level, function-level, relative, `from package import submodule`,
-    TYPE_CHECKING marked as type only. Read from modules whose imports are known."""
-    runner = {edge.target: edge for edge in imports_of("lok_action.workflow.runner")}
-    assert not runner["lok_action.workflow.model"].type_only  # module level
-    assert not runner["lok_action.backends.calling"].type_only  # function level (inside _ask)
-    assert runner["lok_action.config"].type_only  # under TYPE_CHECKING only
-    cli = {edge.target for edge in imports_of("lok_action.cli")}
-    assert "lok_action" in cli  # `from lok_action import __version__`: the package, no submodule
-    main = {edge.target for edge in imports_of("lok_action.__main__")}
-    assert main == {"lok_action.cli"}
+    """The walker itself, on a sample module placed in lok_action/workflow/ (the real modules it
+    names decide what is a submodule): module-level, function-level, relative, `from package import
+    submodule`, TYPE_CHECKING (type only, its else branch not), a runtime import beating a type-only one."""
+    sample = Module("lok_action.workflow.sample", PACKAGE / "workflow" / "sample.py", False)
+    found = {edge.target: (edge.line, edge.type_only) for edge in read_imports(sample, WALKER_SAMPLE)}
+    assert found == {
+        "lok_action.errors": (4, False),
+        "lok_action.ranges": (5, False),  # from a package, a submodule
+        "lok_action.workflow.model": (6, False),  # runtime here, type only again on line 13
+        "lok_action.workflow.result": (7, False),  # relative, a submodule of the package
+        "lok_action.workflow.shell": (8, False),  # relative, a name from a submodule
+        "lok_action.config": (11, True),
+        "lok_action.atomic": (14, False),  # the else branch of `if TYPE_CHECKING` runs
+        "lok_action.backends.calling": (18, False),  # function level
+        "lok_action": (19, False),  # a name from the package itself
+    }
     assert strongly_connected({"a": ["b"], "b": ["c"], "c": ["a"], "d": ["a"]}) == [["a", "b", "c"]]
+    assert describe_cycles({}, "import") == []
 
 
 def test_no_import_cycle_between_modules() -> None:
