@@ -12,7 +12,11 @@ Imports under `if TYPE_CHECKING:` never execute, so the cycle tests leave them o
 which module must finish loading before another can, and type-only imports take no part in that. The
 layer tests keep them in: a report module that names an orchestration type in its signatures depends
 on that module's shape all the same. Layer tests follow imports transitively, so a forbidden module
-cannot be reached through a third one either; a failure prints the chain.
+cannot be reached through a third one either; a failure prints the chain. Cycles are checked between
+modules and between layers (each subpackage below lok_action/, each top-level module).
+
+Beside those: every subpackage ships in the wheel, every lok_action import names a module that exists,
+and the internal control-flow exceptions are not LokError.
 """
 
 from __future__ import annotations
