@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from lok_action.atomic import atomic_write_text
-from lok_action.backends.base import Reply
+from lok_action.reply import Reply
 
 
 def cache_dir(env: Mapping[str, str] | None = None) -> Path:
-    from lok_action.config import lok_dir
+    from lok_action.xdg import lok_dir
 
     return lok_dir("cache", env)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ from lok_action.errors import ConfigError, closest
 from lok_action.findings import CATEGORIES, SEVERITIES
 from lok_action.schema import Key, check_value
 from lok_action.tomlload import is_present, load_toml
+from lok_action.xdg import lok_dir
 
 SARIF_LEVELS = ("error", "warning", "note", "none")
 
@@ -110,14 +110,6 @@ class Config:
         return backend.timeout if backend.timeout is not None else self.timeout
 
 
-def lok_dir(kind: str, env: Mapping[str, str] | None = None) -> Path:
-    """lok's folder in the XDG base directory ``kind`` ("config" or "cache"): $XDG_<KIND>_HOME/lok,
-    else ~/.<kind>/lok."""
-    env = os.environ if env is None else env
-    base = env.get(f"XDG_{kind.upper()}_HOME") or str(Path(env.get("HOME", str(Path.home()))) / f".{kind}")
-    return Path(base) / "lok"
-
-
 def user_config_path(env: Mapping[str, str] | None = None) -> Path:
     return lok_dir("config", env) / "lok.toml"
 
@@ -181,20 +173,6 @@ def _validate_backend_values(source: str, name: str, backend: Mapping[str, Any])
         raise ConfigError(f"{source}: backends.{name}.env values must be strings")
 
 
-def check_backend(backend: BackendConfig) -> None:
-    """A backend that cannot work as configured (a command backend with no command) is an error
-    when the config loads and when a workflow's backends are resolved, not when it is first called.
-    What a kind requires is its KindSpec's (required keys, then its own check)."""
-    spec = registry.kind_spec(backend.kind)
-    for key in spec.required:
-        if not getattr(backend, key):
-            raise ConfigError(
-                f"{backend.source}: backends.{backend.name}.{key} is required for kind '{backend.kind}'"
-            )
-    if spec.check is not None:
-        spec.check(backend)
-
-
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """Key-by-key merge: tables merge recursively, everything else is replaced."""
     merged = dict(base)
@@ -243,7 +221,7 @@ def _build(data: Mapping[str, Any], sources: tuple[str, ...], origin: Mapping[st
             source=source,
             output_cap=output_cap,
         )
-        check_backend(backends[name])
+        registry.check_backend(backends[name])
     cache = data["cache"]
     return Config(
         parallel=defaults["parallel"],

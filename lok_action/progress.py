@@ -7,13 +7,23 @@ import threading
 import time
 from typing import TYPE_CHECKING, TextIO
 
-if TYPE_CHECKING:
-    from lok_action.workflow.result import RunResult, StepResult
+from lok_action.shorten import first_line
 
-SYMBOLS = {"success": "✓", "failed": "✗", "soft_failed": "!", "skipped": "-", "not_run": "·"}
+if TYPE_CHECKING:
+    from lok_action.workflow.result import RunResult, StepResult, StepStatus
+
+SYMBOLS: dict[StepStatus, str] = {
+    "success": "✓",
+    "failed": "✗",
+    "soft_failed": "!",
+    "skipped": "-",
+    "not_run": "·",
+}
 
 
 class Progress:
+    """A workflow.runner.RunObserver, and the `note` line of every other command."""
+
     def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.quiet = quiet
@@ -37,7 +47,7 @@ class Progress:
         self._write(f"{self._clock()} → {name} started")
 
     def step_finished(self, step: StepResult) -> None:
-        line = f"{self._clock()} {SYMBOLS.get(step.status, '?')} {step.name} {step.status} ({step.duration:.2f}s)"
+        line = f"{self._clock()} {SYMBOLS[step.status]} {step.name} {step.status} ({step.duration:.2f}s)"
         if step.message:
             line += f" — {step.message}"
         if step.error and step.status in ("failed", "soft_failed"):
@@ -61,8 +71,3 @@ class Progress:
                 f"  {step.name.ljust(width)}  {step.status:<11}  {step.duration:6.2f}s  {step.attempts}"
             )
         self._write("\n".join(lines))
-
-
-def first_line(text: str, limit: int = 200) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= limit else line[: limit - 1] + "…"

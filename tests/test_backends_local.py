@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 
 from lok_action.backends import create_backend
-from lok_action.backends.embedded import open_model
+from lok_action.backends.embedded_loader import open_model
 from lok_action.backends.local import JSON_MAX_ITEMS, JSON_MAX_LENGTH, TRUNCATION_MARK, fit_prompt
 from lok_action.backends.model_store import DEFAULT_MODEL, fetch, stored_path
 from lok_action.findings_schema import capped, findings_schema

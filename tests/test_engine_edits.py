@@ -124,6 +124,21 @@ def test_verify_timeout_restores(workspace: LokProject) -> None:
     assert tree_hash(workspace.root) == before
 
 
+def test_a_verify_the_command_wrapper_cannot_hold_restores_every_file(workspace: LokProject) -> None:
+    """The wrapper is applied when the verify command runs, after the edits were written: a wrapper
+    that cannot hold a command (`{cmd}` inside backticks) must roll them back like a failed verify."""
+    root = workspace.root
+    workspace.write_config(
+        command_backend("claude", "--reply-file", str(root / "reply.txt")),
+        defaults='command_wrapper = "echo `{cmd}`"',
+    )
+    before = tree_hash(root)
+    step = run_edits(workspace, [GOOD], verify="true")
+    assert step.status == "failed"
+    assert tree_hash(root) == before, "the edits stayed in place"
+    assert "command_wrapper" in step.error and "edits rolled back" in step.error, step.error
+
+
 @pytest.mark.parametrize(
     "reply", ["no json at all", '{"changes": []}', '{"edits": "nope"}', '{"edits": [{"file": 1}]}']
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lok_action.workflow.jsonextract import OutputParseError, extract_json
+from lok_action.jsonextract import OutputParseError, extract_json
 
 
 @pytest.mark.parametrize(

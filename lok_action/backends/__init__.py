@@ -17,8 +17,7 @@ __all__ = ["Availability", "Backend", "Reply", "create_backend", "resolve_backen
 
 def create_backend(config: BackendConfig, *, env: Mapping[str, str]) -> Backend:
     """A backend of ``config``'s kind that runs in ``env`` (the run's environment, not lok's own)."""
-    from lok_action.backends.registry import kind_names, kind_spec
-    from lok_action.config import check_backend
+    from lok_action.backends.registry import check_backend, kind_names, kind_spec
 
     known = kind_names()
     if config.kind not in known:

@@ -1,4 +1,4 @@
-"""The one small interface every backend kind implements."""
+"""The one small interface every backend kind implements (the Reply it answers with: lok_action.reply)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
+
+from lok_action.reply import Reply
 
 if TYPE_CHECKING:
     from lok_action.backends.redaction import Redactor
@@ -33,47 +35,6 @@ class Availability:
     ready: bool
     reason: str  # "ready" or why not, e.g. "codex not found on PATH"
     fix: str = ""  # how to make it ready, e.g. "npm install -g @openai/codex"
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One backend's answer to one prompt. Runtime failures are replies with ``error`` set, never raised."""
-
-    backend: str
-    text: str = ""
-    error: str | None = None
-    retryable: bool = False  # 429, 5xx, timeouts: worth another try
-    duration: float = 0.0
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    cost_usd: float | None = None
-    cached: bool = False
-    attempts: int = 1
-    repairs: int = 0  # extra requests asking again for JSON after an answer that was not JSON
-    note: str = ""  # something to say once about this backend, e.g. a structured-output fallback
-    truncated: bool = False  # the answer was cut at [defaults] max_output_mb
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "backend": self.backend,
-            "ok": self.ok,
-            "text": self.text,
-            "error": self.error,
-            "retryable": self.retryable,
-            "duration": round(self.duration, 3),
-            "input_tokens": self.input_tokens,
-            "output_tokens": self.output_tokens,
-            "cost_usd": self.cost_usd,
-            "cached": self.cached,
-            "attempts": self.attempts,
-            "repairs": self.repairs,
-            "note": self.note,
-            "truncated": self.truncated,
-        }
 
 
 class Backend(ABC):

@@ -3,17 +3,14 @@
 The `local` backend only ever talks to an ``EmbeddedModel``: tokenize, detokenize, generate (under a
 JSON Schema when asked). Today's runtime is xllamacpp (lok_action/backends/xllamacpp_runtime.py),
 chosen for its prebuilt wheels; another binding needs one class with these methods and a line in
-``open_model``.
+``embedded_loader.open_model``. This module is the interface only, so a runtime imports it freely.
 """
 
 from __future__ import annotations
 
-import atexit
 import importlib.util
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 RUNTIME_MODULE = "xllamacpp"  # the import that must succeed for the runtime to be there
@@ -48,29 +45,3 @@ class EmbeddedModel(Protocol):
 
 def runtime_installed() -> bool:
     return importlib.util.find_spec(RUNTIME_MODULE) is not None
-
-
-# Loading costs a second or two and ~150 MB: once per process and model file. Process-wide by necessity.
-_loaded: dict[str, EmbeddedModel] = {}
-_loading = threading.Lock()
-
-
-def open_model(path: Path) -> EmbeddedModel:
-    """The model in ``path``, loaded once per process. Raises RuntimeError/ValueError on bad files."""
-    key = str(path.resolve())
-    with _loading:
-        if key not in _loaded:
-            from lok_action.backends.xllamacpp_runtime import XllamacppModel
-
-            _loaded[key] = XllamacppModel(Path(key))
-        return _loaded[key]
-
-
-@atexit.register
-def _close_all() -> None:
-    # free native models while the interpreter is still whole: their destructors join threads
-    with _loading:
-        models = list(_loaded.values())
-        _loaded.clear()
-    for model in models:
-        model.close()

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from lok_action.backends.base import Availability, Backend, Reply
-from lok_action.backends.embedded import RUNTIME_DISTRIBUTION, EmbeddedModel, open_model, runtime_installed
+from lok_action.backends.embedded import RUNTIME_DISTRIBUTION, EmbeddedModel, runtime_installed
+from lok_action.backends.embedded_loader import open_model
 from lok_action.backends.model_store import DEFAULT_MODEL, ModelFetchError, fetch, stored_path
 from lok_action.backends.spec import PRIVATE, KindSpec, Strength
 from lok_action.findings_schema import capped

@@ -56,7 +56,7 @@ class ModelFetchError(LokError):
 
 def model_dir(env: Mapping[str, str]) -> Path:
     """$LOK_MODEL_DIR, else lok's cache folder's models/ (~/.cache/lok/models), in ``env``."""
-    from lok_action.config import lok_dir
+    from lok_action.xdg import lok_dir
 
     return Path(env[MODEL_DIR_ENV]) if env.get(MODEL_DIR_ENV) else lok_dir("cache", env) / "models"
 

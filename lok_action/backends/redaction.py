@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 if TYPE_CHECKING:
-    from lok_action.backends.base import Reply
+    from lok_action.reply import Reply
 
 # env var names that conventionally hold credentials
 SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASS(WORD|WD|PHRASE)?(?![a-z])|CREDENTIAL)", re.IGNORECASE)

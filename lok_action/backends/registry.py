@@ -22,12 +22,13 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lok_action.errors import BackendError, LokError, closest
+from lok_action.errors import BackendError, ConfigError, LokError, closest
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
 
     from lok_action.backends.spec import KindSpec
+    from lok_action.config import BackendConfig
 
 GROUP = "lok_action.backends"
 
@@ -143,7 +144,6 @@ def _load(name: str) -> KindSpec:
 
 def _checked(spec: object, name: str, where: str) -> KindSpec:
     """``spec`` when it is a usable KindSpec for kind ``name``; else a one-line PluginError."""
-    from lok_action.backends.base import Backend
     from lok_action.backends.spec import KindSpec, Strength
 
     def bad(problem: str) -> PluginError:
@@ -154,7 +154,8 @@ def _checked(spec: object, name: str, where: str) -> KindSpec:
     if spec.name != name:
         raise bad(f"its KindSpec is named '{spec.name}', not '{name}' as its entry point")
     cls = spec.backend_class
-    if not (isinstance(cls, type) and issubclass(cls, Backend)):
+    # by name: importing backends.base here would close a cycle (base asks the registry for its spec)
+    if not (isinstance(cls, type) and any(_is_backend_base(ancestor) for ancestor in cls.__mro__)):
         raise bad("backend_class must be a subclass of lok_action.backends.base.Backend")
     if getattr(cls, "kind", None) != name:
         raise bad(f"{cls.__name__}.kind must be '{name}', got {getattr(cls, 'kind', None)!r}")
@@ -193,3 +194,21 @@ def builtin_backends() -> dict[str, dict[str, Any]]:
 def fallback_names() -> list[str]:
     """The built-in backends of fallback kinds (the embedded model): the default when none is ready."""
     return [name for name, table in builtin_backends().items() if kind_spec(table["kind"]).fallback]
+
+
+def _is_backend_base(cls: type) -> bool:
+    return cls.__module__ == "lok_action.backends.base" and cls.__qualname__ == "Backend"
+
+
+def check_backend(backend: BackendConfig) -> None:
+    """A backend that cannot work as configured (a command backend with no command) is an error
+    when the config loads and when a workflow's backends are resolved, not when it is first called.
+    What a kind requires is its KindSpec's (required keys, then its own check)."""
+    spec = kind_spec(backend.kind)
+    for key in spec.required:
+        if not getattr(backend, key):
+            raise ConfigError(
+                f"{backend.source}: backends.{backend.name}.{key} is required for kind '{backend.kind}'"
+            )
+    if spec.check is not None:
+        spec.check(backend)

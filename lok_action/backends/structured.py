@@ -70,12 +70,11 @@ def repair_prompt(prompt: str, answer: str, schema: Mapping[str, Any]) -> str:
 
 def is_json_answer(text: str) -> bool:
     """Whether the workflow runner will find a JSON object or array in ``text`` (the same test)."""
-    from lok_action.errors import LokError
-    from lok_action.workflow.jsonextract import extract_json
+    from lok_action.jsonextract import OutputParseError, extract_json
 
     try:
         extract_json(text, "json")
-    except LokError:
+    except OutputParseError:
         return False
     return True
 

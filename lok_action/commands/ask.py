@@ -52,7 +52,7 @@ def chosen_backends(config: Config, names_arg: str | None) -> tuple[list[Backend
     if names_arg is None:
         # default_backend_names already checked availability
         return resolve_backends(config, default_backend_names(config, env=os.environ), env=os.environ), []
-    from lok_action.commands.ensemble_common import split_names
+    from lok_action.commands.options import split_names
 
     # unknown names: exit 2
     backends = resolve_backends(config, split_names(names_arg, "-b/--backends"), env=os.environ)

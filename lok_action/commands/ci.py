@@ -71,7 +71,7 @@ def target_from_event(env: dict[str, str]) -> tuple[int | None, int | None]:
 def run(args: argparse.Namespace) -> int:
     from lok_action.analysis import default_backends
     from lok_action.backends.calling import open_cache
-    from lok_action.commands.ensemble_common import split_names
+    from lok_action.commands.options import split_names
     from lok_action.config import load_config
     from lok_action.github.client import open_repo, repository_name
     from lok_action.github.comment import publish_comment

@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
-from pathlib import Path
 
 from lok_action import ranges
-from lok_action.commands.ensemble_common import (
-    best_backend_for,
-    default_names,
-    load_run_config,
-    make_progress,
-    pick_named_backends,
-    split_names,
-)
+from lok_action.commands.options import add_json_and_dir, make_progress, split_names, with_examples
 from lok_action.errors import UsageError
 
 EXAMPLES = """examples:
@@ -30,8 +21,7 @@ Exit 0 when the conductor finished, 1 when a limit stopped it.
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
-    parser.epilog = EXAMPLES
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    with_examples(parser, EXAMPLES)
     parser.add_argument("goal", help="what the loop should achieve")
     parser.add_argument(
         "--max-rounds",
@@ -64,14 +54,12 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         metavar="CMD",
         help="a command edits may be verified with (repeatable); without one, edits are refused",
     )
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    parser.add_argument(
-        "-C", "--dir", default=".", help="project directory (default .); runs go in its .lok/runs/"
-    )
+    add_json_and_dir(parser, "project directory (default .); runs go in its .lok/runs/")
 
 
 def run(args: argparse.Namespace) -> int:
-    from lok_action.conduct import ConductLimits, ConductSettings, run_conduct
+    from lok_action.ensemble.common import as_json, open_ensemble
+    from lok_action.ensemble.conduct import CONDUCTING, ConductLimits, ConductSettings, run_conduct
     from lok_action.rundir import new_run_dir
     from lok_action.workflow.lookup import list_workflows
 
@@ -79,32 +67,26 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("the goal is empty")
     if any(not command.strip() for command in args.verify):
         raise UsageError("--verify: empty command")
-    workdir = Path(args.dir).resolve()
-    if not workdir.is_dir():
-        raise UsageError(f"--dir {args.dir}: not a directory")
-    config = load_run_config(args, workdir)
-    names = split_names(args.backends, "--backends") if args.backends else default_names(config)
-    pick_named_backends(config, names)  # unknown or disabled names fail here, before the loop
-    conductor_name = (
-        args.conductor or best_backend_for("orchestration, reasoning, planning", names, config)[0]
-    )
-    conductor = pick_named_backends(config, [conductor_name])[0]
+    names = split_names(args.backends, "--backends") if args.backends else None
+    ensemble = open_ensemble(args.dir, args.config, names, make_progress(args))
+    ensemble.backends(ensemble.names)  # unknown or disabled names fail here, before the loop
+    conductor = ensemble.backend(args.conductor or ensemble.best_for(CONDUCTING)[0])
     env = dict(os.environ)
     settings = ConductSettings(
-        config=config,
-        workdir=workdir,
+        config=ensemble.config,
+        workdir=ensemble.workdir,
         env=env,
-        note=make_progress(args).note,
-        backends=names,
-        workflows=[info.name for info in list_workflows(workdir, env)],
+        note=ensemble.progress.note,
+        backends=ensemble.names,
+        workflows=[info.name for info in list_workflows(ensemble.workdir, env)],
         verify_commands=tuple(args.verify),
     )
     limits = ConductLimits(args.max_rounds, args.max_seconds, args.max_cost)
-    run_dir = new_run_dir(workdir)
+    run_dir = new_run_dir(ensemble.workdir)
     settings.note(f"conductor {conductor.name}; decisions logged to {run_dir / 'conduct.jsonl'}")
     result = run_conduct(args.goal, conductor, limits, settings, run_dir)
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        print(as_json(result.to_dict()))
     else:
         print(result.summary if result.finished else f"stopped: {result.stop_reason}")
         print(f"({len(result.rounds)} rounds, ${result.spend_usd:.4f}; log: {run_dir / 'conduct.jsonl'})")

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from lok_action import ranges
-from lok_action.commands.ensemble_common import (
-    default_names,
-    load_run_config,
-    make_progress,
-    pick_named_backends,
-    split_names,
-)
+from lok_action.commands.options import add_json_and_dir, make_progress, split_names, with_examples
 from lok_action.errors import UsageError
 
 EXAMPLES = """examples:
@@ -24,8 +17,7 @@ EXAMPLES = """examples:
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
-    parser.epilog = EXAMPLES
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    with_examples(parser, EXAMPLES)
     parser.add_argument("question", help="the question to debate")
     parser.add_argument(
         "--rounds",
@@ -38,46 +30,34 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         "--synthesizer", metavar="BACKEND", help="backend that writes the final synthesis (default: computed)"
     )
     parser.add_argument("-o", "--output", metavar="FILE", help="write the transcript as markdown")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    parser.add_argument("-C", "--dir", default=".", help="directory the backends work in (default .)")
+    add_json_and_dir(parser, "directory the backends work in (default .)")
 
 
 def run(args: argparse.Namespace) -> int:
     from lok_action.atomic import atomic_write_text
-    from lok_action.backends.calling import open_cache
-    from lok_action.debate import DebateSettings, run_debate, transcript_markdown
+    from lok_action.ensemble.common import as_json, open_ensemble
+    from lok_action.ensemble.debate import run_debate, transcript_markdown
 
     if not args.question.strip():
         raise UsageError("the question is empty")
-    workdir = Path(args.dir).resolve()
-    if not workdir.is_dir():
-        raise UsageError(f"--dir {args.dir}: not a directory")
-    config = load_run_config(args, workdir)
-    names = split_names(args.backends, "-b") if args.backends else default_names(config)
-    if len(names) < 2:
+    names = split_names(args.backends, "-b") if args.backends else None
+    ensemble = open_ensemble(args.dir, args.config, names, make_progress(args))
+    if len(ensemble.names) < 2:
         raise UsageError(
-            f"a debate needs at least 2 backends, got {len(names)}"
-            + (f" ({', '.join(names)})" if names else "")
+            f"a debate needs at least 2 backends, got {len(ensemble.names)}"
+            + (f" ({', '.join(ensemble.names)})" if ensemble.names else "")
             + "; pass -b a,b or run 'lok doctor'"
         )
-    backends = pick_named_backends(config, names)
-    synthesizer = pick_named_backends(config, [args.synthesizer])[0] if args.synthesizer else None
-    progress = make_progress(args)
-    settings = DebateSettings(
-        workdir=workdir,
-        timeout_for=lambda backend: config.backend_timeout(backend.config),
-        note=progress.note,
-        rounds=args.rounds,
-        cache=open_cache(config.cache_enabled, config.cache_ttl_hours, args.no_cache),
-        max_parallel=config.max_parallel if config.parallel else 1,
-    )
-    result = run_debate(args.question, backends, settings, synthesizer)
+    backends = ensemble.backends(ensemble.names)
+    synthesizer = ensemble.backend(args.synthesizer) if args.synthesizer else None
+    settings = ensemble.call_settings(use_cache=not args.no_cache)
+    result = run_debate(args.question, backends, settings, synthesizer, rounds=args.rounds)
     transcript = transcript_markdown(result)
     if args.output:
         atomic_write_text(Path(args.output), transcript)
-        progress.note(f"transcript written to {args.output}")
+        ensemble.progress.note(f"transcript written to {args.output}")
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        print(as_json(result.to_dict()))
     elif args.output:
         print(result.synthesis)
     else:

@@ -62,7 +62,7 @@ def split_args(raw: list[str]) -> tuple[list[str], dict[str, str]]:
 
 def run(args: argparse.Namespace) -> int:
     from lok_action.backends.calling import open_cache
-    from lok_action.commands.ensemble_common import split_names
+    from lok_action.commands.options import split_names
     from lok_action.config import load_config
     from lok_action.progress import Progress
     from lok_action.workflow.lookup import find_workflow

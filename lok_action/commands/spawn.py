@@ -3,18 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
-import time
-from pathlib import Path
 
-from lok_action.commands.ensemble_common import (
-    best_backend_for,
-    default_names,
-    load_run_config,
-    make_progress,
-    pick_named_backends,
-    split_names,
-)
+from lok_action.commands.options import add_json_and_dir, make_progress, split_names, with_examples
 from lok_action.errors import UsageError
 
 EXAMPLES = """examples:
@@ -30,8 +20,7 @@ header each, unless --merger names a backend to write one combined answer. Every
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
-    parser.epilog = EXAMPLES
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    with_examples(parser, EXAMPLES)
     parser.add_argument("task", help="the task to split")
     parser.add_argument(
         "-a",
@@ -50,69 +39,21 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument(
         "--merger", metavar="BACKEND", help="backend that merges the outputs (default: concatenate)"
     )
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    parser.add_argument(
-        "-C", "--dir", default=".", help="project directory (default .); runs go in its .lok/runs/"
-    )
+    add_json_and_dir(parser, "project directory (default .); runs go in its .lok/runs/")
 
 
 def run(args: argparse.Namespace) -> int:
-    from lok_action.backends.calling import open_cache
-    from lok_action.rundir import new_run_dir
-    from lok_action.spawn import (
-        SpawnResult,
-        SpawnSettings,
-        concatenate,
-        merge_with_backend,
-        parse_subtask_specs,
-        plan_subtasks,
-        run_subtasks,
-        save_run,
-    )
+    from lok_action.ensemble.common import as_json, open_ensemble
+    from lok_action.ensemble.spawn import parse_subtask_specs, run_spawn
 
-    started = time.monotonic()
     if not args.task.strip():
         raise UsageError("the task is empty")
-    workdir = Path(args.dir).resolve()
-    if not workdir.is_dir():
-        raise UsageError(f"--dir {args.dir}: not a directory")
-    config = load_run_config(args, workdir)
     explicit = parse_subtask_specs(args.agent)
-    names = split_names(args.backends, "--backends") if args.backends else default_names(config)
-    workers = {backend.name: backend for backend in pick_named_backends(config, names)}
-    merger = pick_named_backends(config, [args.merger])[0] if args.merger else None
-    progress = make_progress(args)
-    settings = SpawnSettings(
-        workdir=workdir,
-        timeout_for=lambda backend: config.backend_timeout(backend.config),
-        note=progress.note,
-        cache=open_cache(config.cache_enabled, config.cache_ttl_hours, args.no_cache),
-        max_parallel=config.max_parallel if config.parallel else 1,
+    names = split_names(args.backends, "--backends") if args.backends else None
+    ensemble = open_ensemble(args.dir, args.config, names, make_progress(args))
+    settings = ensemble.call_settings(use_cache=not args.no_cache)
+    result = run_spawn(
+        args.task, ensemble, settings, explicit=explicit, planner_name=args.planner, merger_name=args.merger
     )
-    run_dir = new_run_dir(workdir)
-    planner_name: str | None = None
-    plan_text: str | None = None
-    if explicit:
-        subtasks = explicit
-    else:
-        planner_name = (
-            args.planner
-            or best_backend_for("plan and split a task (orchestration, reasoning)", names, config)[0]
-        )
-        planner = pick_named_backends(config, [planner_name])[0]
-        progress.note(f"planning with {planner.name}")
-        subtasks, plan_text = plan_subtasks(args.task, planner, settings)
-    for subtask in subtasks:
-        subtask.backend, subtask.reason = best_backend_for(subtask.description, list(workers), config)
-        progress.note(f"{subtask.name} -> {subtask.backend} ({subtask.reason})")
-    result = SpawnResult(args.task, run_dir.name, run_dir, planner_name)
-    result.outcomes, result.subtasks_wall = run_subtasks(args.task, subtasks, workers, settings)
-    concatenated = concatenate(args.task, result.outcomes)
-    result.merged = concatenated
-    if merger is not None and any(outcome.reply.ok for outcome in result.outcomes):
-        result.merged, result.merged_by = merge_with_backend(args.task, concatenated, merger, settings)
-    result.duration = time.monotonic() - started
-    save_run(result, plan_text)
-    progress.note(f"saved in {run_dir}")
-    print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) if args.json else result.merged)
+    print(as_json(result.to_dict()) if args.json else result.merged)
     return 0 if result.success else 1

@@ -6,16 +6,17 @@ import shutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lok_action.errors import LokError
+from lok_action.jsonextract import OutputParseError, extract_json
+from lok_action.workflow.shell import ShellContext, describe_process_failure, run_shell_command
+from lok_action.workflow.templating import TemplateProblem, render_shell
 
-if TYPE_CHECKING:
-    from lok_action.workflow.runner import RunContext
 
-
-class EditError(LokError):
-    """An edit cannot be applied, or verification failed (the workspace was restored)."""
+class EditError(Exception):
+    """An edit cannot be applied, or verification failed (the workspace was restored). Not a LokError:
+    the edits are a model's, so the step (or the conduct round) that asked for them fails with this."""
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,6 @@ class Edit:
 
 def parse_edits(text: str) -> list[Edit]:
     """The edits in `{"edits": [{"file", "old", "new"}, ...]}` found in (chatty) output."""
-    from lok_action.workflow.jsonextract import extract_json
-
     data = extract_json(text, "json")
     if isinstance(data, list) and data and all(isinstance(item, dict) for item in data):
         data = next((item for item in data if "edits" in item), data[0])
@@ -163,7 +162,7 @@ class GitAgent:
 
 def apply_edits_from_outputs(
     texts: list[str],
-    ctx: RunContext,
+    ctx: ShellContext,
     *,
     verify: str | None,
     variables: Mapping[str, Any],
@@ -173,16 +172,13 @@ def apply_edits_from_outputs(
 ) -> str:
     """Apply the edits of the first output that has any, then verify. Returns a summary; raises EditError
     (workspace restored byte for byte) when an edit cannot be applied or verification fails."""
-    from lok_action.workflow.runner import describe_process_failure, run_shell_command
-    from lok_action.workflow.templating import render_shell
-
     problems = []
     edits: list[Edit] | None = None
     for text in texts:
         try:
             edits = parse_edits(text)
             break
-        except LokError as error:
+        except (EditError, OutputParseError) as error:
             problems.append(str(error))
     if edits is None:
         raise EditError(f"apply_edits: {'; '.join(problems) or 'no output'}")
@@ -198,13 +194,15 @@ def apply_edits_from_outputs(
     note(f"applied {len(edits)} edit(s) to {len(contents)} file(s)")
     if verify is None:
         return f"applied {len(edits)} edit(s)"
+    note(f"verify: {verify}")
     try:
-        command = render_shell(verify, variables, step_names)
-    except LokError as error:
+        process, _attempts = run_shell_command(render_shell(verify, variables, step_names), ctx, timeout)
+    except (
+        TemplateProblem,
+        LokError,
+    ) as error:  # nothing ran: a bad template, or a wrapper that cannot hold it
         restore(originals)
         raise EditError(f"verify: {error}; edits rolled back") from None
-    note(f"verify: {verify}")
-    process, _attempts = run_shell_command(command, ctx, timeout)
     if process.ok:
         return f"applied {len(edits)} edit(s), verified"
     restore(originals)

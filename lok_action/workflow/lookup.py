@@ -24,7 +24,7 @@ class WorkflowInfo:
 
 
 def user_workflow_dir(env: Mapping[str, str] | None = None) -> Path:
-    from lok_action.config import lok_dir
+    from lok_action.xdg import lok_dir
 
     return lok_dir("config", env) / "workflows"
 

@@ -6,18 +6,21 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from lok_action import ranges
 from lok_action.errors import WorkflowError, closest
+from lok_action.jsonextract import OutputFormat
 from lok_action.ranges import NumberRange
 from lok_action.schema import Key, check_value
 from lok_action.tomlload import load_toml, parse_toml
 from lok_action.workflow.validation import validate_templates
 
-OUTPUT_FORMATS = ("text", "json", "json_array", "jsonl")
-PUBLISH_TARGETS = ("issue-comment", "pr-review", "issues")
-FOR_EACH_VALUES = ("chunk",)
+OUTPUT_FORMATS: tuple[OutputFormat, ...] = get_args(OutputFormat)
+PublishTarget = Literal["issue-comment", "pr-review", "issues"]  # where the action posts a result
+PUBLISH_TARGETS: tuple[PublishTarget, ...] = get_args(PublishTarget)
+ForEach = Literal["chunk"]  # once per chunk of the code base, per backend
+FOR_EACH_VALUES: tuple[ForEach, ...] = get_args(ForEach)
 DEFAULT_BACKENDS = "*"  # a backend entry meaning "the run's default backends"
 STEP_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
@@ -74,8 +77,8 @@ class Step:
     retry_delay_ms: int = 1000
     apply_edits: bool = False
     verify: str | None = None
-    output_format: str = "text"
-    for_each: str | None = None
+    output_format: OutputFormat = "text"
+    for_each: ForEach | None = None
     findings: bool = False
 
     @property
@@ -91,7 +94,7 @@ class Workflow:
     steps: tuple[Step, ...] = ()
     continue_on_error: bool = False
     timeout_ms: int | None = None
-    publish: str | None = None
+    publish: PublishTarget | None = None
 
     def step(self, name: str) -> Step:
         for step in self.steps:

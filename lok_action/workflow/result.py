@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
-from lok_action.backends.base import Reply
+from lok_action.reply import Reply
 
 # success: ran and succeeded; failed: hard failure (stops the workflow);
 # soft_failed: failed with continue_on_error (error text passed on as output);
 # skipped: its `when` was false, or too few dependencies succeeded under continue_on_error;
-# not_run: never started because the workflow stopped on a hard failure.
-STATUSES = ("success", "failed", "soft_failed", "skipped", "not_run")
+# not_run: never started because the workflow stopped on a hard failure (or its time limit).
+StepStatus = Literal["success", "failed", "soft_failed", "skipped", "not_run"]
+STATUSES: tuple[StepStatus, ...] = get_args(StepStatus)
 
 
 @dataclass
@@ -41,7 +42,7 @@ class BackendOutput:
 @dataclass
 class StepResult:
     name: str
-    status: str = "not_run"
+    status: StepStatus = "not_run"
     output: Any = ""  # text, or the parsed JSON value when output_format is json/json_array/jsonl
     text: str = ""  # the raw text (joined per backend for multi-backend steps)
     error: str | None = None
@@ -95,3 +96,19 @@ class RunResult:
             "duration": round(self.duration, 3),
             "steps": [step.to_dict() for step in self.steps.values()],
         }
+
+
+def step_view(result: StepResult) -> dict[str, Any]:
+    """What templates see as steps.NAME."""
+    return {
+        "output": result.output,
+        "text": result.text,
+        "success": result.success,
+        "error": result.error,
+        "status": result.status,
+        "message": result.message,
+        "outputs": [output.to_dict() for output in result.outputs],
+    }
+
+
+STEP_VIEW_FIELDS = tuple(step_view(StepResult("")))  # what `steps.NAME.X` may read (checked at load time)

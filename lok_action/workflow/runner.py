@@ -2,31 +2,42 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lok_action.errors import BackendError, CassetteError, LokError
+from lok_action.jsonextract import OutputFormat, OutputParseError, extract_json
 from lok_action.retrying import cap_timeout, time_left
+from lok_action.workflow.edits import EditError, apply_edits_from_outputs
 from lok_action.workflow.model import DEFAULT_BACKENDS, Step, Workflow
-from lok_action.workflow.result import BackendOutput, RunResult, StepResult
+from lok_action.workflow.result import BackendOutput, RunResult, StepResult, step_view
+from lok_action.workflow.shell import describe_process_failure, run_shell_command
+from lok_action.workflow.templating import TemplateProblem, evaluate_condition, render_shell, render_text
 
 if TYPE_CHECKING:
-    from lok_action.backends.base import Backend, Reply
-    from lok_action.backends.redaction import Redactor
+    from lok_action.backends.base import Backend
     from lok_action.cache import AnswerCache
     from lok_action.cassette import Cassette
     from lok_action.config import Config
-    from lok_action.process import ProcessResult
-    from lok_action.progress import Progress
+    from lok_action.reply import Reply
 
-STDERR_TAIL = 500
 TIME_LIMIT_NOTE = "the run's time limit was reached"
+
+
+class RunObserver(Protocol):
+    """What the runner tells as it goes (lok_action.progress.Progress is one): the runner depends on this
+    small interface, not on the display, so the display may read workflow results freely."""
+
+    def step_started(self, name: str) -> None: ...
+
+    def step_finished(self, step: StepResult) -> None: ...
+
+    def note(self, text: str) -> None: ...
 
 
 @dataclass
@@ -41,7 +52,7 @@ class RunContext:
     # backend -> chunks (objects with .index, .text, .files) for `for_each = "chunk"` steps
     chunker: Callable[[Backend], list[Any]] | None = None
     template_vars: dict[str, Any] = field(default_factory=dict)
-    progress: Progress | None = None
+    progress: RunObserver | None = None
     max_parallel: int | None = None
     # time.monotonic() after which no step starts and every process is cut (e.g. conduct --max-seconds)
     deadline: float | None = None
@@ -66,7 +77,8 @@ class RunContext:
 
 
 class StepFailure(Exception):
-    """Internal: a step failed; the message becomes StepResult.error."""
+    """Internal: a step failed; the message becomes StepResult.error. Not a LokError (nor are the edit,
+    template and output-parse failures caught with it): a step's failure is reported on the step."""
 
 
 def run_workflow(workflow: Workflow, ctx: RunContext) -> RunResult:
@@ -155,22 +167,6 @@ def _default_backend_names(ctx: RunContext) -> list[str]:
     return default_backend_names(ctx.config, env=ctx.env)
 
 
-def step_view(result: StepResult) -> dict[str, Any]:
-    """What templates see as steps.NAME."""
-    return {
-        "output": result.output,
-        "text": result.text,
-        "success": result.success,
-        "error": result.error,
-        "status": result.status,
-        "message": result.message,
-        "outputs": [output.to_dict() for output in result.outputs],
-    }
-
-
-STEP_VIEW_FIELDS = tuple(step_view(StepResult("")))  # what `steps.NAME.X` may read (checked at load time)
-
-
 class _Scheduler:
     def __init__(self, workflow: Workflow, ctx: RunContext, backends: dict[str, list[Backend]]) -> None:
         self.workflow = workflow
@@ -253,7 +249,7 @@ class _Scheduler:
                 self._run_prompt(step, variables, result)
         except CassetteError:
             raise  # a replay without its answer, or a recording that cannot be written: the run stops
-        except (StepFailure, LokError) as failure:
+        except (StepFailure, EditError, OutputParseError, LokError) as failure:
             result.status = "failed"
             result.error = str(failure)
         except Exception as error:  # a bug must not hang the scheduler; report it on the step
@@ -282,25 +278,21 @@ class _Scheduler:
         raise StepFailure(f"consensus not reached: {counts}, min_deps_success = {step.min_deps_success}")
 
     def _condition(self, step: Step, variables: dict[str, Any]) -> bool:
-        from lok_action.workflow.templating import evaluate_condition
-
         assert step.when is not None
         try:
             return evaluate_condition(step.when, variables, self.names)
-        except LokError as error:
+        except TemplateProblem as error:
             raise StepFailure(f"when: {error}") from None
 
     # ---- shell steps
 
     def _run_shell(self, step: Step, variables: dict[str, Any], result: StepResult) -> None:
         from lok_action.process import cut_note
-        from lok_action.workflow.jsonextract import extract_json
-        from lok_action.workflow.templating import render_shell
 
         assert step.shell is not None
         try:
             command = render_shell(step.shell, variables, self.names)
-        except LokError as error:
+        except TemplateProblem as error:
             raise StepFailure(f"shell: {error}") from None
         timeout = step.timeout_ms / 1000 if step.timeout_ms else self.ctx.config.timeout
         process, attempts = run_shell_command(
@@ -323,8 +315,6 @@ class _Scheduler:
     # ---- prompt steps
 
     def _run_prompt(self, step: Step, variables: dict[str, Any], result: StepResult) -> None:
-        from lok_action.workflow.templating import render_text
-
         assert step.prompt is not None
         calls: list[tuple[Backend, Any]] = []
         for backend in self.backends[step.name]:
@@ -349,7 +339,7 @@ class _Scheduler:
             scope = dict(variables, chunk=chunk) if chunk is not None else variables
             try:
                 return render_text(step.prompt or "", scope, self.names)
-            except LokError as error:
+            except TemplateProblem as error:
                 raise StepFailure(f"prompt: {error}") from None
 
         # Render one prompt up front so a template error fails before any call; render the rest in
@@ -390,7 +380,7 @@ class _Scheduler:
         from lok_action.backends.calling import call_backend
 
         if self.ctx.past_deadline():
-            from lok_action.backends.base import Reply
+            from lok_action.reply import Reply
 
             return Reply(backend.name, error=f"not called: {TIME_LIMIT_NOTE}", attempts=0)
         return call_backend(
@@ -409,7 +399,7 @@ class _Scheduler:
     def _analyse(self, step: Step, backend: Backend, chunk: Any) -> Reply:
         """A static analyzer over the chunk's files. Not cached: the answer depends on the tool's own
         configuration too, and running it costs seconds."""
-        from lok_action.backends.base import Reply
+        from lok_action.reply import Reply
 
         if self.ctx.past_deadline():
             return Reply(backend.name, error=f"not called: {TIME_LIMIT_NOTE}", attempts=0)
@@ -426,7 +416,6 @@ class _Scheduler:
         self, step: Step, calls: list[tuple[Backend, Any]], replies: list[Reply], result: StepResult
     ) -> None:
         from lok_action.process import cut_note
-        from lok_action.workflow.jsonextract import extract_json
 
         cut: list[str] = []
         for (backend, chunk), reply in zip(calls, replies, strict=True):
@@ -440,7 +429,7 @@ class _Scheduler:
             elif reply.ok:
                 try:
                     output.parsed = extract_json(reply.text, step.output_format)
-                except LokError as error:
+                except OutputParseError as error:
                     output.error = f"{backend.name}: {error}"
                 if reply.truncated:
                     cut.append(
@@ -468,8 +457,6 @@ class _Scheduler:
         result.message = "; ".join(notes + cut)
 
     def _apply_edits(self, step: Step, variables: dict[str, Any], result: StepResult) -> None:
-        from lok_action.workflow.edits import apply_edits_from_outputs
-
         def note(text: str) -> None:
             if self.ctx.progress:
                 self.ctx.progress.note(f"{step.name}: {text}")
@@ -503,7 +490,7 @@ def consensus_inputs(workflow: Workflow) -> set[str]:
 
 def failure_summary(failed: list[BackendOutput], limit: int = 3) -> str:
     """'gemini (2 calls): exit 1: boom; local (chunk 3): not JSON' — who failed and why, briefly."""
-    from lok_action.progress import first_line
+    from lok_action.shorten import first_line
 
     by_backend: dict[str, list[BackendOutput]] = {}
     for output in failed:
@@ -521,7 +508,7 @@ def _chunk_label(output: BackendOutput) -> str:
     return f" (chunk {output.chunk_index})" if output.chunk_index is not None else ""
 
 
-def merge_outputs(output_format: str, good: list[BackendOutput], several: bool) -> Any:
+def merge_outputs(output_format: OutputFormat, good: list[BackendOutput], several: bool) -> Any:
     """One step output from several backend (and chunk) outputs."""
     if not several:
         return good[0].parsed
@@ -533,63 +520,3 @@ def merge_outputs(output_format: str, good: list[BackendOutput], several: bool) 
     if output_format == "json":
         return [output.parsed for output in good]
     return "\n\n".join(f"## {o.backend}{_chunk_label(o)}\n{o.text}" for o in good)
-
-
-def run_shell_command(
-    command: str, ctx: RunContext, timeout: float, retries: int = 0, retry_delay_ms: int = 1000
-) -> tuple[ProcessResult, int]:
-    """`sh -c command` (through command_wrapper when set) in the workdir, retrying non-zero exits
-    with a doubling delay. Every attempt's timeout is cut to the time left before ctx.deadline, and
-    no retry starts (or is waited for) past it. Returns the last result and the number of attempts."""
-    from lok_action.process import run_process
-    from lok_action.retrying import exit_is_retryable, retry_policy
-    from lok_action.workflow.templating import quote_for_wrapper
-
-    if ctx.config.command_wrapper:
-        command = quote_for_wrapper(ctx.config.command_wrapper, command)
-    attempts = 0
-
-    def attempt() -> ProcessResult:
-        nonlocal attempts
-        attempts += 1
-        return run_process(
-            ["sh", "-c", command],
-            cwd=ctx.workdir,
-            env=ctx.env,
-            timeout=ctx.cap_timeout(timeout),
-            output_cap=ctx.config.output_cap,
-        )
-
-    def worth_retrying(process: ProcessResult) -> bool:
-        return process.timed_out or exit_is_retryable(process.returncode)
-
-    retrying = retry_policy(retries, retry_delay_ms, worth_retrying, ctx.deadline)
-    process = retrying(attempt)
-    # a shell step's output travels on like a backend's reply: with the same secrets masked
-    redact = run_redactor(ctx)
-    safe = dataclasses.replace(process, stdout=redact(process.stdout), stderr=redact(process.stderr))
-    return safe, attempts
-
-
-def run_redactor(ctx: RunContext) -> Redactor:
-    """Masks what lok knows to be secret in a run: the environment's secrets, and every backend's
-    api_key_env and `env` table values."""
-    from lok_action.backends.redaction import Redactor
-
-    backends = list(ctx.config.backends.values())
-    values = [value for backend in backends for value in backend.env.values()]
-    return Redactor.for_env(ctx.env, [backend.api_key_env for backend in backends], values)
-
-
-def describe_process_failure(process: ProcessResult, timeout: float, env: Mapping[str, str]) -> str:
-    """Why a shell command failed, with secrets from its environment redacted (the text travels on
-    to dependants' prompts, --json and GitHub comments)."""
-    from lok_action.backends.redaction import failure_tail
-
-    if process.timed_out:
-        return f"timed out after {timeout:g}s (process group killed)"
-    tail = failure_tail(process.stderr, process.stdout, env, limit=STDERR_TAIL)
-    from lok_action.process import exit_status
-
-    status = exit_status(process.returncode)
-    return f"{status}: {tail}" if tail else status

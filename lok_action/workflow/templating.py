@@ -20,8 +20,6 @@ import shlex
 from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from lok_action.errors import LokError
-
 if TYPE_CHECKING:
     from jinja2 import Environment, nodes
 
@@ -33,8 +31,9 @@ STEP_WORD = re.compile(r"\bsteps\.([A-Za-z_][\w-]*)")  # the whole `steps.NAME`,
 FALSE_WORDS = ("", "false", "0", "no", "none", "null", "off")
 
 
-class TemplateProblem(LokError):
-    """A template cannot be compiled, rendered or safely quoted."""
+class TemplateProblem(ValueError):
+    """A template cannot be compiled, rendered or safely quoted. Not a LokError: loading a workflow turns
+    it into a WorkflowError naming the file and step, a run into that step's failure."""
 
 
 def make_environment() -> Environment:

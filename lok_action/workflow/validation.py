@@ -85,7 +85,7 @@ class Ancestry:
 def validate_templates(workflow: Workflow) -> None:
     """Compile every template; check each `steps.X.attr` it reads (X an ancestor of its step, attr
     one a step has) and the quoting of every value in its shell commands."""
-    from lok_action.workflow.runner import STEP_VIEW_FIELDS
+    from lok_action.workflow.result import STEP_VIEW_FIELDS
     from lok_action.workflow.templating import TemplateProblem, parse_template, step_references
 
     names = {step.name: step for step in workflow.steps}

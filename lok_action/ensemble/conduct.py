@@ -17,22 +17,30 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from lok_action.atomic import atomic_write_text
-from lok_action.backends.base import Backend, Reply
+from lok_action import shorten
 from lok_action.backends.calling import call_backend
-from lok_action.config import Config
+from lok_action.ensemble.common import save_json
 from lok_action.errors import LokError
-from lok_action.workflow.jsonextract import extract_json
+from lok_action.jsonextract import OutputParseError, extract_json
+from lok_action.workflow.edits import EditError
 
-ACTIONS = ("query", "workflow", "edit", "finish")
+if TYPE_CHECKING:
+    from lok_action.backends.base import Backend
+    from lok_action.config import Config
+    from lok_action.reply import Reply
+
+Action = Literal["query", "workflow", "edit", "finish"]
+ACTIONS: tuple[Action, ...] = get_args(Action)
+CONDUCTING = "orchestration, reasoning, planning"  # what `lok suggest` picks the conductor for
 RESULT_CHARS = 3000  # most characters of one action's result fed back to the conductor
 FULL_HISTORY_ROUNDS = 6  # older rounds are shown in one line each
 
 
-class DecisionError(LokError):
-    """The conductor's answer is not a valid decision."""
+class DecisionError(ValueError):
+    """The conductor's answer is not a valid decision. Internal (not a LokError): fed back to the
+    conductor as that round's error."""
 
 
 @dataclass
@@ -46,8 +54,8 @@ class Round:
     duration: float = 0.0
 
     @property
-    def action(self) -> str:
-        return str(self.decision.get("action")) if self.decision else "invalid"
+    def action(self) -> Action | Literal["invalid"]:
+        return self.decision["action"] if self.decision else "invalid"  # parse_decision checked it
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -203,8 +211,8 @@ class _Loop:
         try:
             round_.result, replies = self.act(round_.decision)
             self.charge(round_, replies)
-        except LokError as error:
-            if isinstance(error, _ActionFailed):
+        except (ActionFailed, EditError, LokError) as error:  # LokError: e.g. an invalid workflow file
+            if isinstance(error, ActionFailed):
                 self.charge(round_, error.replies)
             round_.error = str(error)
             note(f"round {round_.number}: {round_.action} failed: {error}")
@@ -227,7 +235,7 @@ class _Loop:
         backend = resolve_backends(self.settings.config, [name], env=self.settings.env)[0]
         reply = call_backend(backend, prompt, self.settings.workdir, self.timeout_for(backend))
         if not reply.ok:
-            raise _ActionFailed(f"{name} failed: {reply.error}", [reply])
+            raise ActionFailed(f"{name} failed: {reply.error}", [reply])
         return clip(reply.text), [reply]
 
     def workflow(self, name: str, args: list[str]) -> tuple[str, list[Reply]]:
@@ -281,8 +289,9 @@ class _Loop:
             handle.flush()
 
 
-class _ActionFailed(LokError):
-    """An action ran but failed; its replies still count toward spend."""
+class ActionFailed(Exception):
+    """Internal (not a LokError): an action ran but failed; its replies still count toward spend, and
+    the failure is fed back to the conductor as that round's error."""
 
     def __init__(self, message: str, replies: list[Reply]) -> None:
         super().__init__(message)
@@ -296,9 +305,7 @@ def run_conduct(
     loop = _Loop(goal, conductor, limits, settings, result)
     loop.run()
     result.duration = loop.elapsed()
-    atomic_write_text(
-        run_dir / "result.json", json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    )
+    save_json(run_dir / "result.json", result.to_dict())
     return result
 
 
@@ -306,7 +313,7 @@ def parse_decision(text: str, settings: ConductSettings) -> dict[str, Any]:
     """The decision object, checked field by field against what this run allows."""
     try:
         data = extract_json(text, "json")
-    except LokError as error:
+    except OutputParseError as error:
         raise DecisionError(str(error)) from None
     if not isinstance(data, dict):
         raise DecisionError("expected a JSON object with an 'action'")
@@ -412,4 +419,4 @@ def conductor_prompt(
 
 
 def clip(text: str, limit: int = RESULT_CHARS) -> str:
-    return text if len(text) <= limit else text[:limit] + " [… cut]"
+    return shorten.clip(text, limit)

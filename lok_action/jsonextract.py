@@ -1,24 +1,29 @@
-"""Pull JSON out of chatty LLM text: fenced blocks, prose before and after, braces inside strings."""
+"""Pull JSON out of chatty LLM text: fenced blocks, prose before and after, braces inside strings.
+
+Shared by the workflow runner, the backends' structured-output check and the ensemble modes, so it
+belongs to none of them."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
-
-from lok_action.errors import LokError
+from typing import Any, Literal
 
 FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_-]*)[ \t]*\r?\n(.*?)```", re.DOTALL)
 MAX_STARTS = 500  # bracket positions tried per text; bounds the work on huge non-JSON output
 PREVIEW_CHARS = 200
+# what a workflow step's output_format may ask for (and what extract_json reads)
+OutputFormat = Literal["text", "json", "json_array", "jsonl"]
 
 
-class OutputParseError(LokError):
-    """The output did not contain the JSON the step's output_format asks for."""
+class OutputParseError(ValueError):
+    """The output did not contain the JSON asked for. Not a LokError: the output is a model's or a
+    command's, so every caller turns this into that step's, verdict's or plan's failure; one that
+    reaches the CLI is a bug, not a user error."""
 
 
-def extract_json(text: str, output_format: str) -> Any:
+def extract_json(text: str, output_format: OutputFormat) -> Any:
     """The value `output_format` asks for, found in ``text``. 'text' returns the text unchanged."""
     if output_format == "text":
         return text

@@ -10,17 +10,17 @@ named in the result.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lok_action.backends.base import Backend, Reply
-from lok_action.backends.calling import call_backend
-from lok_action.cache import AnswerCache
-from lok_action.errors import LokError
-from lok_action.workflow.jsonextract import extract_json
+from lok_action.ensemble.common import CallSettings
+from lok_action.jsonextract import OutputParseError, extract_json
+from lok_action.shorten import clip, one_line
+
+if TYPE_CHECKING:
+    from lok_action.backends.base import Backend
+    from lok_action.reply import Reply
 
 POSITION_CHARS = 4000  # most characters of one position quoted to the other backends
 
@@ -91,30 +91,23 @@ class DebateResult:
         }
 
 
-class VerdictError(LokError):
-    """A backend's verdict is not the JSON the debate asked for."""
-
-
-@dataclass(frozen=True)
-class DebateSettings:
-    workdir: Path
-    timeout_for: Callable[[Backend], float]  # seconds one call of this backend may take
-    note: Callable[[str], None]  # progress lines as things happen
-    rounds: int = 3
-    cache: AnswerCache | None = None
-    max_parallel: int = 8
+class VerdictError(ValueError):
+    """A backend's verdict is not the JSON the debate asked for. Internal (not a LokError): the backend
+    is asked once more, then drops out with this as the reason."""
 
 
 def run_debate(
     question: str,
     backends: Sequence[Backend],
-    settings: DebateSettings,
+    settings: CallSettings,
     synthesizer: Backend | None = None,
+    rounds: int = 3,
 ) -> DebateResult:
+    """At most ``rounds`` rounds (the opening one included), stopping once every backend agrees."""
     started = time.monotonic()
     result = DebateResult(question=question, participants=[b.name for b in backends])
     by_name = {backend.name: backend for backend in backends}
-    for round_number in range(1, settings.rounds + 1):
+    for round_number in range(1, rounds + 1):
         active = [by_name[name] for name in result.active]
         if len(active) < 2:
             settings.note(f"round {round_number}: fewer than 2 backends left, debate over")
@@ -152,7 +145,7 @@ def _ask_round(
     round_number: int,
     active: Sequence[Backend],
     earlier: dict[str, Position],
-    settings: DebateSettings,
+    settings: CallSettings,
     dropped: dict[str, str],
 ) -> list[Position]:
     names = [backend.name for backend in active]
@@ -167,8 +160,7 @@ def _ask_round(
         return _ask_one(backend, prompt, round_number, others, settings)
 
     positions: list[Position] = []
-    with ThreadPoolExecutor(max_workers=max(1, min(len(active), settings.max_parallel))) as pool:
-        outcomes = list(pool.map(ask, active))
+    outcomes = settings.each(ask, active)
     for backend, outcome in zip(active, outcomes, strict=True):
         if isinstance(outcome, str):
             dropped[backend.name] = f"round {round_number}: {outcome}"
@@ -176,31 +168,29 @@ def _ask_round(
         else:
             positions.append(outcome)
             if outcome.changed:
-                settings.note(f"round {round_number}: {backend.name} changed: {_short(outcome.changed)}")
+                settings.note(f"round {round_number}: {backend.name} changed: {one_line(outcome.changed)}")
     return positions
 
 
 def _ask_one(
-    backend: Backend, prompt: str, round_number: int, others: list[str], settings: DebateSettings
+    backend: Backend, prompt: str, round_number: int, others: list[str], settings: CallSettings
 ) -> Position | str:
-    """The backend's position, or the reason it drops out."""
-    timeout = settings.timeout_for(backend)
-    reply = call_backend(backend, prompt, settings.workdir, timeout, cache=settings.cache)
-    if not reply.ok:
-        return reply.error or "failed"
-    try:
-        return parse_position(reply, round_number, others)
-    except VerdictError as error:
-        # (round 1 accepts plain text, so only verdict rounds get here) one repair request: models often wrap JSON in prose the first time
-        settings.note(f"round {round_number}: {backend.name} verdict unreadable, asking again")
-        repair = f"{prompt}\n\nYour previous answer could not be used: {error}\nAnswer again with only the JSON object."
-        reply = call_backend(backend, repair, settings.workdir, timeout, cache=settings.cache)
+    """The backend's position, or the reason it drops out. An unreadable verdict gets one repair
+    request (round 1 accepts plain text, so only verdict rounds need one): models often wrap JSON in
+    prose the first time."""
+    repaired = False
+    while True:
+        reply = settings.ask(backend, prompt)
         if not reply.ok:
             return reply.error or "failed"
         try:
             return parse_position(reply, round_number, others)
-        except VerdictError as second:
-            return f"no usable verdict: {second}"
+        except VerdictError as error:
+            if repaired:
+                return f"no usable verdict: {error}"
+            settings.note(f"round {round_number}: {backend.name} verdict unreadable, asking again")
+            prompt = f"{prompt}\n\nYour previous answer could not be used: {error}\nAnswer again with only the JSON object."
+            repaired = True
 
 
 def parse_position(reply: Reply, round_number: int, others: Sequence[str]) -> Position:
@@ -208,7 +198,7 @@ def parse_position(reply: Reply, round_number: int, others: Sequence[str]) -> Po
     position = Position(reply.backend, round_number, "", duration=reply.duration, cost_usd=reply.cost_usd)
     try:
         data = extract_json(reply.text, "json")
-    except LokError as error:
+    except OutputParseError as error:
         if round_number == 1:
             position.position = reply.text.strip()
             return position
@@ -295,7 +285,7 @@ def verdict_prompt(
     return "\n".join(lines)
 
 
-def _synthesize(result: DebateResult, synthesizer: Backend | None, settings: DebateSettings) -> None:
+def _synthesize(result: DebateResult, synthesizer: Backend | None, settings: CallSettings) -> None:
     computed = computed_synthesis(result)
     result.synthesis = computed
     if synthesizer is None or not result.rounds:
@@ -307,9 +297,7 @@ def _synthesize(result: DebateResult, synthesizer: Backend | None, settings: Deb
         "Write the final synthesis: state the consensus if there is one, otherwise the remaining "
         "disagreement and what each side holds. Be concise."
     )
-    reply = call_backend(
-        synthesizer, prompt, settings.workdir, settings.timeout_for(synthesizer), cache=settings.cache
-    )
+    reply = settings.ask(synthesizer, prompt)
     if reply.ok and reply.text.strip():
         result.synthesis = reply.text.strip()
         result.synthesized_by = synthesizer.name
@@ -337,7 +325,7 @@ def computed_synthesis(result: DebateResult) -> str:
         lines.append("Final positions:")
         for name in result.active:
             if name in latest:
-                lines.append(f"- {name}: {_short(latest[name].position, 600)}")
+                lines.append(f"- {name}: {one_line(latest[name].position, 600)}")
     if result.dropped:
         lines.append("")
         lines.append("Dropped out: " + "; ".join(f"{n} ({why})" for n, why in result.dropped.items()))
@@ -345,7 +333,7 @@ def computed_synthesis(result: DebateResult) -> str:
 
 
 def transcript_markdown(result: DebateResult) -> str:
-    lines = [f"# Debate: {_short(result.question, 200)}", "", f"Question: {result.question}", ""]
+    lines = [f"# Debate: {one_line(result.question, 200)}", "", f"Question: {result.question}", ""]
     lines.append(f"Participants: {', '.join(result.participants)}")
     lines.append("")
     for index, positions in enumerate(result.rounds, start=1):
@@ -372,10 +360,5 @@ def transcript_markdown(result: DebateResult) -> str:
     return "\n".join(lines)
 
 
-def _clip(text: str, limit: int = POSITION_CHARS) -> str:
-    return text if len(text) <= limit else text[:limit] + "\n[… cut]"
-
-
-def _short(text: str, limit: int = 120) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+def _clip(text: str) -> str:
+    return clip(text, POSITION_CHARS, "\n[… cut]")

@@ -8,28 +8,30 @@ concatenation is still saved, and used if the merger fails).
 
 from __future__ import annotations
 
-import json
 import re
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lok_action.atomic import atomic_write_text
-from lok_action.backends.base import Backend, Reply
-from lok_action.backends.calling import call_backend
-from lok_action.cache import AnswerCache
+from lok_action.ensemble.common import CallSettings, Ensemble, save_json
 from lok_action.errors import LokError, UsageError
-from lok_action.workflow.jsonextract import extract_json
+from lok_action.jsonextract import OutputParseError, extract_json
+
+if TYPE_CHECKING:
+    from lok_action.backends.base import Backend
+    from lok_action.reply import Reply
 
 MAX_SUBTASKS = 8
+PLANNING = "plan and split a task (orchestration, reasoning)"  # what `lok suggest` picks the planner for
 SLUG = re.compile(r"[^a-z0-9]+")
 
 
 class SpawnFailure(LokError):
-    """The task could not be split (the planner failed or gave no usable plan)."""
+    """The task could not be split (the planner failed or gave no usable plan). A LokError on purpose:
+    it is the run's outcome, told on one line with exit 1, not a control-flow signal."""
 
     exit_code = 1
 
@@ -104,13 +106,43 @@ class SpawnResult:
         }
 
 
-@dataclass(frozen=True)
-class SpawnSettings:
-    workdir: Path
-    timeout_for: Callable[[Backend], float]
-    note: Callable[[str], None]
-    cache: AnswerCache | None = None
-    max_parallel: int = 8
+def run_spawn(
+    task: str,
+    ensemble: Ensemble,
+    settings: CallSettings,
+    *,
+    explicit: Sequence[Subtask] = (),
+    planner_name: str | None = None,
+    merger_name: str | None = None,
+) -> SpawnResult:
+    """Plan (or take ``explicit`` subtasks), run every subtask on its best-suited backend among the
+    ensemble's, merge, and save it all in a new run folder. Raises SpawnFailure without a usable plan."""
+    from lok_action.rundir import new_run_dir
+
+    started = time.monotonic()
+    workers = {backend.name: backend for backend in ensemble.backends(ensemble.names)}
+    merger = ensemble.backend(merger_name) if merger_name else None
+    run_dir = new_run_dir(ensemble.workdir)
+    plan_text: str | None = None
+    if explicit:
+        subtasks, planner_name = list(explicit), None
+    else:
+        planner = ensemble.backend(planner_name or ensemble.best_for(PLANNING)[0])
+        planner_name = planner.name
+        settings.note(f"planning with {planner.name}")
+        subtasks, plan_text = plan_subtasks(task, planner, settings)
+    for subtask in subtasks:
+        subtask.backend, subtask.reason = ensemble.best_for(subtask.description, list(workers))
+        settings.note(f"{subtask.name} -> {subtask.backend} ({subtask.reason})")
+    result = SpawnResult(task, run_dir.name, run_dir, planner_name)
+    result.outcomes, result.subtasks_wall = run_subtasks(task, subtasks, workers, settings)
+    result.merged = concatenate(task, result.outcomes)
+    if merger is not None and any(outcome.reply.ok for outcome in result.outcomes):
+        result.merged, result.merged_by = merge_with_backend(task, result.merged, merger, settings)
+    result.duration = time.monotonic() - started
+    save_run(result, plan_text)
+    settings.note(f"saved in {run_dir}")
+    return result
 
 
 def parse_subtask_specs(specs: Sequence[str]) -> list[Subtask]:
@@ -147,16 +179,14 @@ def planner_prompt(task: str) -> str:
     )
 
 
-def plan_subtasks(task: str, planner: Backend, settings: SpawnSettings) -> tuple[list[Subtask], str]:
+def plan_subtasks(task: str, planner: Backend, settings: CallSettings) -> tuple[list[Subtask], str]:
     """The planner's subtasks and its raw answer. Raises SpawnFailure when there is no usable plan."""
-    reply = call_backend(
-        planner, planner_prompt(task), settings.workdir, settings.timeout_for(planner), cache=settings.cache
-    )
+    reply = settings.ask(planner, planner_prompt(task))
     if not reply.ok:
         raise SpawnFailure(f"planner {planner.name} failed: {reply.error}")
     try:
         data = extract_json(reply.text, "json")
-    except LokError as error:
+    except OutputParseError as error:
         raise SpawnFailure(f"planner {planner.name}: {error}") from None
     items = data.get("subtasks") if isinstance(data, dict) else data
     if not isinstance(items, list) or not items:
@@ -196,7 +226,7 @@ def subtask_prompt(task: str, subtask: Subtask, all_subtasks: Sequence[Subtask])
 
 
 def run_subtasks(
-    task: str, subtasks: Sequence[Subtask], backends: dict[str, Backend], settings: SpawnSettings
+    task: str, subtasks: Sequence[Subtask], backends: dict[str, Backend], settings: CallSettings
 ) -> tuple[list[SubtaskOutcome], float]:
     """Every subtask at once (up to max_parallel), each on its chosen backend; outcomes in plan order."""
     began = time.monotonic()
@@ -205,13 +235,7 @@ def run_subtasks(
         backend = backends[subtask.backend]
         started = time.monotonic() - began
         settings.note(f"{subtask.name}: started on {backend.name}")
-        reply = call_backend(
-            backend,
-            subtask_prompt(task, subtask, subtasks),
-            settings.workdir,
-            settings.timeout_for(backend),
-            cache=settings.cache,
-        )
+        reply = settings.ask(backend, subtask_prompt(task, subtask, subtasks))
         finished = time.monotonic() - began
         status = "done" if reply.ok else f"failed: {reply.error}"
         if reply.truncated:
@@ -221,8 +245,7 @@ def run_subtasks(
         settings.note(f"{subtask.name}: {status} ({reply.duration:.1f}s)")
         return SubtaskOutcome(subtask, reply, started, finished)
 
-    with ThreadPoolExecutor(max_workers=max(1, min(len(subtasks), settings.max_parallel))) as pool:
-        outcomes = list(pool.map(run_one, subtasks))
+    outcomes = settings.each(run_one, subtasks)
     return outcomes, time.monotonic() - began
 
 
@@ -239,7 +262,7 @@ def concatenate(task: str, outcomes: Sequence[SubtaskOutcome]) -> str:
 
 
 def merge_with_backend(
-    task: str, concatenated: str, merger: Backend, settings: SpawnSettings
+    task: str, concatenated: str, merger: Backend, settings: CallSettings
 ) -> tuple[str, str | None]:
     """(merged answer, merger name), or the concatenation and None when the merger fails."""
     prompt = (
@@ -249,7 +272,7 @@ def merge_with_backend(
         "resolve overlaps; say plainly if a part failed."
     )
     settings.note(f"merging with {merger.name}")
-    reply = call_backend(merger, prompt, settings.workdir, settings.timeout_for(merger), cache=settings.cache)
+    reply = settings.ask(merger, prompt)
     if reply.ok and reply.text.strip():
         return reply.text.strip() + "\n", merger.name
     settings.note(f"merge by {merger.name} failed ({reply.error}); using the concatenation")
@@ -265,7 +288,7 @@ def save_run(result: SpawnResult, plan_text: str | None) -> None:
         "subtasks": [outcome.subtask.to_dict() for outcome in result.outcomes],
         "planner_answer": plan_text,
     }
-    atomic_write_text(folder / "plan.json", json.dumps(plan, indent=2, ensure_ascii=False) + "\n")
+    save_json(folder / "plan.json", plan)
     for index, outcome in enumerate(result.outcomes, start=1):
         suffix = "md" if outcome.reply.ok else "error.txt"
         relative = f"subtasks/{index:02d}-{outcome.subtask.name}.{suffix}"
@@ -273,6 +296,4 @@ def save_run(result: SpawnResult, plan_text: str | None) -> None:
         atomic_write_text(folder / relative, body)
         outcome.file = relative
     atomic_write_text(folder / "merged.md", result.merged)
-    atomic_write_text(
-        folder / "result.json", json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    )
+    save_json(folder / "result.json", result.to_dict())

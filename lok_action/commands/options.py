@@ -1,0 +1,45 @@
+"""What several commands read from their options the same way: the config (--config), lists of backend
+names (-b a,b), progress (-q); and the options the ensemble commands (debate, spawn, conduct) share."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lok_action.errors import UsageError
+
+if TYPE_CHECKING:
+    from lok_action.config import Config
+    from lok_action.progress import Progress
+
+
+def load_run_config(args: argparse.Namespace, project_dir: Path) -> Config:
+    from lok_action.config import load_config
+
+    return load_config(project_dir, Path(args.config) if args.config else None)
+
+
+def split_names(value: str, option: str) -> list[str]:
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    if not names:
+        raise UsageError(f"{option}: no backend names in {value!r}")
+    return list(dict.fromkeys(names))
+
+
+def make_progress(args: argparse.Namespace) -> Progress:
+    from lok_action.progress import Progress
+
+    return Progress(quiet=bool(getattr(args, "quiet", False)))
+
+
+def with_examples(parser: argparse.ArgumentParser, examples: str) -> None:
+    """``examples`` under --help, as written (line breaks kept)."""
+    parser.epilog = examples
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+
+
+def add_json_and_dir(parser: argparse.ArgumentParser, dir_help: str) -> None:
+    """--json (the result as JSON on stdout) and -C/--dir (where the run works)."""
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("-C", "--dir", default=".", help=dir_help)
