@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
@@ -117,7 +118,7 @@ def parse_global_id(prefix: str, value: str) -> tuple[int, int] | None:
     if (
         len(packed) != 12
         or not packed.startswith(MSGPACK_ARRAY3_ZERO + MSGPACK_UINT32)
-        or packed[7:8] != b"\xce"
+        or packed[7:8] != MSGPACK_UINT32
     ):
         return None
     return int.from_bytes(packed[3:7], "big"), int.from_bytes(packed[8:12], "big")
@@ -127,7 +128,7 @@ def cursor(offset: int) -> str:
     return base64.b64encode(b"cursor:v2:\x91" + MSGPACK_UINT32 + offset.to_bytes(4, "big")).decode()
 
 
-def parse_cursor(value: str, argument: str) -> int:
+def parse_cursor(value: str) -> int:
     try:
         packed = base64.b64decode(value, validate=True)
     except ValueError:
@@ -156,9 +157,9 @@ def connection(name: str, items: list[Any], args: Mapping[str, Any]) -> dict[str
             raise Rejected("INVALID_PAGINATION", f"`{argument}` on `{name}` cannot be negative.")
     start, end = 0, len(items)
     if args.get("after") is not None:
-        start = max(start, parse_cursor(args["after"], "after") + 1)
+        start = max(start, parse_cursor(args["after"]) + 1)
     if args.get("before") is not None:
-        end = min(end, parse_cursor(args["before"], "before"))
+        end = min(end, parse_cursor(args["before"]))
     end = max(start, end)
     if first is not None:
         end = min(end, start + first)
@@ -166,7 +167,6 @@ def connection(name: str, items: list[Any], args: Mapping[str, Any]) -> dict[str
         start = max(start, end - last)
     offsets = range(start, end)
     return {
-        "__typename": f"{name[0].upper()}{name[1:]}Connection",
         "nodes": [items[i] for i in offsets],
         "edges": [{"cursor": cursor(i), "node": items[i]} for i in offsets],
         "pageInfo": {
@@ -192,22 +192,23 @@ def strict_resolver(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
     return value(**args) if callable(value) else value
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """Who a request's token acts as and what it may do (the stand-in's token permissions decide)."""
+
+    login: str
+    may_write: bool  # reply, comment
+    may_resolve: bool  # resolveReviewThread: GitHub gates it on contents: write
+
+
 class Resolvers:
-    """The object graph one request sees: dicts built from GitHubState, as the token's VIEWER."""
+    """The object graph one request sees: dicts built from GitHubState, as VIEWER sees them."""
 
-    def __init__(self, state: GitHubState, permission: str, viewer: str) -> None:
+    def __init__(self, state: GitHubState, viewer: Viewer) -> None:
         self.state = state
-        self.permission = permission
         self.viewer = viewer
-
-    @property
-    def may_write(self) -> bool:
-        return self.permission != "read"
-
-    @property
-    def may_resolve(self) -> bool:
-        """resolveReviewThread is gated on contents: write, which pull-requests: write alone lacks."""
-        return self.permission == "write"
+        self.may_write = viewer.may_write
+        self.may_resolve = viewer.may_resolve
 
     def query(self) -> dict[str, Any]:
         return {"repository": self.repository, "node": self.node}
@@ -316,7 +317,7 @@ class Resolvers:
             "createdAt": comment["created_at"],
             "updatedAt": comment["updated_at"],
             "author": self.actor(comment["user"]),
-            "viewerDidAuthor": comment["user"]["login"] == self.viewer,
+            "viewerDidAuthor": comment["user"]["login"] == self.viewer.login,
             "replyTo": (lambda: self.comment(self.state.review_comments[reply_to])) if reply_to else None,
         }
 
@@ -340,7 +341,7 @@ class Resolvers:
         full_name, root = self.locate_thread(input["threadId"])
         if not self.may_resolve:
             raise forbidden()
-        self.state.resolved_threads.setdefault(int(root["id"]), self.viewer)
+        self.state.resolved_threads.setdefault(int(root["id"]), self.viewer.login)
         return {
             "__typename": "ResolveReviewThreadPayload",
             "clientMutationId": input.get("clientMutationId"),
@@ -375,7 +376,7 @@ class GraphQLEndpoint:
         self.violation = violation
         self.schema = schema
 
-    def answer(self, raw: bytes, permission: str, viewer: str) -> tuple[int, dict[str, str], Any]:
+    def answer(self, raw: bytes, viewer: Viewer) -> tuple[int, dict[str, str], Any]:
         try:
             request = json.loads(raw) if raw else None
         except ValueError:
@@ -408,7 +409,7 @@ class GraphQLEndpoint:
         coerced = get_variable_values(schema, operation.variable_definitions or (), variables)
         if isinstance(coerced, list):
             return self.invalid(coerced)
-        resolvers = Resolvers(self.state, permission, viewer)
+        resolvers = Resolvers(self.state, viewer)
         root = resolvers.mutation() if operation.operation is OperationType.MUTATION else resolvers.query()
         result = execute_sync(
             schema,

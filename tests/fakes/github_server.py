@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from tests.fakes.github_graphql import GRAPHQL_PATH, GraphQLEndpoint
+from tests.fakes.github_graphql import GRAPHQL_PATH, GraphQLEndpoint, Viewer
 
 GITHUB = "https://api.github.com"
 DOCS = "https://docs.github.com/rest"
@@ -871,7 +871,8 @@ class GitHubStandIn:
                 if fault.times > 0 and fault.method == method and re.search(fault.path_regex, GRAPHQL_PATH):
                     fault.times -= 1
                     return fault.status, dict(fault.headers), fault.body
-            return self.graphql.answer(raw, permission, viewer=BOT)
+            viewer = Viewer(BOT, may_write=permission != READ, may_resolve=permission == WRITE)
+            return self.graphql.answer(raw, viewer)
 
     def _graphql_violation(self, problem: str) -> None:
         """Called by the GraphQL endpoint, which runs under self.lock."""
