@@ -463,3 +463,41 @@ def test_a_push_moves_untouched_threads_and_outdates_changed_ones(
         (None, True),
     ]
     assert [f.filename for f in gh.get_repo(REPO).get_pull(number).get_files()] == ["other.py"]
+
+
+def test_a_seeded_human_thread_answers_its_author_and_who_resolved_it(
+    github_stand_in: GitHubStandIn, pr_git_repo: PullRequestRepo
+) -> None:
+    number = open_pr(github_stand_in, pr_git_repo)
+    root = github_stand_in.state.add_review_comment(
+        REPO, number, "please rename", path="app.py", line=14, start_line=13, author="alice"
+    )
+    github_stand_in.state.add_review_comment(REPO, number, "done", in_reply_to=root["id"], author="bob")
+    query = """query($owner: String!, $name: String!, $number: Int!) {
+      repository(owner: $owner, name: $name) { pullRequest(number: $number) {
+        reviewThreads(last: 10) { nodes { id startLine line originalStartLine resolvedBy { login }
+          comments(first: 10) { nodes { body author { __typename login } replyTo { databaseId } } } } } } } }"""
+    gh = client(github_stand_in)
+    variables = {"owner": "lok-test", "name": "demo", "number": number}
+    (thread,) = gh.requester.graphql_query(query, variables)[1]["data"]["repository"]["pullRequest"][
+        "reviewThreads"
+    ]["nodes"]
+    assert (thread["startLine"], thread["line"], thread["originalStartLine"], thread["resolvedBy"]) == (
+        13,
+        14,
+        13,
+        None,
+    )
+    assert thread["comments"]["nodes"] == [
+        {"body": "please rename", "author": {"__typename": "User", "login": "alice"}, "replyTo": None},
+        {
+            "body": "done",
+            "author": {"__typename": "User", "login": "bob"},
+            "replyTo": {"databaseId": root["id"]},
+        },
+    ]
+    gh.requester.graphql_query(RESOLVE, {"id": thread["id"]})
+    (thread,) = gh.requester.graphql_query(query, variables)[1]["data"]["repository"]["pullRequest"][
+        "reviewThreads"
+    ]["nodes"]
+    assert thread["resolvedBy"] == {"login": "github-actions[bot]"}

@@ -261,13 +261,10 @@ class Resolvers:
             "baseRefOid": pull["base"]["sha"],
             "reviewThreads": lambda **args: connection(
                 "reviewThreads",
-                [self.thread(full_name, root) for root in self.threads(full_name, number)],
+                [self.thread(full_name, root) for root in self.state.thread_roots(full_name, number)],
                 args,
             ),
         }
-
-    def threads(self, full_name: str, number: int) -> list[dict[str, Any]]:
-        return self.state.thread_roots(full_name, number)
 
     def thread(self, full_name: str, root: Mapping[str, Any]) -> dict[str, Any]:
         root_id = int(root["id"])
@@ -280,12 +277,16 @@ class Resolvers:
             "isResolved": resolved_by is not None,
             "isCollapsed": resolved_by is not None,
             "isOutdated": root["line"] is None,
-            "resolvedBy": self.actor(self.state.user(resolved_by)) if resolved_by else None,
+            "resolvedBy": self.actor(
+                self.state.user(resolved_by, "Bot" if resolved_by.endswith("[bot]") else "User")
+            )
+            if resolved_by
+            else None,
             "path": root["path"],
             "line": root["line"],
             "originalLine": root["original_line"],
             "startLine": root["start_line"],
-            "originalStartLine": root["start_line"],
+            "originalStartLine": root["original_start_line"],
             "diffSide": root["side"],
             "startDiffSide": root["start_side"],
             "subjectType": "LINE",
@@ -311,6 +312,7 @@ class Resolvers:
             "line": comment["line"],
             "originalLine": comment["original_line"],
             "startLine": comment["start_line"],
+            "originalStartLine": comment["original_start_line"],
             "outdated": comment["line"] is None,
             "diffHunk": comment["diff_hunk"],
             "url": comment["html_url"],

@@ -291,9 +291,8 @@ class GitHubState:
         self.pull_diffs: dict[tuple[str, int], str] = {}
         self.comments: dict[int, dict[str, Any]] = {}  # issue comments by id
         self.reviews: dict[int, dict[str, Any]] = {}
-        self.review_comments: dict[
-            int, dict[str, Any]
-        ] = {}  # a reply names its thread's first in_reply_to_id
+        # a thread is a first comment and its replies, which name it in `in_reply_to_id`
+        self.review_comments: dict[int, dict[str, Any]] = {}
         self.resolved_threads: dict[int, str] = {}  # a thread's first comment id -> who resolved it
         self.sarifs: dict[str, dict[str, Any]] = {}
         self.workflow_runs: dict[int, dict[str, Any]] = {}
@@ -527,7 +526,7 @@ class GitHubState:
         comment_id = self.new_id()
         if root is not None:
             place = {key: root[key] for key in ("path", "line", "side", "start_line", "start_side")}
-            place.update(original_line=root["original_line"], diff_hunk=root["diff_hunk"])
+            place.update({key: root[key] for key in ("original_line", "original_start_line", "diff_hunk")})
             commits = {"commit_id": root["commit_id"], "original_commit_id": root["original_commit_id"]}
         else:
             patch = {f.filename: f for f in self.pull_files[(full_name, number)]}.get(path)
@@ -538,6 +537,7 @@ class GitHubState:
                 "start_line": start_line,
                 "start_side": (start_side or side) if start_line else None,
                 "original_line": line,
+                "original_start_line": start_line,
                 "diff_hunk": patch.patch[:200] if patch else "",
             }
             sha = self.reviews[review_id]["commit_id"]
@@ -1169,6 +1169,11 @@ class GitHubStandIn:
         if body.get("in_reply_to") is not None:
             return self._reply(full_name, number, str(body["in_reply_to"]), body["body"])
         files = {f.filename: f for f in self.state.pull_files[(full_name, int(number))]}
+        if body.get("subject_type") == "file":
+            self.violations.append(
+                "file-level review comments (subject_type file): the stand-in serves lines only"
+            )
+            raise ApiError(422, {"message": "Not served by the stand-in", "documentation_url": DOCS})
         if "line" not in body and "position" not in body:
             problem: str | None = "line is required"
         else:
