@@ -28,15 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lok_action.context import (  # noqa: E402
-    AGENT_BUDGET,
-    HTTP_BUDGET,
-    LOCAL_BUDGET,
-    LOCAL_MAX_CHUNKS,
-    Shard,
-    collect_files,
-    plan_chunks,
-)
+from lok_action.context.chunks import AGENT_BUDGET, HTTP_BUDGET, LOCAL_BUDGET, LOCAL_MAX_CHUNKS, plan_chunks  # noqa: E402
+from lok_action.context.files import collect_files  # noqa: E402
+from lok_action.context.shards import Shard  # noqa: E402
 from lok_action.findings import Finding, merge_findings  # noqa: E402
 
 WORDS = [

@@ -16,18 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lok_action.context import (
-    Chunker,
-    Coverage,
-    Shard,
-    collect_files,
-    describe_coverage,
-    diff_chunker,
-    file_chunker,
-    git_diff,
-    source_lines,
-    split_diff,
-)
+from lok_action.context.chunks import Chunker, file_chunker
+from lok_action.context.diffs import diff_chunker, git_diff, split_diff
+from lok_action.context.files import Coverage, collect_files, describe_coverage, source_lines
+from lok_action.context.shards import Shard
 from lok_action.errors import UsageError
 from lok_action.findings import (
     Finding,
@@ -338,25 +330,16 @@ def default_backends(config: Config) -> list[str] | None:
 
 
 def _repo_prefix(target: Path) -> str:
-    from lok_action.process import run_process
+    from lok_action import git
 
-    try:
-        result = run_process(["git", "rev-parse", "--show-prefix"], cwd=target, timeout=30)
-    except FileNotFoundError:
-        return ""
-    return result.stdout.strip() if result.ok else ""
+    return git.prefix(target)
 
 
 def _repo_root(directory: Path) -> Path:
     """The work tree's top directory (git diff prints paths relative to it), or ``directory``."""
-    from lok_action.process import run_process
+    from lok_action import git
 
-    try:
-        result = run_process(["git", "rev-parse", "--show-toplevel"], cwd=directory, timeout=30)
-    except FileNotFoundError:
-        return directory
-    top = result.stdout.strip()
-    return Path(top).resolve() if result.ok and top else directory
+    return git.top_level(directory) or directory
 
 
 def run_analysis(request: AnalysisRequest) -> AnalysisResult:
@@ -422,12 +405,10 @@ class _SourceCache:
     def _read(self, path: str) -> list[str] | None:
         if self._revision is None:
             return self._coverage.lines_of(path)
-        from lok_action.process import run_process
+        from lok_action import git
 
-        shown = run_process(
-            ["git", "show", f"{self._revision}:./{path}"], cwd=self._coverage.root, timeout=60
-        )
-        return source_lines(shown.stdout) if shown.ok else None
+        shown = git.show_file(self._coverage.root, self._revision, path)
+        return source_lines(shown) if shown is not None else None
 
 
 def range_end(revision_range: str | None) -> str | None:

@@ -22,7 +22,7 @@ from typing import Any
 from lok_action.backends.base import Availability, Backend, Reply
 from lok_action.backends.redaction import failure_tail
 from lok_action.backends.sarif_reader import NotSarif, raw_findings
-from lok_action.context import path_matches
+from lok_action.context.chunks import path_matches
 from lok_action.errors import BackendError
 from lok_action.process import exit_status, run_process
 

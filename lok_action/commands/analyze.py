@@ -171,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
     from lok_action.analysis import AnalysisRequest, run_analysis
     from lok_action.backends.calling import open_cache
     from lok_action.commands.ensemble_common import load_run_config, make_progress, split_names
-    from lok_action.context import parse_shard
+    from lok_action.context.shards import parse_shard
 
     chosen_format(args)  # refuse conflicting options before any backend is called
     check_output_paths(args)

@@ -58,13 +58,12 @@ def commenter_may_write(handle: RepoHandle, login: str) -> bool:
 def refuse_fork_head_checkout(event: EventContext) -> None:
     """pull_request_target runs with secrets and a write token; if the workspace holds the fork's
     head, the fork would supply .lok/workflows and lok.toml (shell steps, command backends)."""
-    from lok_action.process import run_process
+    from lok_action import git
 
     if event.name != "pull_request_target" or not event.is_fork_pr:
         return
     head = str((event.pull_request.get("head") or {}).get("sha") or "")
-    result = run_process(["git", "rev-parse", "HEAD"], cwd=event.workspace, timeout=10)
-    checked_out = (result.stdout or "").strip() if result.returncode == 0 else ""
+    checked_out = git.head_sha(event.workspace)
     if head and checked_out == head:
         raise UsageError(
             "pull_request_target must not check out the pull request's head: the workspace is the fork's "

@@ -112,10 +112,9 @@ REMOTE_PATTERN = re.compile(r"github\.com[:/]+([\w.-]+)/([\w.-]+?)(?:\.git)?/?$"
 
 def repo_from_git_remote(workdir: Path) -> str:
     """owner/name from the `origin` remote of the checkout (for `lok run review-pr 123` in a terminal)."""
-    from lok_action.process import run_process
+    from lok_action import git
 
-    result = run_process(["git", "remote", "get-url", "origin"], cwd=workdir, timeout=10)
-    url = (result.stdout or "").strip() if result.returncode == 0 else ""
+    url = git.origin_url(workdir)
     match = REMOTE_PATTERN.search(url)
     if not match:
         raise GitHubError(

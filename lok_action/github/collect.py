@@ -14,7 +14,7 @@ def findings_from_run(
     workflow: Workflow, result: RunResult, workdir: Path, allowed_files: list[str] | None = None
 ) -> tuple[list[Finding], dict[str, int]]:
     """(merged findings, malformed count per backend)."""
-    from lok_action.context import Coverage
+    from lok_action.context.files import Coverage
 
     coverage = Coverage(root=workdir)
     raw: list[Finding] = []

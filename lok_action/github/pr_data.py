@@ -67,7 +67,7 @@ def diff_from_files(handle: RepoHandle, number: int) -> PullRequestDiff:
 
 def annotated_diff(diff: str) -> str:
     """The diff with new-file line numbers in front of added and context lines (what findings cite)."""
-    from lok_action.context import split_diff
+    from lok_action.context.diffs import split_diff
 
     return "\n\n".join(section.text for section in split_diff(diff))
 

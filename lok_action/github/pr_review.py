@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lok_action.context import Budget, Chunk, Chunker, ChunkPlan, FileDiff, plan_diff_chunks, split_diff
+from lok_action.context.chunks import Budget, Chunk, Chunker, ChunkPlan
+from lok_action.context.diffs import FileDiff, plan_diff_chunks, split_diff
 from lok_action.errors import UsageError
 from lok_action.ranges import ISSUE_NUMBER
 
@@ -84,7 +85,7 @@ def review_analysis(
     of the PR's head commit (when the checkout has it), merged by consensus; coverage and per-backend
     status and cost as for `lok diff`."""
     from lok_action.analysis import collect_analysis
-    from lok_action.context import Coverage
+    from lok_action.context.files import Coverage
 
     result = collect_analysis(
         workflow,
