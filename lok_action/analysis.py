@@ -21,12 +21,9 @@ from lok_action.context.diffs import diff_chunker, git_diff, split_diff
 from lok_action.context.files import Coverage, collect_files, describe_coverage, source_lines
 from lok_action.context.shards import Shard
 from lok_action.errors import UsageError
-from lok_action.findings import (
-    Finding,
-    apply_min_consensus,
-    merge_findings,
-    validate_raw_findings,
-)
+from lok_action.findings.merge import merge_findings
+from lok_action.findings.model import Finding, apply_min_consensus
+from lok_action.findings.validate import validate_raw_findings
 
 if TYPE_CHECKING:
     from lok_action.cache import AnswerCache

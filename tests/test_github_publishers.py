@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from lok_action.analysis import AnalysisResult
-from lok_action.findings import Finding
+from lok_action.findings.model import Finding
 from lok_action.github.client import RepoHandle, make_github
 from lok_action.github.comment import publish_comment
 from lok_action.github.issues import create_finding_issues

@@ -6,7 +6,8 @@ import gzip
 import json
 
 from lok_action.analysis import AnalysisResult, BackendStatus
-from lok_action.findings import Finding, merge_findings
+from lok_action.findings.merge import merge_findings
+from lok_action.findings.model import Finding
 from lok_action.report.jsonreport import render_json
 from lok_action.report.markdown import render_markdown
 from lok_action.report.sarif import render_sarif

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from lok_action.analysis import AnalysisResult
-from lok_action.findings import merge_findings
+from lok_action.findings.merge import merge_findings
 from lok_action.report.sarif import render_sarif
 from tests.fakes.github_fixtures import PullRequestRepo
 from tests.fakes.github_server import GitHubStandIn

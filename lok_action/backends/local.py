@@ -19,7 +19,7 @@ from typing import Any
 from lok_action.backends.base import Availability, Backend, Reply
 from lok_action.backends.embedded import RUNTIME_DISTRIBUTION, EmbeddedModel, open_model, runtime_installed
 from lok_action.backends.model_store import DEFAULT_MODEL, ModelFetchError, fetch, stored_path
-from lok_action.findings_schema import capped
+from lok_action.findings.schema import capped
 
 MAX_TOKENS = 512  # free-text answer cap
 # A JSON answer cannot be cut short (it would not parse): its schema is capped so that it always ends

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from lok_action import ranges
 from lok_action.errors import UsageError
-from lok_action.findings import SEVERITIES
+from lok_action.findings.model import SEVERITIES
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -128,7 +128,7 @@ def _write(option: str, path: str, write: Callable[[], None]) -> None:
 def write_reports(result: AnalysisResult, args: argparse.Namespace) -> int:
     """Report in the chosen format (stdout or -o), SARIF when asked; the exit code --fail-on implies."""
     from lok_action.atomic import atomic_write_bytes, atomic_write_text
-    from lok_action.findings import severity_at_least
+    from lok_action.findings.model import severity_at_least
 
     fmt = chosen_format(args)
     if fmt == "json":

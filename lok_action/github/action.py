@@ -83,7 +83,7 @@ def run_action(env: Mapping[str, str], stream: TextIO) -> int:
     from lok_action.analysis import AnalysisRequest, AnalysisResult, default_backends, run_analysis
     from lok_action.backends.calling import open_cache
     from lok_action.config import load_config
-    from lok_action.findings import severity_at_least
+    from lok_action.findings.model import severity_at_least
     from lok_action.progress import Progress
     from lok_action.workflow.lookup import find_workflow
     from lok_action.workflow.runner import RunContext, run_workflow

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from lok_action.findings import Finding, merge_findings, validate_raw_findings
+from lok_action.findings.merge import merge_findings
+from lok_action.findings.model import Finding
+from lok_action.findings.validate import validate_raw_findings
 from lok_action.workflow.model import Workflow
 from lok_action.workflow.result import RunResult
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from lok_action.errors import UsageError
-from lok_action.findings import SEVERITIES
+from lok_action.findings.model import SEVERITIES
 from lok_action.ranges import CONSENSUS, ISSUE_NUMBER
 
 # author_association values that may have write access; a first filter only (an org MEMBER or a

@@ -203,7 +203,7 @@ def _post_sarif(handle: RepoHandle, options: PublishOptions, outcome: PublishOut
 def report_from_run(
     workflow: Workflow, result: RunResult, workdir: Path, min_consensus: int = 1
 ) -> PublishReport:
-    from lok_action.findings import apply_min_consensus
+    from lok_action.findings.model import apply_min_consensus
     from lok_action.github.collect import findings_from_run
     from lok_action.github.report import BackendStatus
 

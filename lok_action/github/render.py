@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lok_action.findings import Finding
+from lok_action.findings.model import Finding
 from lok_action.github.markers import REPORT_MARKER, finding_key, fingerprint_marker
 from lok_action.github.report import PublishReport
 

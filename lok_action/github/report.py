@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from lok_action.findings import SEVERITY_RANK, Finding
+from lok_action.findings.model import SEVERITY_RANK, Finding
 
 if TYPE_CHECKING:
     from lok_action.analysis import AnalysisResult

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lok_action.findings import Finding
+from lok_action.findings.model import Finding
 from lok_action.github.client import RepoHandle
 from lok_action.github.diffmap import DiffMap
 from lok_action.github.markers import fingerprints_in

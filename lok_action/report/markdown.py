@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lok_action.findings import Finding
+from lok_action.findings.model import Finding
 
 if TYPE_CHECKING:
     from lok_action.analysis import AnalysisResult, BackendStatus

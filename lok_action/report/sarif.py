@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from lok_action import __version__
-from lok_action.findings import CATEGORIES, SEVERITY_RANK, Finding, sort_findings
+from lok_action.findings.model import CATEGORIES, SEVERITY_RANK, Finding, sort_findings
 
 if TYPE_CHECKING:
     from lok_action.analysis import AnalysisResult

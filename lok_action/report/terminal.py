@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from lok_action.findings import SEVERITIES
+from lok_action.findings.model import SEVERITIES
 from lok_action.report.markdown import location
 
 if TYPE_CHECKING:
