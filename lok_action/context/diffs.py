@@ -4,8 +4,8 @@ chunks under a backend's budget."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lok_action import git
@@ -114,3 +114,17 @@ def _constant(text: str) -> Callable[[], str]:
 
 def diff_chunker(sections: Sequence[FileDiff]) -> Chunker:
     return Chunker(lambda budget: plan_diff_chunks(sections, budget))
+
+
+@dataclass(frozen=True)
+class PullRequestPatch:
+    """A pull request's diff as its host gives it (fetched by the caller: lok_action.github.pr_data)."""
+
+    number: int
+    head_sha: str  # the commit the new-side line numbers refer to
+    diff: str
+    skipped: Mapping[str, str] = field(default_factory=dict)  # changed files with no patch -> why
+
+
+# number -> its patch: how the pipeline gets a pull request without knowing where it lives
+PullRequestSource = Callable[[int], PullRequestPatch]
