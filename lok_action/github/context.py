@@ -184,6 +184,16 @@ class Plan:
     commenter: str = ""  # a /lok comment's author, whose write permission must be confirmed first
 
 
+def event_number(event: str, field: str, value: Any) -> int:
+    """An issue or PR number from the event payload; 0 when it has none. GITHUB_EVENT_PATH may be
+    hand-made (act, a test harness): a value that is no number is a one-line error naming the field."""
+    if value is None or value == "" or value == 0:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise UsageError(f"{event} event: {field} must be an issue or pull request number, got {value!r}")
+    return int(ISSUE_NUMBER.parse(f"{event} event: {field}", str(value)))
+
+
 def parse_command(body: str) -> tuple[str, list[str]] | None:
     """`/lok fix` or `/lok review-pr --x` at the start of a comment line."""
     match = COMMAND_PATTERN.search(body or "")
@@ -209,14 +219,14 @@ def plan_for(event: EventContext, inputs: ActionInputs) -> Plan:
             args=[str(inputs.issue_number), *inputs.args],
         )
     if name in ("pull_request", "pull_request_target"):
-        number = int(payload.get("number") or event.pull_request.get("number") or 0)
+        number = event_number(name, "number", payload.get("number") or event.pull_request.get("number"))
         if not number:
             raise UsageError(f"{name} event without a pull request number in GITHUB_EVENT_PATH")
         if payload.get("action") == "closed":
             return Plan("skip", reason="pull request closed")
         return _pr_plan(inputs.workflow or "review-pr", number, inputs.args)
     if name == "issues":
-        number = int((payload.get("issue") or {}).get("number") or 0)
+        number = event_number(name, "issue.number", (payload.get("issue") or {}).get("number"))
         return Plan(
             "workflow", inputs.workflow or "fix", issue_number=number, args=[str(number), *inputs.args]
         )
@@ -270,7 +280,7 @@ def _comment_plan(payload: dict[str, Any], inputs: ActionInputs) -> Plan:
         number = inputs.issue_number
         plan = Plan("workflow", workflow, issue_number=number, args=[str(number), *args, *inputs.args])
     else:
-        number = int(issue.get("number") or 0)
+        number = event_number("issue_comment", "issue.number", issue.get("number"))
         if issue.get("pull_request"):
             plan = _pr_plan(workflow, number, args)
         else:
