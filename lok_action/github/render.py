@@ -35,18 +35,20 @@ def findings_table(findings: Sequence[Finding]) -> str:
 
 
 def finding_details(finding: Finding, with_fix: bool = True) -> str:
-    parts = [
+    heading = (
         f"**[{finding.severity}] {block(finding.title)}** — `{location(finding)}`, {finding.category}, "
         f"agreement {block(agreement_text(finding))}"
-    ]
-    if finding.explanation:
-        parts.append(block(finding.explanation.strip()))
-    if finding.dissent:
-        parts.append(f"_Not reported by: {', '.join(finding.dissent)}_")
-    if with_fix and finding.suggested_fix:
-        parts.append("Proposed fix:\n\n" + fence(finding.suggested_fix))
-    parts.append(fingerprint_marker(key_of(finding)))
-    return "\n\n".join(parts)
+    )
+    fix = "Proposed fix:\n\n" + fence(finding.suggested_fix) if with_fix and finding.suggested_fix else ""
+    dissent = f"_Not reported by: {', '.join(finding.dissent)}_" if finding.dissent else ""
+    return _finding_text(finding, heading, dissent, fix)
+
+
+def _finding_text(finding: Finding, heading: str, dissent: str, fix: str) -> str:
+    """Heading, explanation, dissent, fix, and the fingerprint marker a re-run finds it by."""
+    explanation = block(finding.explanation.strip())
+    parts = [heading, explanation, dissent, fix, fingerprint_marker(key_of(finding))]
+    return "\n\n".join(part for part in parts if part)
 
 
 def backends_table(outcome: Outcome) -> str:
@@ -123,20 +125,17 @@ def comment_markdown(outcome: Outcome, limit: int = BODY_LIMIT) -> str:
 
 
 def inline_comment_body(finding: Finding, suggestion: bool) -> str:
-    parts = [
+    heading = (
         f"**{SEVERITY_ICON.get(finding.severity, '')} [{finding.severity}] {block(finding.title)}** "
         f"({finding.category}; agreement {block(agreement_text(finding))})"
-    ]
-    if finding.explanation:
-        parts.append(block(finding.explanation.strip()))
-    if finding.suggested_fix:
-        parts.append(
-            fence(finding.suggested_fix, "suggestion")
-            if suggestion
-            else "Proposed fix:\n\n" + fence(finding.suggested_fix)
-        )
-    parts.append(fingerprint_marker(key_of(finding)))
-    return "\n\n".join(parts)
+    )
+    if not finding.suggested_fix:
+        fix = ""
+    elif suggestion:  # GitHub's one-click "commit suggestion" for the lines the comment is on
+        fix = fence(finding.suggested_fix, "suggestion")
+    else:
+        fix = "Proposed fix:\n\n" + fence(finding.suggested_fix)
+    return _finding_text(finding, heading, "", fix)
 
 
 def review_body(outcome: Outcome, inline_count: int, outside: list[Finding], fallback: bool) -> str:
