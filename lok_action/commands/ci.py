@@ -69,14 +69,13 @@ def target_from_event(env: dict[str, str]) -> tuple[int | None, int | None]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lok_action.commands.requests import backend_names, github_repository
+    from lok_action.commands.requests import ci_request, github_repository
     from lok_action.config import load_config
     from lok_action.github.client import open_repo
     from lok_action.github.comment import publish_comment
     from lok_action.github.render import comment_markdown
     from lok_action.pipeline import execute
     from lok_action.progress import Progress
-    from lok_action.request import Request, frozen_map
 
     env = dict(os.environ)
     number, run_id = args.pr, args.run
@@ -90,17 +89,7 @@ def run(args: argparse.Namespace) -> int:
         )
     workdir = Path(args.dir).resolve()
     config = load_config(workdir, Path(args.config) if args.config else None, env)
-    request = Request(
-        command="ci",
-        workflow="ci",
-        project_dir=workdir,
-        target=workdir,
-        pr_number=number,
-        backends=backend_names(args.backends) if args.backends else None,
-        args=(str(number),) if number is not None else (),
-        named_args=frozen_map({"run": str(run_id)} if run_id is not None else {}),
-        use_cache=not args.no_cache,
-    )
+    request = ci_request(args, number, run_id, workdir)
     progress = Progress(quiet=args.quiet)
     outcome = execute(request, config, env=env, progress=progress)
     result = outcome.run

@@ -160,6 +160,21 @@ def run_request(
     )
 
 
+def ci_request(args: argparse.Namespace, pr: int | None, run_id: int | None, workdir: Path) -> Request:
+    """`lok ci [PR] [--run ID]`: the built-in ci workflow for that pull request and/or run."""
+    return Request(
+        command="ci",
+        workflow="ci",
+        project_dir=workdir,
+        target=workdir,
+        pr_number=pr,
+        backends=backend_names(args.backends) if args.backends else None,
+        args=(str(pr),) if pr is not None else (),
+        named_args=frozen_map({"run": str(run_id)} if run_id is not None else {}),
+        use_cache=not args.no_cache,
+    )
+
+
 def github_repository(workdir: Path, env: Mapping[str, str]) -> str:
     """owner/name: GITHUB_REPOSITORY, else the checkout's github.com `origin` remote."""
     from lok_action import git
