@@ -18,6 +18,7 @@ from lok_action.errors import UsageError
 if TYPE_CHECKING:
     from lok_action.config import Config
     from lok_action.context.diffs import PullRequestSource
+    from lok_action.context.providers import CodeContext
     from lok_action.outcome import Outcome
     from lok_action.progress import Progress
     from lok_action.request import Request
@@ -35,7 +36,6 @@ def execute(
     token); a pull request review fetches its diff through ``pull_requests``."""
     from lok_action.backends.calling import open_cache
     from lok_action.collect import collect
-    from lok_action.context.providers import provide
     from lok_action.workflow.lookup import find_workflow
     from lok_action.workflow.runner import RunContext, run_workflow
 
@@ -44,7 +44,7 @@ def execute(
     if request.min_consensus < 1:
         raise UsageError(f"--min-consensus must be at least 1, got {request.min_consensus}")
     workflow = find_workflow(request.workflow, request.project_dir)
-    source = provide(request, pull_requests)
+    source = code_context(request, pull_requests)
     # issue 14: the plan goes here (calls x chunks x backends, characters, estimated cost, from
     # `source.chunker` and the resolved backends); `plan_only` returns it before anything is called,
     # and `max_cost` becomes a budget guard handed to the RunContext below
@@ -72,6 +72,23 @@ def execute(
     # not report it; their verdicts fill Finding.confirmed_by / refuted_by), then quorum + floor
     outcome.duration = time.monotonic() - started
     return outcome
+
+
+def code_context(request: Request, pull_requests: PullRequestSource | None = None) -> CodeContext:
+    """What the backends are given, by the request's context: files | diff | pull request | none. A
+    pull request is fetched through ``pull_requests`` (the caller knows where it lives)."""
+    from lok_action.context import providers
+
+    if request.context == "files":
+        return providers.files_context(request.target, request.shard)
+    if request.context == "diff":
+        return providers.diff_context(request.target, request.revision_range, request.shard)
+    if request.context == "pull_request":
+        if pull_requests is None or request.pr_number is None:
+            raise UsageError(f"{request.workflow}: a pull request review needs the pull request to review")
+        return providers.pull_request_context(request.project_dir, pull_requests(request.pr_number))
+    number = request.pr_number or request.issue_number
+    return providers.workflow_only(request.project_dir, str(number) if number is not None else "")
 
 
 def _backend_names(request: Request, config: Config, analyses_code: bool) -> list[str] | None:

@@ -9,14 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lok_action import git
 from lok_action.context.chunks import Budget, Chunk, Chunker, ChunkPlan, file_chunker
 from lok_action.context.diffs import (
     FileDiff,
     PullRequestPatch,
-    PullRequestSource,
     diff_chunker,
     git_diff,
     plan_diff_chunks,
@@ -26,9 +24,6 @@ from lok_action.context.files import Coverage, collect_files, source_lines
 from lok_action.context.shards import Shard
 from lok_action.errors import UsageError
 
-if TYPE_CHECKING:
-    from lok_action.request import ContextKind, Request
-
 # room for the untrusted-data label and fences around each pull request chunk, taken off the budget
 LABEL_ROOM = 200
 DIFF_LABEL = "Diff of the pull request, part {part} (new-file line numbers before '|')"
@@ -36,10 +31,9 @@ DIFF_LABEL = "Diff of the pull request, part {part} (new-file line numbers befor
 
 @dataclass
 class CodeContext:
-    kind: ContextKind
     workdir: Path  # where the steps and backends run
     label: str  # what reports call the target: "src", "main..HEAD", "pull request #7"
-    coverage: Coverage | None = None  # None: no code was given (kind "none")
+    coverage: Coverage | None = None  # None: no code was given (a workflow such as fix or ci)
     chunker: Chunker | None = None  # for `for_each = "chunk"` steps
     candidates: list[str] | None = None  # the files a finding may name; None = any file of workdir
     revision: str | None = None  # whose code the line numbers refer to; None = the working tree
@@ -60,20 +54,6 @@ class CodeContext:
         return source_lines(shown) if shown is not None else None
 
 
-def provide(request: Request, pull_requests: PullRequestSource | None = None) -> CodeContext:
-    """The request's code context. A pull request is fetched through ``pull_requests`` (the caller
-    knows where it lives; the pipeline does not)."""
-    if request.context == "files":
-        return files_context(request.target, request.shard)
-    if request.context == "diff":
-        return diff_context(request.target, request.revision_range, request.shard)
-    if request.context == "pull_request":
-        if pull_requests is None or request.pr_number is None:
-            raise UsageError(f"{request.workflow}: a pull request review needs the pull request to review")
-        return pull_request_context(request.project_dir, pull_requests(request.pr_number))
-    return CodeContext("none", request.project_dir.resolve(), _number_label(request))
-
-
 def files_context(target: Path, shard: Shard | None) -> CodeContext:
     """Every file under ``target`` (git's listing, else a .gitignore-aware walk), or its shard."""
     # issue 14: `--since REF` narrows the candidates here to the files changed since REF
@@ -82,7 +62,6 @@ def files_context(target: Path, shard: Shard | None) -> CodeContext:
         raise UsageError(f"{target}: not a directory")
     coverage = collect_files(root, shard=shard)
     return CodeContext(
-        "files",
         root,
         str(target),
         coverage,
@@ -101,7 +80,6 @@ def diff_context(target: Path, revision_range: str | None, shard: Shard | None) 
     if shard is not None:
         sections = [section for section in sections if shard.owns(section.path)]
     return CodeContext(
-        "diff",
         root,
         revision_range or "staged changes",
         Coverage(root=root, shard=shard),
@@ -119,7 +97,6 @@ def pull_request_context(workdir: Path, patch: PullRequestPatch) -> CodeContext:
     root = workdir.resolve()
     sections = split_diff(patch.diff)
     return CodeContext(
-        "pull_request",
         root,
         f"pull request #{patch.number}",
         Coverage(root=root, skipped=dict(patch.skipped)),
@@ -139,7 +116,7 @@ def pull_request_chunker(sections: Sequence[FileDiff]) -> Chunker:
 
 
 def _labelled(chunk: Chunk) -> Chunk:
-    from lok_action.report.markdown_text import untrusted
+    from lok_action.markdown_text import untrusted
 
     return Chunk(
         chunk.index,
@@ -149,9 +126,9 @@ def _labelled(chunk: Chunk) -> Chunk:
     )
 
 
-def _number_label(request: Request) -> str:
-    number = request.pr_number or request.issue_number
-    return str(number) if number is not None else ""
+def workflow_only(workdir: Path, label: str) -> CodeContext:
+    """No code: the workflow fetches what it needs itself (fix, ci); findings may name any file."""
+    return CodeContext(workdir.resolve(), label)
 
 
 def range_end(revision_range: str | None) -> str | None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from lok_action.context.diffs import PullRequestPatch
 from lok_action.github.client import GitHubHTTPError, RepoHandle
-from lok_action.report.markdown_text import untrusted
+from lok_action.markdown_text import untrusted
 
 DIFF_MEDIA_TYPE = "application/vnd.github.diff"
 COMMENT_LIMIT = 20  # the latest comments are enough context for a fix

@@ -1,5 +1,5 @@
 """Markdown for job summaries, the lok comment, review bodies and inline review comments, from an
-Outcome. Model text goes through the one set of markdown helpers (lok_action.report.markdown_text)."""
+Outcome. Model text goes through the one set of markdown helpers (lok_action.markdown_text)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from lok_action.findings.model import Finding
 from lok_action.github.markers import REPORT_MARKER, finding_key, fingerprint_marker
+from lok_action.markdown_text import block, cell, fence, location
 from lok_action.outcome import Outcome
-from lok_action.report.markdown_text import block, cell, fence, location
 
 SEVERITY_ICON = {"critical": "🛑", "high": "🔴", "medium": "🟠", "low": "🟡", "info": "🔵"}
 

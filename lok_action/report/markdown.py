@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from lok_action.markdown_text import block, cell, fence, location
 from lok_action.outcome import BackendStatus, Outcome
-from lok_action.report.markdown_text import block, cell, fence, location
 
 MAX_SKIPPED_LISTED = 200
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from lok_action.findings.model import SEVERITIES
-from lok_action.report.markdown_text import location
+from lok_action.markdown_text import location
 
 if TYPE_CHECKING:
     from lok_action.outcome import Outcome
