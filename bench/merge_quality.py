@@ -35,7 +35,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lok_action.findings.merge import DEFAULT_MERGE, TITLE_MERGE, MergeRules, cluster_findings, merge_cluster  # noqa: E402
+from lok_action.findings.merge import (  # noqa: E402
+    DEFAULT_MERGE,
+    TITLE_MERGE,
+    MergeRules,
+    cluster_findings,
+    merge_cluster,
+)
 from lok_action.findings.model import Finding  # noqa: E402
 from lok_action.reviewbench import RecordedComment, read_comments  # noqa: E402
 

@@ -28,7 +28,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lok_action.context.chunks import AGENT_BUDGET, HTTP_BUDGET, LOCAL_BUDGET, LOCAL_MAX_CHUNKS, plan_chunks  # noqa: E402
+from lok_action.context.chunks import (  # noqa: E402
+    AGENT_BUDGET,
+    HTTP_BUDGET,
+    LOCAL_BUDGET,
+    LOCAL_MAX_CHUNKS,
+    plan_chunks,
+)
 from lok_action.context.files import collect_files  # noqa: E402
 from lok_action.context.shards import Shard  # noqa: E402
 from lok_action.findings.merge import merge_findings  # noqa: E402
