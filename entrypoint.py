@@ -20,9 +20,9 @@ def main(argv: list[str] | None = None) -> int:
         return lok_main(argv)
     import signal
 
+    from lok_action.action import run_action
     from lok_action.cli import stop_on_signal
     from lok_action.errors import LokError
-    from lok_action.github.action import run_action
     from lok_action.github.workflow_commands import command
 
     # the runner cancels a job with SIGINT, then SIGTERM: end the backends now, not at their timeouts

@@ -35,14 +35,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lok_action.findings import (  # noqa: E402
+from lok_action.findings.merge import (  # noqa: E402
     DEFAULT_MERGE,
     TITLE_MERGE,
-    Finding,
     MergeRules,
     cluster_findings,
     merge_cluster,
 )
+from lok_action.findings.model import Finding  # noqa: E402
 from lok_action.reviewbench import RecordedComment, read_comments  # noqa: E402
 
 TOLERANCE = 3  # the data's is_hit rule: a range within +-3 lines of a fix hunk

@@ -29,12 +29,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lok_action.backends.registry import kind_spec  # noqa: E402
-from lok_action.context import (  # noqa: E402
-    Shard,
-    collect_files,
+from lok_action.context.chunks import (  # noqa: E402
     plan_chunks,
 )
-from lok_action.findings import Finding, merge_findings  # noqa: E402
+from lok_action.context.files import collect_files  # noqa: E402
+from lok_action.context.shards import Shard  # noqa: E402
+from lok_action.findings.merge import merge_findings  # noqa: E402
+from lok_action.findings.model import Finding  # noqa: E402
 
 WORDS = [
     "value",

@@ -10,7 +10,7 @@ from typing import Any
 from lok_action import ranges
 from lok_action.backends import registry
 from lok_action.errors import ConfigError, closest
-from lok_action.findings import CATEGORIES, SEVERITIES
+from lok_action.findings.model import CATEGORIES, SEVERITIES
 from lok_action.schema import Key, check_value
 from lok_action.tomlload import is_present, load_toml
 from lok_action.xdg import lok_dir

@@ -41,6 +41,18 @@ class CassetteMiss(CassetteError):
     than failing one step: a replay that went on without the answer would report something else."""
 
 
+class ContextError(LokError):
+    """The target cannot be read as analysis context."""
+
+
+class GitError(LokError):
+    """A git command failed (the message names it), or git is not installed."""
+
+
+class GitNotFound(GitError):
+    """No git on PATH."""
+
+
 def closest(word: str, choices: Iterable[str]) -> str:
     """A ' (did you mean X?)' hint, or '' when nothing is close."""
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)

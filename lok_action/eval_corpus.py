@@ -17,9 +17,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from lok_action import jsonfields as f
-from lok_action.context import source_lines
+from lok_action.context.files import source_lines
 from lok_action.errors import LokError, closest
-from lok_action.findings import CATEGORIES, SEVERITIES
+from lok_action.findings.model import CATEGORIES, SEVERITIES
 from lok_action.tomlload import load_toml
 
 EXPECTED_FILE = "expected.toml"

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lok_action.errors import LokError
-from lok_action.findings import MAX_TITLE, SEVERITY_ALIASES, Finding, fingerprint
+from lok_action.findings.fingerprint import fingerprint
+from lok_action.findings.model import Finding
+from lok_action.findings.validate import MAX_TITLE, SEVERITY_ALIASES
 
 REQUIRED_COLUMNS = (
     "instance_id",

@@ -579,3 +579,27 @@ def test_bad_input_is_an_error_line_and_exit_2(
         and "Traceback" not in run.stderr
     )
     assert os.path.getsize(tmp_path / "output.txt") == 0
+
+
+@pytest.mark.parametrize(
+    ("event", "data", "field"),
+    [
+        ("pull_request", {"action": "opened", "number": "seven"}, "number"),
+        ("issues", {"action": "opened", "issue": {"number": "7th"}}, "issue.number"),
+    ],
+)
+def test_an_event_number_that_is_no_number_is_an_error_line_naming_it(
+    github_stand_in: GitHubStandIn,
+    pr_git_repo: PullRequestRepo,
+    tmp_path: Path,
+    event: str,
+    data: dict,
+    field: str,
+) -> None:
+    """A hand-made GITHUB_EVENT_PATH (act, a test harness) with a number that is not one: one line naming
+    the field, exit 2, not an 'internal error'."""
+    github_stand_in.state.add_repo(REPO)
+    run = run_action(github_stand_in, pr_git_repo.path, tmp_path, event, data)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert f"::error::lok: {event} event: {field} must be" in run.stdout, run.stdout
+    assert "internal error" not in run.stdout and "Traceback" not in run.stderr

@@ -20,7 +20,7 @@ from lok_action.backends import create_backend
 from lok_action.backends.embedded_loader import open_model
 from lok_action.backends.local import JSON_MAX_ITEMS, JSON_MAX_LENGTH, TRUNCATION_MARK, fit_prompt
 from lok_action.backends.model_store import DEFAULT_MODEL, fetch, stored_path
-from lok_action.findings_schema import capped, findings_schema
+from lok_action.findings.schema import capped, findings_schema
 from tests.fakes.backend_fixtures import LokRunner, backend_config
 
 pytestmark = pytest.mark.localmodel

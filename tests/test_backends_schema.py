@@ -12,7 +12,7 @@ from pathlib import Path
 from lok_action.backends import create_backend
 from lok_action.backends.calling import call_backend
 from lok_action.cache import AnswerCache
-from lok_action.findings_schema import SCHEMA_NAME, findings_schema
+from lok_action.findings.schema import SCHEMA_NAME, findings_schema
 from tests.fakes.backend_fixtures import OLLAMA_MODEL, LokRunner, backend_config, lok_toml
 from tests.fakes.findings_fixtures import make_repo
 from tests.fakes.llm_server import FakeLLMServer

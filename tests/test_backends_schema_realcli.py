@@ -12,7 +12,7 @@ import pytest
 
 from lok_action.backends import create_backend
 from lok_action.backends.base import Backend
-from lok_action.findings_schema import findings_schema
+from lok_action.findings.schema import findings_schema
 from tests.fakes.backend_fixtures import CliHomes, LokRunner, backend_config, backend_tables, lok_toml
 from tests.fakes.findings_fixtures import make_repo
 from tests.fakes.llm_server import STRUCTURED_TOOL, FakeLLMServer, structured_tool_schema

@@ -7,16 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from lok_action.context import (
-    Budget,
-    Coverage,
-    Shard,
-    collect_files,
-    parse_shard,
-    plan_chunks,
-    plan_diff_chunks,
-    split_diff,
-)
+from lok_action.context.chunks import Budget, plan_chunks
+from lok_action.context.diffs import plan_diff_chunks, split_diff
+from lok_action.context.files import Coverage, collect_files
+from lok_action.context.shards import Shard, parse_shard
 from lok_action.errors import UsageError
 from tests.fakes.findings_fixtures import git
 
@@ -112,7 +106,15 @@ def test_parse_shard():
     assert parse_shard("4", {"JOB_COMPLETION_INDEX": "0"}) == Shard(1, 4)
     assert parse_shard("4", {"JOB_COMPLETION_INDEX": "3"}) == Shard(4, 4)
     assert parse_shard(None, {"JOB_COMPLETION_INDEX": "1"}) is None
-    for bad, env in (("5/4", {}), ("0/4", {}), ("x/y", {}), ("4", {}), ("4", {"JOB_COMPLETION_INDEX": "4"})):
+    too_long = "9" * 5000 + "/4"  # past int()'s digit limit: still one line naming --shard
+    for bad, env in (
+        ("5/4", {}),
+        ("0/4", {}),
+        ("x/y", {}),
+        ("4", {}),
+        ("4", {"JOB_COMPLETION_INDEX": "4"}),
+        (too_long, {}),
+    ):
         with pytest.raises(UsageError, match="--shard"):
             parse_shard(bad, env)
 

@@ -8,14 +8,10 @@ import random
 import subprocess
 import sys
 
-from lok_action.findings import (
-    TITLE_MERGE,
-    Finding,
-    apply_min_consensus,
-    fingerprint,
-    merge_findings,
-    validate_raw_findings,
-)
+from lok_action.findings.fingerprint import fingerprint
+from lok_action.findings.merge import TITLE_MERGE, merge_findings
+from lok_action.findings.model import Finding, apply_min_consensus
+from lok_action.findings.validate import validate_raw_findings
 
 SOURCE = [
     "import os",
@@ -317,7 +313,8 @@ def test_a_backend_repeating_itself_on_the_same_line_is_one_finding():
 
 MERGE_IN_A_CHILD = """
 import json, sys
-from lok_action.findings import Finding, merge_findings
+from lok_action.findings.merge import merge_findings
+from lok_action.findings.model import Finding
 rows = json.loads(sys.stdin.read())
 merged = merge_findings(Finding(**row) for row in rows)
 print(json.dumps([f.to_dict() for f in merged], sort_keys=True))
@@ -380,3 +377,29 @@ def test_merge_is_the_same_whatever_the_hash_seed():
     assert len(outputs) == 1
     merged = json.loads(outputs.pop())
     assert sum(1 for finding in merged if finding["start_line"] == 10 and finding["agreement"] == 2) == 60
+
+
+def test_challenge_verdicts_are_data_that_survive_json_and_merge():
+    """confirmed_by / refuted_by (filled by the challenge round) are empty by default, written to the
+    JSON report, read back, and unioned when shard outputs are merged; `backends` stays "found by"."""
+    plain = Finding("lok/x", "bug", "high", "a.py", 3, 3, "Off by one", backends=["a"])
+    assert (plain.confirmed_by, plain.refuted_by) == ([], [])
+    assert plain.to_dict()["confirmed_by"] == [] and plain.to_dict()["refuted_by"] == []
+    first = Finding(
+        "lok/x",
+        "bug",
+        "high",
+        "a.py",
+        3,
+        3,
+        "Off by one",
+        backends=["a"],
+        confirmed_by=["b"],
+        refuted_by=["c"],
+    )
+    back = Finding.from_dict(json.loads(json.dumps(first.to_dict())))
+    assert back == first
+    second = Finding("lok/x", "bug", "high", "a.py", 3, 3, "Off by one", backends=["d"], confirmed_by=["e"])
+    (merged,) = merge_findings([first, second])
+    assert merged.backends == ["a", "d"]
+    assert (merged.confirmed_by, merged.refuted_by) == (["b", "e"], ["c"])

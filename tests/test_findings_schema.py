@@ -1,4 +1,4 @@
-"""The one findings schema (lok_action/findings_schema.py): it agrees with the built-in prompts and with
+"""The one findings schema (lok_action/findings/schema.py): it agrees with the built-in prompts and with
 validation (its `evidence` field survives into Finding and back out of a lok JSON report), what it admits,
 how a small output budget narrows it, and the embedded model's echo filter. Validated with jsonschema."""
 
@@ -11,8 +11,9 @@ import jsonschema
 import pytest
 
 from lok_action.backends.local import without_echoes
-from lok_action.findings import Finding, validate_raw_findings
-from lok_action.findings_schema import capped, findings_schema, schema_text
+from lok_action.findings.model import Finding
+from lok_action.findings.schema import capped, findings_schema, schema_text
+from lok_action.findings.validate import validate_raw_findings
 from lok_action.workflow.lookup import builtin_files
 from lok_action.workflow.model import parse_workflow
 

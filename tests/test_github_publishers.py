@@ -6,18 +6,17 @@ import io
 import time
 from pathlib import Path
 
-from lok_action.analysis import AnalysisResult
-from lok_action.findings import Finding
+from lok_action.findings.model import Finding
 from lok_action.github.client import RepoHandle, make_github
 from lok_action.github.comment import publish_comment
 from lok_action.github.issues import create_finding_issues
 from lok_action.github.markers import REPORT_MARKER
 from lok_action.github.render import comment_markdown, fence
-from lok_action.github.report import PublishReport
 from lok_action.github.review import publish_review
 from lok_action.github.sarif_upload import upload_sarif
 from lok_action.github.summary import SUMMARY_LIMIT, fit_summary, write_step_summary
 from lok_action.github.workflow_commands import annotation, append_outputs, escape_property
+from lok_action.outcome import Outcome
 from lok_action.report.sarif import render_sarif
 from tests.fakes.github_fixtures import REPO, WRITE_TOKEN, PullRequestRepo
 from tests.fakes.github_server import GitHubStandIn
@@ -59,8 +58,9 @@ def outside_diff_finding() -> Finding:
     )
 
 
-def report(*findings: Finding) -> PublishReport:
-    return PublishReport(title="review-pr", findings=list(findings), min_consensus=2)
+def report(*findings: Finding) -> Outcome:
+    """A reviewed pull request's Outcome: findings that passed --min-consensus 2."""
+    return Outcome(workflow="review-pr", target="pull request #1", findings=list(findings), min_consensus=2)
 
 
 def open_pr(server: GitHubStandIn, repo: PullRequestRepo) -> int:
@@ -216,6 +216,7 @@ def many_huge_findings(count: int = 20) -> list[Finding]:
             end_line=2,
             title=f"huge finding {index}",
             explanation="x" * 8000,
+            backends=["claude", "codex"],
             fingerprint=f"fp-huge-{index}",
         )
         for index in range(count)
@@ -268,7 +269,7 @@ def test_sarif_upload_is_gzipped_and_polled_until_complete(
     github_stand_in.state.add_repo(REPO)
     github_stand_in.state.sarif_polls_before_complete = 2
     sarif = tmp_path / "lok.sarif"
-    sarif.write_bytes(render_sarif(AnalysisResult(workflow="hunt", target=".", findings=[])))
+    sarif.write_bytes(render_sarif(Outcome(workflow="hunt", target=".", findings=[])))
     result = upload_sarif(
         handle_for(github_stand_in), sarif, "a" * 40, "refs/pull/1/merge", poll_interval=0.05
     )

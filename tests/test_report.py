@@ -5,8 +5,9 @@ from __future__ import annotations
 import gzip
 import json
 
-from lok_action.analysis import AnalysisResult, BackendStatus
-from lok_action.findings import Finding, merge_findings
+from lok_action.findings.merge import merge_findings
+from lok_action.findings.model import Finding
+from lok_action.outcome import BackendStatus, CoverageSummary, Outcome
 from lok_action.report.jsonreport import render_json
 from lok_action.report.markdown import render_markdown
 from lok_action.report.sarif import render_sarif
@@ -30,7 +31,7 @@ def finding(
     )
 
 
-def sample_result(min_consensus: int = 1) -> AnalysisResult:
+def sample_result(min_consensus: int = 1) -> Outcome:
     findings = [
         finding(
             "Division by zero",
@@ -56,14 +57,16 @@ def sample_result(min_consensus: int = 1) -> AnalysisResult:
         BackendStatus("b", calls=3, usable=3, findings=2, dropped=2),
         BackendStatus("c", calls=3, failed_calls=1, usable=1, findings=2, unparseable=1),
     ]
-    return AnalysisResult(
+    return Outcome(
         workflow="hunt",
         target=".",
         findings=merge_findings(findings),
         min_consensus=min_consensus,
         backends=statuses,
-        analysed_files=["src/stats.py", "src/names.py"],
-        skipped_files={"logo.png": "binary", "vendor/lib.js": "vendored (vendor/)"},
+        coverage=CoverageSummary(
+            analysed=["src/stats.py", "src/names.py"],
+            skipped={"logo.png": "binary", "vendor/lib.js": "vendored (vendor/)"},
+        ),
     )
 
 
@@ -102,7 +105,7 @@ def test_sarif_uris_are_repository_relative():
     assert uris and all(uri.startswith("services/api/src/") for uri in uris)
 
 
-def many(count: int) -> AnalysisResult:
+def many(count: int) -> Outcome:
     severities = ["critical", "high", "medium", "low", "info"]
     findings = [
         finding(
@@ -115,7 +118,7 @@ def many(count: int) -> AnalysisResult:
         )
         for n in range(count)
     ]
-    return AnalysisResult(
+    return Outcome(
         workflow="hunt", target=".", findings=merge_findings(findings), backends=[BackendStatus("a", calls=1)]
     )
 
@@ -183,5 +186,39 @@ def test_json_round_trip_keeps_everything():
     data = json.loads(render_json(original))
     assert [f["title"] for f in data["findings"]] == ["SQL injection", "Division by zero"]
     assert [f["title"] for f in data["below_consensus"]] == ["Unused import"]
-    back = AnalysisResult.from_dict(data)
+    back = Outcome.from_dict(data)
     assert render_json(back) == render_json(original)
+
+
+def test_every_markdown_renderer_escapes_model_html_and_never_prints_a_backwards_range():
+    """The report and the GitHub comment / review share one set of markdown helpers: model text never
+    reaches the page as raw HTML (the GitHub renderer used to pass `<` and `>` through), and a range
+    that ends before it starts is its first line (the report used to print `7-5`)."""
+    from lok_action.github.render import comment_markdown, inline_comment_body, review_body
+
+    backwards = Finding(
+        "lok/tag",
+        "bug",
+        "high",
+        "a.py",
+        7,
+        5,
+        "Unclosed <img src=x onerror=alert(1)> | tag",
+        explanation="a <script>alert(1)</script> here",
+        backends=["a"],
+    )
+    outcome = Outcome(
+        workflow="hunt", target=".", findings=[backwards], backends=[BackendStatus("a", calls=1)]
+    )
+    rendered = {
+        "markdown report": render_markdown(outcome),
+        "lok comment": comment_markdown(outcome),
+        "review body": review_body(outcome, 0, [backwards], fallback=False),
+        "inline comment": inline_comment_body(backwards, suggestion=False),
+    }
+    for name, text in rendered.items():
+        assert "<img" not in text and "<script>" not in text, name
+        assert "&lt;img src=x onerror=alert(1)&gt;" in text, name
+        assert "7-5" not in text, name
+    for name in ("markdown report", "lok comment"):
+        assert "`a.py:7`" in rendered[name] and "\\| tag" in rendered[name], name

@@ -5,15 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lok_action.context import (
-    Budget,
-    Coverage,
-    collect_files,
-    plan_chunks,
-    plan_diff_chunks,
-    source_lines,
-    split_diff,
-)
+from lok_action.context.chunks import Budget, plan_chunks
+from lok_action.context.diffs import plan_diff_chunks, split_diff
+from lok_action.context.files import Coverage, collect_files, source_lines
 from tests.fakes.findings_fixtures import git
 
 FORM_FEED_SOURCE = "line1\n\x0c\nline3 = 1\nline4 = 2\n"

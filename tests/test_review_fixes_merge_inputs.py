@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from lok_action.analysis import AnalysisResult
 from lok_action.errors import UsageError
+from lok_action.outcome import Outcome
 
 
 def finding(**changes: Any) -> dict[str, Any]:
@@ -71,13 +71,13 @@ CASES = [
 @pytest.mark.parametrize(("case", "data", "needle"), CASES, ids=[c[0] for c in CASES])
 def test_from_dict_names_the_field(case: str, data: dict[str, Any], needle: str) -> None:
     with pytest.raises(UsageError) as raised:
-        AnalysisResult.from_dict(data, "shard-1.json")
+        Outcome.from_dict(data, "shard-1.json")
     assert str(raised.value).startswith("shard-1.json: malformed lok analysis JSON")
     assert needle in str(raised.value)
 
 
 def test_valid_input_still_reads() -> None:
-    read = AnalysisResult.from_dict(result(), "ok.json")
+    read = Outcome.from_dict(result(), "ok.json")
     assert [f.title for f in read.findings] == ["Division by zero"]
     assert read.backends[0].calls == 1 and read.backends[0].duration == 0.5
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from lok_action.errors import LokError
-from lok_action.findings import merge_findings
+from lok_action.findings.merge import merge_findings
 from lok_action.reviewbench import RecordingError, by_review, read_comments
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -7,14 +7,14 @@ import copy
 import json
 from typing import Any
 
-from lok_action.analysis import AnalysisResult
+from lok_action.outcome import Outcome
 from lok_action.report.sarif import render_sarif
 from tests.fakes.refdata import multitool_runs_here
 from tests.fakes.sarif_check import SarifChecker
 
 
 def good_document() -> dict[str, Any]:
-    return json.loads(render_sarif(AnalysisResult(workflow="hunt", target=".", findings=[])))
+    return json.loads(render_sarif(Outcome(workflow="hunt", target=".", findings=[])))
 
 
 def with_result(uri: str) -> dict[str, Any]:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lok_action.analysis import AnalysisResult
-from lok_action.findings import merge_findings
+from lok_action.findings.merge import merge_findings
+from lok_action.outcome import Outcome
 from lok_action.report.sarif import render_sarif
 from tests.fakes.github_fixtures import PullRequestRepo
 from tests.fakes.github_server import GitHubStandIn
@@ -31,7 +31,7 @@ def uris(document: dict) -> list[str]:
 
 
 def test_uris_are_percent_encoded_per_rfc_3986(sarif_checker: SarifChecker) -> None:
-    result = AnalysisResult(
+    result = Outcome(
         workflow="hunt",
         target=".",
         findings=merge_findings([finding("Bad", "high", ["a"], file="données utiles é.py")]),
@@ -43,7 +43,7 @@ def test_uris_are_percent_encoded_per_rfc_3986(sarif_checker: SarifChecker) -> N
 
 
 def test_characters_with_a_meaning_in_uris_are_encoded_too() -> None:
-    result = AnalysisResult(
+    result = Outcome(
         workflow="hunt",
         target=".",
         findings=merge_findings([finding("Bad", "high", ["a"], file="a:b/c#d?e%f [g].py")]),

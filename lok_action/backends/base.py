@@ -81,7 +81,7 @@ class Backend(ABC):
     ) -> Reply:
         """Ask once. Never raises for runtime failures: returns a Reply with error set.
 
-        With a ``schema`` (a JSON Schema, lok_action.findings_schema), the answer should be one JSON
+        With a ``schema`` (a JSON Schema, lok_action.findings.schema), the answer should be one JSON
         value matching it: each kind passes it to its vendor's own structured-output mechanism, or
         says it in the prompt where the vendor has none."""
 

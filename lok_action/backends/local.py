@@ -21,7 +21,7 @@ from lok_action.backends.embedded import RUNTIME_DISTRIBUTION, EmbeddedModel, ru
 from lok_action.backends.embedded_loader import open_model
 from lok_action.backends.model_store import DEFAULT_MODEL, ModelFetchError, fetch, stored_path
 from lok_action.backends.spec import PRIVATE, KindSpec, Strength
-from lok_action.findings_schema import capped
+from lok_action.findings.schema import capped
 
 MAX_TOKENS = 512  # free-text answer cap
 # A JSON answer cannot be cut short (it would not parse): its schema is capped so that it always ends

@@ -86,7 +86,7 @@ class SarifBackend(Backend):
 
     def analyse(self, files: Sequence[str], workdir: Path, timeout: float) -> Reply:
         from lok_action.backends.sarif_reader import NotSarif, raw_findings
-        from lok_action.context import path_matches
+        from lok_action.context.chunks import path_matches
 
         wanted = [
             path

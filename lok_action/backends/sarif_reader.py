@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from lok_action.findings import MAX_TEXT, MAX_TITLE
+from lok_action.findings.validate import MAX_TEXT, MAX_TITLE
 
 LEVELS = ("error", "warning", "note", "none")
 DEFAULT_LEVELS = {"error": "high", "warning": "medium", "note": "low", "none": "info"}

@@ -32,7 +32,7 @@ def schema_digest(schema: Mapping[str, Any]) -> str:
 
 def schema_name(schema: Mapping[str, Any]) -> str:
     """The name a vendor wants next to the schema: its title, else lok's name for the findings schema."""
-    from lok_action.findings_schema import SCHEMA_NAME, is_findings_schema
+    from lok_action.findings.schema import SCHEMA_NAME, is_findings_schema
 
     title = schema.get("title")
     if isinstance(title, str) and _NAME.fullmatch(title):

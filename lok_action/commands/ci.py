@@ -69,17 +69,13 @@ def target_from_event(env: dict[str, str]) -> tuple[int | None, int | None]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lok_action.analysis import default_backends
-    from lok_action.backends.calling import open_cache
-    from lok_action.commands.options import split_names
+    from lok_action.commands.requests import ci_request, github_repository
     from lok_action.config import load_config
-    from lok_action.github.client import open_repo, repository_name
+    from lok_action.github.client import open_repo
     from lok_action.github.comment import publish_comment
-    from lok_action.github.publish import report_from_run
     from lok_action.github.render import comment_markdown
+    from lok_action.pipeline import execute
     from lok_action.progress import Progress
-    from lok_action.workflow.lookup import find_workflow
-    from lok_action.workflow.runner import RunContext, run_workflow
 
     env = dict(os.environ)
     number, run_id = args.pr, args.run
@@ -93,47 +89,38 @@ def run(args: argparse.Namespace) -> int:
         )
     workdir = Path(args.dir).resolve()
     config = load_config(workdir, Path(args.config) if args.config else None, env)
-    backends = split_names(args.backends, "-b/--backends") if args.backends else default_backends(config, env)
-    workflow = find_workflow("ci", workdir)
+    request = ci_request(args, number, run_id, workdir)
     progress = Progress(quiet=args.quiet)
-    result = run_workflow(
-        workflow,
-        RunContext(
-            config=config,
-            workdir=workdir,
-            args=[str(number)] if number is not None else [],
-            named_args={"run": str(run_id)} if run_id is not None else {},
-            env=env,
-            default_backends=backends,
-            cache=open_cache(config.cache_enabled, config.cache_ttl_hours, args.no_cache),
-            progress=progress,
-        ),
-    )
+    outcome = execute(request, config, env=env, progress=progress)
+    result = outcome.run
+    assert result is not None  # a run's Outcome always carries its steps
     progress.summary(result)
-    report = report_from_run(workflow, result, workdir)
     logs = result.steps["logs"].output if "logs" in result.steps else ""
     posted = ""
-    if args.post and report.text:
-        handle = open_repo(repository_name(workdir, env), env)
-        posted = publish_comment(handle, number, comment_markdown(report)).url
+    if args.post and outcome.text and number is not None:
+        handle = open_repo(github_repository(workdir, env), env)
+        posted = publish_comment(handle, number, comment_markdown(outcome)).url
     if args.json:
         print(
             json.dumps(
                 {
                     "pr": number,
                     "run": run_id,
-                    "answer": report.text,
+                    "answer": outcome.text,
                     "logs": logs,
-                    "backends": [{"name": b.name, "ok": b.ok, "detail": b.detail} for b in report.backends],
+                    "backends": [
+                        {"name": b.name, "ok": b.status == "ok", "detail": b.detail(count_findings=False)}
+                        for b in outcome.backends
+                    ],
                     "comment": posted,
-                    "success": result.success and bool(report.text),
+                    "success": result.success and bool(outcome.text),
                 },
                 indent=2,
             )
         )
     else:
         print(
-            report.text or "lok ci: no backend produced an answer",
-            file=sys.stdout if report.text else sys.stderr,
+            outcome.text or "lok ci: no backend produced an answer",
+            file=sys.stdout if outcome.text else sys.stderr,
         )
-    return 0 if result.success and report.text else 1
+    return 0 if result.success and outcome.text else 1

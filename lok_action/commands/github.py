@@ -45,9 +45,10 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lok_action.commands.requests import github_repository
     from lok_action.github import pr_data
     from lok_action.github.ci_logs import ci_logs_text
-    from lok_action.github.client import open_repo, repository_name
+    from lok_action.github.client import open_repo
 
     if args.number is None and not (args.kind == "ci-logs" and args.run is not None):
         raise UsageError(
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     if args.run is not None and args.kind != "ci-logs":
         raise UsageError(f"github {args.kind}: --run only applies to ci-logs")
     env = dict(os.environ)
-    handle = open_repo(args.repo or repository_name(Path.cwd(), env), env)
+    handle = open_repo(args.repo or github_repository(Path.cwd(), env), env)
     if args.kind == "pr":
         text = pr_data.pull_request_text(handle, args.number, with_diff=not args.no_diff)
     elif args.kind == "issue":

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from lok_action.commands.analyze import add_report_options
 from lok_action.errors import UsageError
+from lok_action.outcome import BackendStatus, CoverageSummary, Outcome
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -20,12 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lok_action.analysis import AnalysisResult, merge_results
-    from lok_action.commands.analyze import check_output_paths, chosen_format, write_reports
+    from lok_action.commands.analyze import write_reports
+    from lok_action.commands.requests import publish_spec
 
-    chosen_format(args)
-    check_output_paths(args)
-    results = []
+    spec = publish_spec(args)
+    outcomes = []
     for name in args.inputs:
         path = Path(name)
         try:
@@ -34,7 +35,46 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{path}: cannot read ({error.strerror})") from None
         except ValueError as error:
             raise UsageError(f"{path}: not JSON ({error})") from None
-        results.append(AnalysisResult.from_dict(data, str(path)))
-    min_consensus = args.min_consensus or max(result.min_consensus for result in results)
-    merged = merge_results(results, min_consensus, list(args.inputs))
-    return write_reports(merged, args)
+        outcomes.append(Outcome.from_dict(data, str(path)))
+    min_consensus = args.min_consensus or max(outcome.min_consensus for outcome in outcomes)
+    merged = merge_outcomes(outcomes, min_consensus, list(args.inputs))
+    return write_reports(merged, spec)
+
+
+def merge_outcomes(outcomes: Sequence[Outcome], min_consensus: int, sources: Sequence[str]) -> Outcome:
+    """Shard outputs (or runs with different backends) -> one outcome, findings re-merged."""
+    from lok_action.findings.merge import merge_findings
+
+    if not outcomes:
+        raise UsageError("merge: no inputs")
+    workflows = {outcome.workflow for outcome in outcomes}
+    if len(workflows) > 1:
+        listing = ", ".join(f"{src}: {res.workflow}" for src, res in zip(sources, outcomes, strict=True))
+        raise UsageError(f"merge: inputs come from different workflows ({listing})")
+    statuses: dict[str, BackendStatus] = {}
+    analysed: set[str] = set()
+    skipped: dict[str, str] = {}
+    for outcome in outcomes:
+        coverage = outcome.coverage or CoverageSummary()
+        analysed.update(coverage.analysed)
+        skipped.update(coverage.skipped)
+        for status in outcome.backends:
+            if status.name in statuses:
+                statuses[status.name].absorb(status)
+            else:
+                statuses[status.name] = BackendStatus.from_dict(status.to_dict())
+    first = outcomes[0]
+    return Outcome(
+        workflow=first.workflow,
+        target=first.target,
+        findings=merge_findings(f for outcome in outcomes for f in outcome.findings),
+        min_consensus=min_consensus,
+        backends=[statuses[name] for name in sorted(statuses)],
+        coverage=CoverageSummary(
+            analysed=sorted(analysed),
+            skipped={path: skipped[path] for path in sorted(skipped) if path not in analysed},
+        ),
+        path_prefix=first.path_prefix,
+        text="\n\n".join(outcome.text for outcome in outcomes if outcome.text),
+        duration=max(outcome.duration for outcome in outcomes),
+    )

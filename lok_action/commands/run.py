@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
+import os
 import sys
-import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,10 +14,13 @@ from lok_action import ranges
 from lok_action.errors import UsageError
 
 if TYPE_CHECKING:
+    from lok_action.context.diffs import PullRequestSource
+    from lok_action.github.client import RepoHandle
+    from lok_action.github.publish import PublishResult
+    from lok_action.outcome import Outcome
+    from lok_action.request import Request
     from lok_action.workflow.model import Workflow
     from lok_action.workflow.result import RunResult
-
-NAMED_ARG = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -47,68 +50,75 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     )
 
 
-def split_args(raw: list[str]) -> tuple[list[str], dict[str, str]]:
-    """Positional args and KEY=VALUE named args."""
-    positional: list[str] = []
-    named: dict[str, str] = {}
-    for item in raw:
-        match = NAMED_ARG.match(item)
-        if match:
-            named[match.group(1)] = match.group(2)
-        else:
-            positional.append(item)
-    return positional, named
-
-
 def run(args: argparse.Namespace) -> int:
-    from lok_action.backends.calling import open_cache
-    from lok_action.commands.options import split_names
+    from lok_action.commands.requests import run_request
     from lok_action.config import load_config
+    from lok_action.pipeline import execute
     from lok_action.progress import Progress
     from lok_action.workflow.lookup import find_workflow
-    from lok_action.workflow.runner import RunContext, run_workflow
 
     workdir = Path(args.dir).resolve()
     if not workdir.is_dir():
         raise UsageError(f"-C/--dir: {args.dir}: not a directory")
+    env = dict(os.environ)
     config = load_config(workdir, Path(args.config) if args.config else None)
     workflow = find_workflow(args.workflow, workdir)
-    positional, named = split_args(args.args)
+    request = run_request(args, workflow, workdir, env)  # a publishing workflow's number, checked now
+    handle = _open_repo(workdir, env) if request.is_pull_request_review else None
     progress = Progress(quiet=args.quiet)
-    context = RunContext(
-        config=config,
-        workdir=workdir,
-        args=positional,
-        named_args=named,
-        cache=open_cache(config.cache_enabled, config.cache_ttl_hours, args.no_cache),
-        default_backends=split_names(args.backends, "-b/--backends") if args.backends is not None else None,
+    outcome = execute(
+        request,
+        config,
+        env=env,
         progress=progress,
-        max_parallel=args.max_parallel,
-        deadline=time.monotonic() + args.max_seconds if args.max_seconds is not None else None,
+        pull_requests=_pull_requests(handle) if handle is not None else None,
     )
-    if workflow.publish:  # the issue/PR number and LOK_MIN_CONSENSUS, refused before any step runs
-        import os
-
-        from lok_action.github.publish import publish_inputs
-
-        publish_inputs(workflow, args, os.environ)
-    if workflow.publish == "pr-review":  # the PR's diff, chunked per backend budget
-        from lok_action.github.pr_review import attach_pull_request
-
-        attach_pull_request(context)
-    result = run_workflow(workflow, context)
+    result = outcome.run
+    assert result is not None  # a run's Outcome always carries its steps
     progress.summary(result)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
     else:
         print_final_outputs(workflow, result)
-    if workflow.publish:
-        from lok_action.github.publish import publish_workflow_result
-
-        outcome = publish_workflow_result(workflow, result, args, context=context)
-        if outcome.failures:  # a requested GitHub write failed (listed on stderr): the run did not do its job
+    if request.publish.github is not None:
+        posted = publish_to_github(request, outcome, handle or _open_repo(workdir, env))
+        if posted.failures:  # a requested GitHub write failed (listed on stderr): the run did not do its job
             return max(result.exit_code, 1)
     return result.exit_code
+
+
+def _open_repo(workdir: Path, env: Mapping[str, str]) -> RepoHandle:
+    """The repository a publishing workflow writes to (token from GITHUB_TOKEN, repo from
+    GITHUB_REPOSITORY or the git remote)."""
+    from lok_action.commands.requests import github_repository
+    from lok_action.github.client import open_repo
+
+    return open_repo(github_repository(workdir, env), env)
+
+
+def _pull_requests(handle: RepoHandle) -> PullRequestSource:
+    from lok_action.github.pr_data import pull_request_patch
+
+    return lambda number: pull_request_patch(handle, number)
+
+
+def publish_to_github(request: Request, outcome: Outcome, handle: RepoHandle) -> PublishResult:
+    """`lok run NAME NUMBER` for a workflow with `publish` set (terminal or CI). A read-only token is
+    found out by GitHub's 403 on the first write: nothing more is tried and stderr says so."""
+    from lok_action.github.publish import PublishOptions, publish
+
+    assert request.publish.github is not None
+    options = PublishOptions(sinks=request.publish.github, stream=sys.stderr)
+    posted = publish(handle, outcome, request.issue_number, request.pr_number, options)
+    for line in posted.actions:
+        print(f"github: {line}", file=sys.stderr)
+    if posted.read_only_reason:
+        print(
+            f"github: read-only token: the token may not write to {handle.full_name}, so nothing was posted "
+            f"(the result is above)",
+            file=sys.stderr,
+        )
+    return posted
 
 
 def print_final_outputs(workflow: Workflow, result: RunResult) -> None:

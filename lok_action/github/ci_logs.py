@@ -9,7 +9,7 @@ from typing import Any
 
 from lok_action.errors import UsageError
 from lok_action.github.client import RepoHandle
-from lok_action.github.pr_data import untrusted
+from lok_action.markdown_text import untrusted
 
 TAIL_LINES = 80  # the end of a failing step holds the error; the start is setup noise
 GROUP = re.compile(r"##\[group\]Run (.+)")

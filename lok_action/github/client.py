@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -110,22 +109,14 @@ def open_repo(full_name: str, env: Mapping[str, str], token: str | None = None) 
 REMOTE_PATTERN = re.compile(r"github\.com[:/]+([\w.-]+)/([\w.-]+?)(?:\.git)?/?$")
 
 
-def repo_from_git_remote(workdir: Path) -> str:
-    """owner/name from the `origin` remote of the checkout (for `lok run review-pr 123` in a terminal)."""
-    from lok_action.process import run_process
-
-    result = run_process(["git", "remote", "get-url", "origin"], cwd=workdir, timeout=10)
-    url = (result.stdout or "").strip() if result.returncode == 0 else ""
+def repo_from_remote(url: str, where: Path) -> str:
+    """owner/name from a github.com remote URL (``where``: the checkout it came from, for the error)."""
     match = REMOTE_PATTERN.search(url)
     if not match:
         raise GitHubError(
-            f"cannot tell the GitHub repository of {workdir}: no github.com 'origin' remote; set GITHUB_REPOSITORY=owner/name"
+            f"cannot tell the GitHub repository of {where}: no github.com 'origin' remote; set GITHUB_REPOSITORY=owner/name"
         )
     return f"{match.group(1)}/{match.group(2)}"
-
-
-def repository_name(workdir: Path, env: Mapping[str, str]) -> str:
-    return env.get("GITHUB_REPOSITORY") or repo_from_git_remote(workdir)
 
 
 def is_write_denied(error: Exception) -> bool:
@@ -133,7 +124,3 @@ def is_write_denied(error: Exception) -> bool:
     from github import GithubException
 
     return isinstance(error, GithubException) and error.status == 403 and "not accessible" in str(error.data)
-
-
-def env_token(env: Mapping[str, str]) -> str:
-    return env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or os.environ.get("GITHUB_TOKEN", "")

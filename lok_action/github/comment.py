@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from lok_action.github.client import RepoHandle
 from lok_action.github.markers import REPORT_MARKER
+from lok_action.request import CommentMode
 
 if TYPE_CHECKING:
     from github.NamedUser import NamedUser
     from github.Organization import Organization
 
-COMMENT_MODES = ("update", "new", "off")
+CommentAction = Literal["created", "updated", "skipped"]
 
 
 @dataclass
 class CommentResult:
-    action: str  # "created" | "updated" | "skipped"
+    action: CommentAction
     url: str = ""
     comment_id: int | None = None
 
 
-def publish_comment(handle: RepoHandle, number: int, body: str, mode: str = "update") -> CommentResult:
+def publish_comment(
+    handle: RepoHandle, number: int, body: str, mode: CommentMode = "update"
+) -> CommentResult:
     if mode == "off":
         return CommentResult("skipped")
     if REPORT_MARKER not in body:

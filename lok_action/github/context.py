@@ -8,11 +8,24 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from lok_action.errors import UsageError
-from lok_action.findings import SEVERITIES
+from lok_action.findings.model import SEVERITIES, Severity, as_severity
 from lok_action.ranges import CONSENSUS, ISSUE_NUMBER
+from lok_action.request import (
+    COMMENT_MODES,
+    REVIEW_MODES,
+    CommentMode,
+    ContextKind,
+    GitHubSinks,
+    PublishSpec,
+    Request,
+    ReviewMode,
+    workflow_context,
+)
+
+PlanKind = Literal["analysis", "workflow", "skip"]
 
 # author_association values that may have write access; a first filter only (an org MEMBER or a
 # COLLABORATOR may have read access): the repository permission is checked through the API.
@@ -48,9 +61,9 @@ class ActionInputs:
     sarif_file: str = "lok.sarif"
     sarif_category: str | None = None  # None: lok's default category (lok/<workflow>/<path>/)
     upload_sarif: bool = False
-    comment: str = "update"
-    review: str = "inline"
-    fail_on: str | None = None
+    comment: CommentMode = "update"
+    review: ReviewMode = "inline"
+    fail_on: Severity | None = None
     args: list[str] = field(default_factory=list)
     config: str = ""
 
@@ -66,15 +79,18 @@ class ActionInputs:
                 raise UsageError(f"input {name}: '{raw}' is not one of {', '.join(allowed)}")
             return raw
 
+        comment = choice("comment", "update", COMMENT_MODES)
+        review = choice("review", "inline", REVIEW_MODES)
+
         min_consensus = CONSENSUS.parse("input min-consensus", input_value(env, "min-consensus", "1") or "1")
         upload_raw = (input_value(env, "upload-sarif", "false") or "false").lower()
         if upload_raw not in ("true", "false"):
             raise UsageError(f"input upload-sarif: '{upload_raw}' must be true or false")
         fail_on = input_value(env, "fail-on").lower()
         if fail_on in ("", "none", "never"):
-            fail_on_value: str | None = None
+            fail_on_value: Severity | None = None
         elif fail_on in SEVERITIES:
-            fail_on_value = fail_on
+            fail_on_value = as_severity(fail_on)
         else:
             raise UsageError(f"input fail-on: '{fail_on}' must be one of {', '.join(SEVERITIES)} or none")
         backends = [b.strip() for b in input_value(env, "backends").split(",") if b.strip()] or None
@@ -94,8 +110,8 @@ class ActionInputs:
             sarif_file=input_value(env, "sarif-file", "lok.sarif") or "lok.sarif",
             sarif_category=sarif_category,
             upload_sarif=upload_raw == "true",
-            comment=choice("comment", "update", ("update", "new", "off")),
-            review=choice("review", "inline", ("inline", "summary", "off")),
+            comment=next(mode for mode in COMMENT_MODES if mode == comment),
+            review=next(mode for mode in REVIEW_MODES if mode == review),
             fail_on=fail_on_value,
             args=args,
             config=input_value(env, "config"),
@@ -154,9 +170,10 @@ class EventContext:
 
 @dataclass
 class Plan:
-    """What to run: `review` a PR, run a `workflow` for an issue/PR, an `analysis`, or `skip`."""
+    """What to run: a `workflow` for an issue or PR (a PR review when the workflow publishes one), an
+    `analysis` of the checkout, or `skip`."""
 
-    kind: str
+    kind: PlanKind
     workflow: str = ""
     pr_number: int | None = None
     issue_number: int | None = None
@@ -165,6 +182,16 @@ class Plan:
     reason: str = ""
     push: tuple[str, str] | None = None  # (before, after) of a push event, resolved against the checkout
     commenter: str = ""  # a /lok comment's author, whose write permission must be confirmed first
+
+
+def event_number(event: str, field: str, value: Any) -> int:
+    """An issue or PR number from the event payload; 0 when it has none. GITHUB_EVENT_PATH may be
+    hand-made (act, a test harness): a value that is no number is a one-line error naming the field."""
+    if value is None or value == "" or value == 0:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise UsageError(f"{event} event: {field} must be an issue or pull request number, got {value!r}")
+    return int(ISSUE_NUMBER.parse(f"{event} event: {field}", str(value)))
 
 
 def parse_command(body: str) -> tuple[str, list[str]] | None:
@@ -192,14 +219,14 @@ def plan_for(event: EventContext, inputs: ActionInputs) -> Plan:
             args=[str(inputs.issue_number), *inputs.args],
         )
     if name in ("pull_request", "pull_request_target"):
-        number = int(payload.get("number") or event.pull_request.get("number") or 0)
+        number = event_number(name, "number", payload.get("number") or event.pull_request.get("number"))
         if not number:
             raise UsageError(f"{name} event without a pull request number in GITHUB_EVENT_PATH")
         if payload.get("action") == "closed":
             return Plan("skip", reason="pull request closed")
         return _pr_plan(inputs.workflow or "review-pr", number, inputs.args)
     if name == "issues":
-        number = int((payload.get("issue") or {}).get("number") or 0)
+        number = event_number(name, "issue.number", (payload.get("issue") or {}).get("number"))
         return Plan(
             "workflow", inputs.workflow or "fix", issue_number=number, args=[str(number), *inputs.args]
         )
@@ -226,8 +253,6 @@ def _push_plan(event: EventContext, inputs: ActionInputs) -> Plan:
 
 
 def _pr_plan(workflow: str, number: int, args: list[str]) -> Plan:
-    if workflow == "review-pr":
-        return Plan("review", workflow, pr_number=number, args=[str(number), *args])
     return Plan("workflow", workflow, pr_number=number, args=[str(number), *args])
 
 
@@ -255,7 +280,7 @@ def _comment_plan(payload: dict[str, Any], inputs: ActionInputs) -> Plan:
         number = inputs.issue_number
         plan = Plan("workflow", workflow, issue_number=number, args=[str(number), *args, *inputs.args])
     else:
-        number = int(issue.get("number") or 0)
+        number = event_number("issue_comment", "issue.number", issue.get("number"))
         if issue.get("pull_request"):
             plan = _pr_plan(workflow, number, args)
         else:
@@ -267,3 +292,44 @@ def _comment_plan(payload: dict[str, Any], inputs: ActionInputs) -> Plan:
 def has_write_permission(answer: dict[str, Any]) -> bool:
     """GET /repos/{owner}/{repo}/collaborators/{username}/permission's answer."""
     return answer.get("role_name") in WRITE_ROLES or answer.get("permission") in ("admin", "write")
+
+
+def action_request(
+    plan: Plan, inputs: ActionInputs, workspace: Path, publishes: str | None, sarif_file: Path
+) -> Request:
+    """The action's Request: the plan (from the event) with the inputs. ``publishes`` is the planned
+    workflow's `publish` (a pull request review gets the PR's diff); ``sarif_file`` the resolved
+    sarif-file input."""
+    context: ContextKind
+    target = (workspace / inputs.path).resolve()
+    if not target.is_relative_to(workspace):
+        raise UsageError(f"input path: {inputs.path} is outside the workspace")
+    if plan.kind == "analysis":
+        context = "diff" if plan.revision_range is not None else "files"
+    else:
+        context = workflow_context(publishes, plan.pr_number)
+        target = workspace
+    return Request(
+        command="action",
+        workflow=plan.workflow,
+        project_dir=workspace,
+        target=target,
+        context=context,
+        revision_range=plan.revision_range if plan.kind == "analysis" else None,
+        pr_number=plan.pr_number,
+        issue_number=plan.issue_number,
+        backends=tuple(inputs.backends) if inputs.backends else None,
+        min_consensus=inputs.min_consensus,
+        args=tuple(plan.args) if plan.kind == "workflow" else (),
+        publish=PublishSpec(
+            sarif=sarif_file,
+            sarif_category=inputs.sarif_category,
+            fail_on=inputs.fail_on,
+            github=GitHubSinks(
+                comment=inputs.comment,
+                review=inputs.review,
+                annotations=True,
+                upload_sarif=inputs.upload_sarif,
+            ),
+        ),
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lok_action.findings import Finding
+from lok_action.findings.model import Finding
 from lok_action.github.client import RepoHandle
 from lok_action.github.render import finding_details, key_of
 

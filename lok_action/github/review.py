@@ -8,23 +8,24 @@ every finding in its body, and if that fails too, as an issue comment: a finding
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from lok_action.findings import Finding
+from lok_action.findings.model import Finding
 from lok_action.github.client import RepoHandle
 from lok_action.github.diffmap import DiffMap
 from lok_action.github.markers import fingerprints_in
 from lok_action.github.render import inline_comment_body, key_of, review_body
-from lok_action.github.report import PublishReport
+from lok_action.outcome import Outcome
+from lok_action.request import ReviewMode
 
-REVIEW_MODES = ("inline", "summary", "off")
+ReviewAction = Literal["created", "fallback-body", "fallback-comment", "nothing-new", "skipped"]
 # Marks the issue comment a twice-refused review became, so the next run counts its findings as posted.
 FALLBACK_MARKER = "<!-- lok:review-fallback -->"
 
 
 @dataclass
 class ReviewResult:
-    action: str  # "created" | "fallback-body" | "fallback-comment" | "nothing-new" | "skipped"
+    action: ReviewAction
     inline: int = 0
     in_body: int = 0
     already_posted: int = 0
@@ -57,7 +58,7 @@ def build_inline(findings: list[Finding], diff: DiffMap) -> tuple[list[dict[str,
 
 
 def publish_review(
-    handle: RepoHandle, number: int, report: PublishReport, mode: str = "inline"
+    handle: RepoHandle, number: int, outcome: Outcome, mode: ReviewMode = "inline"
 ) -> ReviewResult:
     from github import GithubException
 
@@ -65,8 +66,9 @@ def publish_review(
         return ReviewResult("skipped")
     pull = handle.repo().get_pull(number)
     seen = posted_fingerprints(pull)
-    fresh = [f for f in report.sorted_findings() if key_of(f) not in seen]
-    already = len(report.findings) - len(fresh)
+    reported = outcome.reported
+    fresh = [f for f in reported if key_of(f) not in seen]
+    already = len(reported) - len(fresh)
     if not fresh:
         return ReviewResult("nothing-new", already_posted=already)
     if mode == "inline":
@@ -78,7 +80,7 @@ def publish_review(
     payload: dict[str, Any] = {
         "commit_id": pull.head.sha,
         "event": "COMMENT",
-        "body": review_body(report, len(comments), outside, fallback=False),
+        "body": review_body(outcome, len(comments), outside, fallback=False),
     }
     if comments:
         payload["comments"] = comments
@@ -94,7 +96,7 @@ def publish_review(
     payload = {
         "commit_id": pull.head.sha,
         "event": "COMMENT",
-        "body": review_body(report, 0, fresh, fallback=True),
+        "body": review_body(outcome, 0, fresh, fallback=True),
     }
     try:
         handle.request_json("POST", path, payload)
@@ -103,5 +105,5 @@ def publish_review(
         if error.status != 422:
             raise
         errors.append(f"review refused: {error.data}")
-    pull.as_issue().create_comment(f"{FALLBACK_MARKER}\n{review_body(report, 0, fresh, fallback=True)}")
+    pull.as_issue().create_comment(f"{FALLBACK_MARKER}\n{review_body(outcome, 0, fresh, fallback=True)}")
     return ReviewResult("fallback-comment", in_body=len(fresh), already_posted=already, errors=errors)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from lok_action.findings import Finding
+from lok_action.findings.model import Finding
 
 SEVERITY_LEVEL = {
     "critical": "error",

@@ -2,41 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from lok_action.findings import Finding
-
-if TYPE_CHECKING:
-    from lok_action.analysis import AnalysisResult, BackendStatus
+from lok_action.markdown_text import block, cell, fence, location
+from lok_action.outcome import BackendStatus, Outcome
 
 MAX_SKIPPED_LISTED = 200
-
-
-def cell(text: str) -> str:
-    """LLM text made safe for a table cell: one line, no pipes, no raw HTML."""
-    return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def block(text: str) -> str:
-    """LLM prose outside tables: raw HTML neutralised so it cannot break the page layout."""
-    return text.replace("<", "&lt;").replace(">", "&gt;")
-
-
-def fence(code: str) -> str:
-    """A fenced block long enough that backticks inside the code cannot close it."""
-    ticks = "```"
-    while ticks in code:
-        ticks += "`"
-    return f"{ticks}\n{code.rstrip()}\n{ticks}"
-
-
-def location(finding: Finding, prefix: str = "") -> str:
-    lines = (
-        f"{finding.start_line}"
-        if finding.start_line == finding.end_line
-        else f"{finding.start_line}-{finding.end_line}"
-    )
-    return f"{prefix}{finding.file}:{lines}"
 
 
 def _backend_cell(status: BackendStatus) -> list[str]:
@@ -49,7 +18,7 @@ def _backend_cell(status: BackendStatus) -> list[str]:
     return [status.name, state, calls, str(status.findings), f"{status.duration:.1f}s", tokens, cost]
 
 
-def render_markdown(result: AnalysisResult) -> str:
+def render_markdown(result: Outcome) -> str:
     findings = result.reported
     backend_count = len(result.backends)
     out = [f"## lok {result.workflow}: {len(findings)} finding{'s' if len(findings) != 1 else ''}", ""]
@@ -115,11 +84,12 @@ def render_markdown(result: AnalysisResult) -> str:
         ]
         if budget_notes:
             out += budget_notes + [""]
-    if result.skipped_files:
-        listed = list(result.skipped_files.items())[:MAX_SKIPPED_LISTED]
-        out += [f"<details><summary>Skipped files ({len(result.skipped_files)})</summary>", ""]
+    skipped = result.coverage.skipped if result.coverage is not None else {}
+    if skipped:
+        listed = list(skipped.items())[:MAX_SKIPPED_LISTED]
+        out += [f"<details><summary>Skipped files ({len(skipped)})</summary>", ""]
         out += [f"- `{cell(path)}`: {cell(reason)}" for path, reason in listed]
-        if len(result.skipped_files) > MAX_SKIPPED_LISTED:
-            out.append(f"- … and {len(result.skipped_files) - MAX_SKIPPED_LISTED} more")
+        if len(skipped) > MAX_SKIPPED_LISTED:
+            out.append(f"- … and {len(skipped) - MAX_SKIPPED_LISTED} more")
         out += ["", "</details>", ""]
     return "\n".join(out).rstrip() + "\n"

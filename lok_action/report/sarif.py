@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from lok_action import __version__
-from lok_action.findings import CATEGORIES, SEVERITY_RANK, Finding, sort_findings
+from lok_action.findings.model import CATEGORIES, SEVERITY_RANK, Finding, sort_findings
 
 if TYPE_CHECKING:
-    from lok_action.analysis import AnalysisResult
+    from lok_action.outcome import Outcome
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 # Where a reader of an alert learns about lok (multitool SARIF2005); `owner` as in the README's image name.
@@ -82,7 +82,7 @@ def artifact_uri(path: str) -> str:
     return quote(path, safe="/")
 
 
-def automation_id(result: AnalysisResult, category: str, user_category: str | None) -> str:
+def automation_id(result: Outcome, category: str, user_category: str | None) -> str:
     if user_category:
         return f"{user_category}/{category}/"
     folder = result.path_prefix.strip("/")
@@ -187,7 +187,7 @@ def check_category(category: str, where: str) -> str:
 
 
 def render_sarif(
-    result: AnalysisResult,
+    result: Outcome,
     max_results: int = MAX_RESULTS_PER_RUN,
     max_gzip_bytes: int = MAX_GZIP_BYTES,
     category: str | None = None,

@@ -7,11 +7,11 @@ import textwrap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from lok_action.findings import SEVERITIES
-from lok_action.report.markdown import location
+from lok_action.findings.model import SEVERITIES
+from lok_action.markdown_text import location
 
 if TYPE_CHECKING:
-    from lok_action.analysis import AnalysisResult
+    from lok_action.outcome import Outcome
 
 COLOURS = {
     "critical": "1;31",
@@ -40,7 +40,7 @@ def _plain(text: str) -> str:
     return safe_for_terminal(text).replace("\t", " ")
 
 
-def render_terminal(result: AnalysisResult, colour: bool = False, width: int = 100) -> str:
+def render_terminal(result: Outcome, colour: bool = False, width: int = 100) -> str:
     findings = result.reported
     out = [
         _paint(

@@ -372,7 +372,7 @@ class _Scheduler:
         """The findings JSON Schema a findings step's answers must follow (the chunk's files only)."""
         if not step.findings or step.output_format != "json":
             return None
-        from lok_action.findings_schema import findings_schema
+        from lok_action.findings.schema import findings_schema
 
         return findings_schema(getattr(chunk, "lines", None) or None)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from lok_action import git
 from lok_action.errors import UsageError
 
 NULL_SHA = "0" * 40
@@ -25,46 +26,28 @@ class PushRange:
     note: str = ""  # why the range differs from the pushed one ("" when it is the pushed range)
 
 
-def _has_commit(workspace: Path, revision: str) -> bool:
-    from lok_action.process import run_process
-
-    result = run_process(["git", "cat-file", "-e", f"{revision}^{{commit}}"], cwd=workspace, timeout=30)
-    return result.ok
-
-
-def _parent_count(workspace: Path, sha: str) -> int | None:
-    """Parents recorded in the commit object (None when git cannot read it)."""
-    from lok_action.process import run_process
-
-    result = run_process(["git", "cat-file", "-p", sha], cwd=workspace, timeout=30)
-    if not result.ok:
-        return None
-    header = result.stdout.split("\n\n", 1)[0]
-    return sum(1 for line in header.splitlines() if line.startswith("parent "))
-
-
 def is_null(sha: str) -> bool:
     return not sha or set(sha) == {"0"}
 
 
 def resolve_push_range(workspace: Path, before: str, after: str) -> PushRange:
     short = after[:12]
-    if not _has_commit(workspace, after):
+    if not git.has_commit(workspace, after):
         raise UsageError(
             f"push: the pushed commit {short} is not in the checkout at {workspace}; {DEPTH_FIX}"
         )
-    if not is_null(before) and _has_commit(workspace, before):
+    if not is_null(before) and git.has_commit(workspace, before):
         return PushRange(f"{before}..{after}")
     why = (
         "a new branch (no previous commit)"
         if is_null(before)
         else f"the previous head {before[:12]} is not in the checkout (shallow clone)"
     )
-    parents = _parent_count(workspace, after)
+    parents = git.parent_count(workspace, after)
     if parents == 0:  # the repository's first commit: everything in it is new
         note = f"Push of {why}: analysed the whole first commit {short}."
         return PushRange(f"{EMPTY_TREE}..{after}", note)
-    if not _has_commit(workspace, f"{after}^"):
+    if not git.has_commit(workspace, f"{after}^"):
         raise UsageError(
             f"push: cannot analyse the pushed range: {why}, and the parent of {short} is not in the checkout "
             f"either; {DEPTH_FIX}"

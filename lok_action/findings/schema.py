@@ -4,7 +4,7 @@ OpenAI `response_format`, grammar-constrained decoding for the embedded model).
 
 It is written to OpenAI's strict rules (every key required, `additionalProperties: false`, optional
 values nullable) because that is the strictest of the vendors' dialects: what passes there passes
-everywhere else. Validation (findings.validate_raw_findings) still accepts common aliases of these
+everywhere else. Validation (findings.validate.validate_raw_findings) still accepts common aliases of these
 field names from backends that only read the shape in the prompt.
 """
 
@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from lok_action.findings import CATEGORIES, SEVERITIES
+from lok_action.findings.model import CATEGORIES, SEVERITIES
 
 SCHEMA_NAME = "lok_findings"
 REQUIRED = (

@@ -1,4 +1,6 @@
-"""The GitHub Action: inputs + event -> the same analysis/workflow the CLI runs -> every GitHub sink."""
+"""The GitHub Action's entry: inputs + event -> Request -> pipeline.execute -> every GitHub sink.
+
+The same pipeline the CLI runs; lok_action.github only parses the event and publishes the Outcome."""
 
 from __future__ import annotations
 
@@ -9,14 +11,14 @@ from typing import TYPE_CHECKING, TextIO
 
 from lok_action.errors import UsageError
 from lok_action.github.client import RepoHandle, make_github
-from lok_action.github.context import ActionInputs, EventContext, Plan, plan_for
-from lok_action.github.publish import PublishOptions, publish, report_from_run
-from lok_action.github.report import report_from_analysis
+from lok_action.github.context import ActionInputs, EventContext, Plan, action_request, plan_for
+from lok_action.github.publish import PublishOptions, publish
 from lok_action.github.workflow_commands import add_mask, command
+from lok_action.request import GitHubSinks
 
 if TYPE_CHECKING:
-    from lok_action.analysis import AnalysisResult
     from lok_action.config import Config
+    from lok_action.outcome import Outcome
 
 
 def mask_secrets(env: Mapping[str, str], token: str, config: Config | None, stream: TextIO) -> None:
@@ -58,13 +60,12 @@ def commenter_may_write(handle: RepoHandle, login: str) -> bool:
 def refuse_fork_head_checkout(event: EventContext) -> None:
     """pull_request_target runs with secrets and a write token; if the workspace holds the fork's
     head, the fork would supply .lok/workflows and lok.toml (shell steps, command backends)."""
-    from lok_action.process import run_process
+    from lok_action import git
 
     if event.name != "pull_request_target" or not event.is_fork_pr:
         return
     head = str((event.pull_request.get("head") or {}).get("sha") or "")
-    result = run_process(["git", "rev-parse", "HEAD"], cwd=event.workspace, timeout=10)
-    checked_out = (result.stdout or "").strip() if result.returncode == 0 else ""
+    checked_out = git.head_sha(event.workspace)
     if head and checked_out == head:
         raise UsageError(
             "pull_request_target must not check out the pull request's head: the workspace is the fork's "
@@ -73,21 +74,20 @@ def refuse_fork_head_checkout(event: EventContext) -> None:
         )
 
 
-def write_sarif(path: Path, result: AnalysisResult, category: str | None = None) -> None:
+def write_sarif(path: Path, outcome: Outcome, category: str | None = None) -> None:
     from lok_action.atomic import atomic_write_bytes
     from lok_action.report.sarif import render_sarif
 
-    atomic_write_bytes(path, render_sarif(result, category=category))
+    atomic_write_bytes(path, render_sarif(outcome, category=category))
 
 
 def run_action(env: Mapping[str, str], stream: TextIO) -> int:
-    from lok_action.analysis import AnalysisRequest, AnalysisResult, default_backends, run_analysis
-    from lok_action.backends.calling import open_cache
     from lok_action.config import load_config
-    from lok_action.findings import severity_at_least
+    from lok_action.findings.model import severity_at_least
+    from lok_action.github.pr_data import pull_request_patch
+    from lok_action.pipeline import execute
     from lok_action.progress import Progress
     from lok_action.workflow.lookup import find_workflow
-    from lok_action.workflow.runner import RunContext, run_workflow
 
     inputs = ActionInputs.from_env(env)
     mask_secrets(env, inputs.token, None, stream)
@@ -117,13 +117,6 @@ def run_action(env: Mapping[str, str], stream: TextIO) -> int:
     read_only = read_only_reason(event)
     if read_only:
         print(command("notice", f"lok: {read_only}; analysis only, nothing will be posted"), file=stream)
-    step_env = {**env, "GITHUB_TOKEN": inputs.token}
-    progress = Progress(stream=sys.stderr)
-    cache = open_cache(config.cache_enabled, config.cache_ttl_hours)
-    target = (workspace / inputs.path).resolve()
-    if not target.is_relative_to(workspace):
-        raise UsageError(f"input path: {inputs.path} is outside the workspace")
-    backends = inputs.backends or default_backends(config, step_env)
     notes: list[str] = []
     commit_sha = _head_sha(event) or event.sha
     if plan.pr_number is not None and not event.pull_request:
@@ -131,90 +124,52 @@ def run_action(env: Mapping[str, str], stream: TextIO) -> int:
         # must be told the PR's head, not the default branch's commit
         commit_sha = handle.repo().get_pull(plan.pr_number).head.sha
     if plan.push is not None:
-        from lok_action.github.push import resolve_push_range
+        from lok_action.context.push_range import resolve_push_range
 
         pushed = resolve_push_range(workspace, *plan.push)
         plan.revision_range, commit_sha = pushed.revision_range, plan.push[1]
         if pushed.note:
             notes.append(pushed.note)
             print(command("notice", f"lok: {pushed.note}"), file=stream)
-    if plan.kind == "analysis":
-        analysis = run_analysis(
-            AnalysisRequest(
-                workflow=plan.workflow,
-                config=config,
-                project_dir=workspace,
-                target=target,
-                revision_range=plan.revision_range,
-                backends=backends,
-                min_consensus=inputs.min_consensus,
-                cache=cache,
-                progress=progress,
-                env=step_env,
-                is_diff=plan.revision_range is not None,
-            )
-        )
-        report = report_from_analysis(analysis)
-    else:
-        workflow = find_workflow(plan.workflow, workspace)
-        context = RunContext(
-            config=config,
-            workdir=workspace,
-            args=plan.args,
-            env=step_env,
-            cache=cache,
-            default_backends=backends,
-            progress=progress,
-        )
-        if plan.kind == "review" and plan.pr_number is not None:
-            from lok_action.github.pr_review import fetch_pull_request, review_analysis
-
-            context.chunker = chunker = fetch_pull_request(handle, plan.pr_number)
-            run = run_workflow(workflow, context)
-            progress.summary(run)
-            analysis = review_analysis(workflow, run, chunker, workspace, inputs.min_consensus)
-            report = report_from_analysis(analysis)
-        else:
-            run = run_workflow(workflow, context)
-            progress.summary(run)
-            report = report_from_run(workflow, run, workspace, inputs.min_consensus)
-            from lok_action.github.collect import findings_from_run
-
-            every, _ = findings_from_run(workflow, run, workspace)
-            analysis = AnalysisResult(
-                workflow=workflow.name,
-                target=str(plan.pr_number or plan.issue_number or ""),
-                findings=every,
-                min_consensus=inputs.min_consensus,
-            )
-    report.notes.extend(notes)
+    publishes = find_workflow(plan.workflow, workspace).publish if plan.kind == "workflow" else None
     sarif_path = (workspace / inputs.sarif_file).resolve()
-    write_sarif(sarif_path, analysis, inputs.sarif_category)
+    request = action_request(plan, inputs, workspace, publishes, sarif_path)
+    progress = Progress(stream=sys.stderr)
+    outcome = execute(
+        request,
+        config,
+        env={**env, "GITHUB_TOKEN": inputs.token},
+        progress=progress,
+        pull_requests=lambda number: pull_request_patch(handle, number),
+    )
+    if plan.kind == "workflow" and outcome.run is not None:
+        progress.summary(outcome.run)
+    outcome.notes.extend(notes)
+    write_sarif(sarif_path, outcome, request.publish.sarif_category)
     options = PublishOptions(
-        comment=inputs.comment,
-        review=inputs.review,
+        sinks=request.publish.github or GitHubSinks(),
         summary_path=summary_path,
         output_path=Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None,
         # next to the SARIF file in the workspace: a docker action's RUNNER_TEMP is not the host's
         report_path=sarif_path.parent / "lok-report.md",
         sarif_file=sarif_path,
-        upload_sarif=inputs.upload_sarif,
         read_only_reason=read_only,
         commit_sha=commit_sha,
         ref=_sarif_ref(event, plan),
         stream=stream,
     )
-    outcome = publish(handle, report, plan.issue_number, plan.pr_number, options)
-    for line in outcome.actions:
+    posted = publish(handle, outcome, request.issue_number, request.pr_number, options)
+    for line in posted.actions:
         print(f"lok: {line}", file=sys.stderr)
-    if outcome.read_only_reason and not read_only:
-        print(command("warning", f"lok: {outcome.read_only_reason}; nothing was posted"), file=stream)
-    if outcome.failures:
-        for failure in outcome.failures:
+    if posted.read_only_reason and not read_only:
+        print(command("warning", f"lok: {posted.read_only_reason}; nothing was posted"), file=stream)
+    if posted.failures:
+        for failure in posted.failures:
             print(command("error", f"lok: {failure}"), file=stream)
         return 1
-    if inputs.fail_on and any(severity_at_least(f.severity, inputs.fail_on) for f in report.findings):
-        print(command("error", f"lok: findings at or above '{inputs.fail_on}' (fail-on)"), file=stream)
+    fail_on = request.publish.fail_on
+    if fail_on and any(severity_at_least(f.severity, fail_on) for f in outcome.reported):
+        print(command("error", f"lok: findings at or above '{fail_on}' (fail-on)"), file=stream)
         return 1
     return 0
 
