@@ -389,7 +389,8 @@ def test_backend_names_that_are_not_file_names(tmp_path: Path) -> None:
 
 
 def test_static_analyzer_calls_are_recorded_and_replayed(lok_project: LokProject, tmp_path: Path) -> None:
-    from lok_action.context import collect_files, file_chunker
+    from lok_action.context.chunks import file_chunker
+    from lok_action.context.files import collect_files
 
     source = lok_project.root / "src"  # the code under review (lok.toml changes between the runs)
     source.mkdir()
