@@ -7,7 +7,8 @@ python3 -m venv .venv
 . .venv/bin/activate
 python -m pip install --quiet --upgrade pip
 python -m pip install --quiet -e '.[test,local]'
-# The tests' reference data (GitHub's REST description, webhook payloads, the SARIF multitool) from
-# pinned npm packages into .refdata/, once; here so that a failed install is said before any test runs.
+# The tests' reference data (GitHub's REST description and GraphQL schema, webhook payloads, the SARIF
+# multitool) from pinned npm packages into .refdata/, once; here so that a failed install is said before
+# any test runs.
 python -m tests.fakes.refdata
 exec python -m pytest "$@"

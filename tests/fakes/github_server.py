@@ -1,10 +1,11 @@
 """A local stand-in for the GitHub REST API (api.github.com), for tests.
 
 It keeps state (repositories, issues, comments, pull requests whose diffs come from a real git
-repository, reviews and review comments, SARIF uploads, workflow runs and job logs), validates every
-request against GitHub's own OpenAPI description (npm @octokit/openapi, see refdata.py; via openapi-core),
-answers with GitHub's error shapes, can inject faults per test, and logs every request so a test can
-prove which calls were (or were not) made.
+repository, reviews and review comments with their threads, SARIF uploads, workflow runs and job logs),
+validates every request against GitHub's own OpenAPI description (npm @octokit/openapi, see refdata.py;
+via openapi-core), answers with GitHub's error shapes, can inject faults per test, and logs every request
+so a test can prove which calls were (or were not) made. `POST /graphql` is GitHub's GraphQL endpoint,
+checked against GitHub's published schema and answered over the same state (tests/fakes/github_graphql.py).
 
 The diff-line rules here are written independently of lok_action's own diff parser on purpose: a bug
 in ours must not be hidden by sharing it with the judge.
@@ -25,6 +26,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
+from tests.fakes.github_graphql import GRAPHQL_PATH, GraphQLEndpoint, Viewer
+
 GITHUB = "https://api.github.com"
 DOCS = "https://docs.github.com/rest"
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
@@ -35,6 +38,15 @@ SECONDARY_RATE_LIMIT_MESSAGE = (
 BLOB_PREFIX = "/_blobs/"  # the stand-in's blob storage, where log downloads redirect to
 BODY_LIMIT = 65536  # GitHub refuses longer comment / review bodies ("Body is too long")
 MAX_REQUESTS = 5000  # a runaway client loop ends here instead of spinning forever
+BOT = "github-actions[bot]"  # who a token acts as
+# A token's permission (add_token): "write" is contents: write and every other write; "pull-requests" is
+# what workflows usually grant GITHUB_TOKEN (pull-requests/issues/checks/security-events: write, contents:
+# read), under which GitHub refuses the few operations gated on contents: write (resolveReviewThread);
+# "read" writes nothing.
+WRITE = "write"
+PULL_REQUESTS_WRITE = "pull-requests"
+READ = "read"
+TOKEN_PERMISSIONS = (WRITE, PULL_REQUESTS_WRITE, READ)
 
 
 # Every operation a request may name: what the stand-in routes, plus the ones lok might call and that
@@ -71,7 +83,9 @@ SERVED_OPERATIONS = (
     "pulls/get",
     "pulls/list-files",
     "pulls/list-review-comments",
+    "pulls/get-review-comment",
     "pulls/create-review-comment",
+    "pulls/create-reply-for-review-comment",
     "pulls/list-reviews",
     "pulls/create-review",
     "pulls/list-comments-for-review",
@@ -220,6 +234,34 @@ def hunk_of(hunks: list[tuple[int, int]], line: int) -> int | None:
     return None
 
 
+def follow_line(changes: list[tuple[int, int, int, int]], line: int) -> int | None:
+    """Where LINE of the old file is in the new one, given `git diff -U0` hunks (old start, old count, new
+    start, new count); None when the line itself was changed or removed."""
+    shift = 0
+    for old_start, old_count, _new_start, new_count in changes:
+        if old_count and old_start <= line < old_start + old_count:
+            return None
+        before = old_start + old_count - 1 < line if old_count else old_start < line
+        if before:
+            shift += new_count - old_count
+    return line + shift
+
+
+def line_changes(repo: Path, old: str, new: str, path: str) -> list[tuple[int, int, int, int]] | None:
+    """The -U0 hunks of PATH between two commits; None when PATH is not in NEW."""
+    if subprocess.run(["git", "cat-file", "-e", f"{new}:{path}"], cwd=repo, capture_output=True).returncode:
+        return None
+    diff = git(repo, "diff", "-U0", "--no-color", "--no-ext-diff", "--no-renames", old, new, "--", path)
+    changes = []
+    for header in diff.splitlines():
+        match = HUNK_HEADER.match(header)
+        if match:
+            old_start, old_count = int(match.group(1)), int(match.group(2) or 1)
+            new_start, new_count = int(match.group(3)), int(match.group(4) or 1)
+            changes.append((old_start, old_count, new_start, new_count))
+    return changes
+
+
 # ---------------------------------------------------------------- state
 
 
@@ -249,12 +291,14 @@ class GitHubState:
         self.pull_diffs: dict[tuple[str, int], str] = {}
         self.comments: dict[int, dict[str, Any]] = {}  # issue comments by id
         self.reviews: dict[int, dict[str, Any]] = {}
+        # a thread is a first comment and its replies, which name it in `in_reply_to_id`
         self.review_comments: dict[int, dict[str, Any]] = {}
+        self.resolved_threads: dict[int, str] = {}  # a thread's first comment id -> who resolved it
         self.sarifs: dict[str, dict[str, Any]] = {}
         self.workflow_runs: dict[int, dict[str, Any]] = {}
         self.jobs: dict[int, dict[str, Any]] = {}
         self.job_logs: dict[int, str] = {}
-        self.tokens: dict[str, str] = {}  # token -> "write" | "read"
+        self.tokens: dict[str, str] = {}  # token -> one of TOKEN_PERMISSIONS
         # login -> role_name (admin | maintain | write | triage | read); others are not collaborators
         self.collaborators: dict[str, str] = {}
         self.sarif_polls_before_complete = 1
@@ -432,6 +476,143 @@ class GitHubState:
         self.pull_files[(full_name, number)] = split_diff(diff)
         return pull
 
+    def add_review(
+        self, full_name: str, number: int, body: str, state: str, commit_id: str | None = None
+    ) -> dict[str, Any]:
+        pull = self.pulls[(full_name, number)]
+        review_id = self.new_id()
+        review = {
+            "id": review_id,
+            "node_id": f"PRR_{review_id}",
+            "user": self.user(BOT, "Bot"),
+            "body": body,
+            "state": state,
+            "html_url": f"{pull['html_url']}#pullrequestreview-{review_id}",
+            "pull_request_url": pull["url"],
+            "commit_id": commit_id or pull["head"]["sha"],
+            "submitted_at": "2024-01-02T00:00:00Z",
+            "author_association": "NONE",
+            "_links": {
+                "html": {"href": f"{pull['html_url']}#pullrequestreview-{review_id}"},
+                "pull_request": {"href": pull["url"]},
+            },
+        }
+        self.reviews[review_id] = review
+        return review
+
+    def add_review_comment(
+        self,
+        full_name: str,
+        number: int,
+        body: str,
+        *,
+        path: str = "",
+        line: int | None = None,
+        side: str = "RIGHT",
+        start_line: int | None = None,
+        start_side: str | None = None,
+        in_reply_to: int | None = None,
+        review_id: int | None = None,
+        author: str = BOT,
+    ) -> dict[str, Any]:
+        """A review comment as GitHub keeps it. A reply takes its place (path, lines, commit) from the
+        thread's first comment and names that comment in `in_reply_to_id`. Without `review_id` the comment
+        gets a review of its own, as a single comment or a reply does on GitHub. Tests call this to seed
+        threads (a human's, say); the stand-in's routes call it too."""
+        pull = self.pulls[(full_name, number)]
+        root = self.review_comments[in_reply_to] if in_reply_to is not None else None
+        if review_id is None:
+            review_id = self.add_review(full_name, number, "", "COMMENTED")["id"]
+        comment_id = self.new_id()
+        if root is not None:
+            place = {key: root[key] for key in ("path", "line", "side", "start_line", "start_side")}
+            place.update({key: root[key] for key in ("original_line", "original_start_line", "diff_hunk")})
+            commits = {"commit_id": root["commit_id"], "original_commit_id": root["original_commit_id"]}
+        else:
+            patch = {f.filename: f for f in self.pull_files[(full_name, number)]}.get(path)
+            place = {
+                "path": path,
+                "line": line,
+                "side": side,
+                "start_line": start_line,
+                "start_side": (start_side or side) if start_line else None,
+                "original_line": line,
+                "original_start_line": start_line,
+                "diff_hunk": patch.patch[:200] if patch else "",
+            }
+            sha = self.reviews[review_id]["commit_id"]
+            commits = {"commit_id": sha, "original_commit_id": sha}
+        comment = {
+            "id": comment_id,
+            "node_id": f"PRRC_{comment_id}",
+            "pull_request_review_id": review_id,
+            "url": f"{self.origin}/repos/{full_name}/pulls/comments/{comment_id}",
+            "html_url": f"{pull['html_url']}#discussion_r{comment_id}",
+            "pull_request_url": pull["url"],
+            **place,
+            **commits,
+            "body": body,
+            "user": self.user(author, "Bot" if author.endswith("[bot]") else "User"),
+            "created_at": "2024-01-02T00:00:00Z",
+            "updated_at": "2024-01-02T00:00:00Z",
+            "author_association": "NONE" if author.endswith("[bot]") else "MEMBER",
+            "_links": {"self": {"href": ""}, "html": {"href": ""}, "pull_request": {"href": pull["url"]}},
+        }
+        if root is not None:  # GitHub leaves the key out of a thread's first comment
+            comment["in_reply_to_id"] = root["id"]
+        self.review_comments[comment_id] = comment
+        return comment
+
+    def thread_roots(self, full_name: str, number: int) -> list[dict[str, Any]]:
+        """The first comment of each review thread on the PR, oldest first (a thread = it and its replies)."""
+        url = self.pulls[(full_name, number)]["url"]
+        roots = [
+            c
+            for c in self.review_comments.values()
+            if c["pull_request_url"] == url and "in_reply_to_id" not in c
+        ]
+        return sorted(roots, key=lambda c: int(c["id"]))
+
+    def thread_comments(self, root_id: int) -> list[dict[str, Any]]:
+        replies = [c for c in self.review_comments.values() if c.get("in_reply_to_id") == root_id]
+        return [self.review_comments[root_id], *sorted(replies, key=lambda c: int(c["id"]))]
+
+    def push_pull_request(self, full_name: str, number: int, git_dir: Path, head: str) -> dict[str, Any]:
+        """The PR's branch now points at HEAD (a push or a force-push; the old head's objects must still
+        be in GIT_DIR): head sha, diff and files are computed anew. A review comment whose lines changed
+        between the old and the new head, or left the PR's diff, becomes outdated as on GitHub (`line` and
+        `start_line` null, `original_line` kept, its thread `isOutdated`); the others follow their lines
+        and move to the new head commit."""
+        pull = self.pulls[(full_name, number)]
+        old_head = pull["head"]["sha"]
+        new_head = git(git_dir, "rev-parse", head).strip()
+        merge_base = git(git_dir, "merge-base", pull["base"]["sha"], new_head).strip()
+        diff = git(git_dir, "diff", "--no-color", "--no-ext-diff", merge_base, new_head)
+        files = {f.filename: f for f in split_diff(diff)}
+        pull["head"]["sha"] = new_head
+        pull["statuses_url"] = f"{self.origin}/repos/{full_name}/statuses/{new_head}"
+        self.pull_diffs[(full_name, number)] = diff
+        self.pull_files[(full_name, number)] = list(files.values())
+        changes_by_path: dict[str, list[tuple[int, int, int, int]] | None] = {}
+        for comment in self.review_comments.values():
+            if comment["pull_request_url"] != pull["url"] or comment["line"] is None:
+                continue
+            path = comment["path"]
+            if path not in changes_by_path:
+                changes_by_path[path] = line_changes(git_dir, old_head, new_head, path)
+            changes = changes_by_path[path]
+            hunks = files[path].right_hunks if path in files and comment["side"] == "RIGHT" else []
+            first, last = int(comment["start_line"] or comment["line"]), int(comment["line"])
+            moved = [] if changes is None else [follow_line(changes, old) for old in range(first, last + 1)]
+            if moved and None not in moved and all(hunk_of(hunks, int(m or 0)) is not None for m in moved):
+                comment["line"] = moved[-1]
+                comment["start_line"] = moved[0] if comment["start_line"] else None
+                comment["commit_id"] = new_head
+            else:
+                comment["line"] = None
+                comment["start_line"] = None
+        return pull
+
     def add_workflow_run(
         self, full_name: str, head_sha: str, jobs: list[tuple[str, str, str]], conclusion: str = "failure"
     ) -> dict[str, Any]:
@@ -503,6 +684,8 @@ class GitHubStandIn:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.state = GitHubState("http://127.0.0.1:0")
+        # GitHub's GraphQL schema loads on the first POST /graphql (once per process), not here
+        self.graphql = GraphQLEndpoint(self.state, self._graphql_violation)
 
     # ---- lifecycle
     def start(self) -> GitHubStandIn:
@@ -550,7 +733,10 @@ class GitHubStandIn:
         return self.state.origin
 
     # ---- test controls
-    def add_token(self, token: str, permission: str = "write") -> None:
+    def add_token(self, token: str, permission: str = WRITE) -> None:
+        """permission: one of TOKEN_PERMISSIONS (see there)."""
+        if permission not in TOKEN_PERMISSIONS:
+            raise ValueError(f"token permission {permission!r} is not one of {TOKEN_PERMISSIONS}")
         self.state.tokens[token] = permission
 
     def inject(
@@ -581,6 +767,10 @@ class GitHubStandIn:
     def write_requests(self) -> list[LoggedRequest]:
         with self.lock:
             return [r for r in self.log if r.method in WRITE_METHODS]
+
+    def graphql_requests(self) -> list[LoggedRequest]:
+        """Every POST /graphql, its body (query, variables) as sent."""
+        return self.requests_matching("POST", f"^{GRAPHQL_PATH}$")
 
     # ---- request handling
     def handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
@@ -624,6 +814,8 @@ class GitHubStandIn:
                 return 503, {}, {"message": "Service Unavailable", "documentation_url": DOCS}
         if path.startswith(BLOB_PREFIX):
             return self._blob(handler, path, query)
+        if path == GRAPHQL_PATH:
+            return self._graphql(handler, method, raw)
         problem = self._validate(handler, method, path, query, raw)
         if problem:
             with self.lock:
@@ -643,7 +835,7 @@ class GitHubStandIn:
                 if fault.times > 0 and fault.method == method and re.search(fault.path_regex, path):
                     fault.times -= 1
                     return fault.status, dict(fault.headers), fault.body
-        if method in WRITE_METHODS and permission != "write":
+        if method in WRITE_METHODS and permission == READ:
             return (
                 403,
                 {},
@@ -660,6 +852,31 @@ class GitHubStandIn:
                 return self._route(method, path, query, body, accept, permission, token)
         except ApiError as error:
             return error.status, error.headers, error.body
+
+    def _graphql(
+        self, handler: BaseHTTPRequestHandler, method: str, raw: bytes
+    ) -> tuple[int, dict[str, str], Any]:
+        """GitHub's GraphQL endpoint: authentication and injected faults as for REST, then the document."""
+        if method != "POST":
+            with self.lock:
+                self.violations.append(f"{method} {GRAPHQL_PATH}: GitHub's GraphQL endpoint takes POST only")
+            return 404, {}, {"message": "Not Found", "documentation_url": DOCS, "status": "404"}
+        token = (handler.headers.get("Authorization") or "").split(" ")[-1]
+        with self.lock:
+            permission = self.state.tokens.get(token)
+            if permission is None:
+                message = "Bad credentials" if token else "This endpoint requires you to be authenticated."
+                return 401, {}, {"message": message, "documentation_url": "https://docs.github.com/graphql"}
+            for fault in self.faults:
+                if fault.times > 0 and fault.method == method and re.search(fault.path_regex, GRAPHQL_PATH):
+                    fault.times -= 1
+                    return fault.status, dict(fault.headers), fault.body
+            viewer = Viewer(BOT, may_write=permission != READ, may_resolve=permission == WRITE)
+            return self.graphql.answer(raw, viewer)
+
+    def _graphql_violation(self, problem: str) -> None:
+        """Called by the GraphQL endpoint, which runs under self.lock."""
+        self.violations.append(f"POST {GRAPHQL_PATH}: {problem}")
 
     def _validate(
         self, handler: BaseHTTPRequestHandler, method: str, path: str, query: dict[str, str], raw: bytes
@@ -729,6 +946,9 @@ class GitHubStandIn:
             ("GET", r"/pulls/(\d+)", self._get_pull),
             ("GET", r"/pulls/(\d+)/files", self._list_files),
             ("GET", r"/pulls/(\d+)/comments", self._list_review_comments),
+            ("POST", r"/pulls/(\d+)/comments", self._create_review_comment),
+            ("POST", r"/pulls/(\d+)/comments/(\d+)/replies", self._reply_to_review_comment),
+            ("GET", r"/pulls/comments/(\d+)", self._get_review_comment),
             ("GET", r"/pulls/(\d+)/reviews", self._list_reviews),
             ("POST", r"/pulls/(\d+)/reviews", self._create_review),
             ("POST", r"/code-scanning/sarifs", self._upload_sarif),
@@ -928,6 +1148,91 @@ class GitHubStandIn:
         items = [c for c in self.state.review_comments.values() if c["pull_request_url"] == pull["url"]]
         return self._page(items, kw["query"], f"/repos/{full_name}/pulls/{number}/comments")
 
+    def _review_comment(self, full_name: str, comment_id: str) -> dict[str, Any]:
+        comment = self.state.review_comments.get(int(comment_id))
+        if comment is None or not comment["url"].endswith(f"/repos/{full_name}/pulls/comments/{comment_id}"):
+            raise not_found()
+        return comment
+
+    def _get_review_comment(
+        self, full_name: str, comment_id: str, **kw: Any
+    ) -> tuple[int, dict[str, str], Any]:
+        return 200, {}, self._review_comment(full_name, comment_id)
+
+    def _create_review_comment(
+        self, full_name: str, number: str, **kw: Any
+    ) -> tuple[int, dict[str, str], Any]:
+        """A single review comment, or with `in_reply_to` a reply (then every field but body is ignored)."""
+        self._pull(full_name, number)
+        body = kw["body"]
+        check_body_length(body["body"])
+        if body.get("in_reply_to") is not None:
+            return self._reply(full_name, number, str(body["in_reply_to"]), body["body"])
+        files = {f.filename: f for f in self.state.pull_files[(full_name, int(number))]}
+        if body.get("subject_type") == "file":
+            self.violations.append(
+                "file-level review comments (subject_type file): the stand-in serves lines only"
+            )
+            raise ApiError(422, {"message": "Not served by the stand-in", "documentation_url": DOCS})
+        if "line" not in body and "position" not in body:
+            problem: str | None = "line is required"
+        else:
+            problem = self._review_comment_problem(files, body)
+        if problem:
+            raise ApiError(
+                422,
+                {
+                    "message": "Validation Failed",
+                    "errors": [
+                        {
+                            "resource": "PullRequestReviewComment",
+                            "code": "custom",
+                            "field": "pull_request_review_thread.line",
+                            "message": f"could not be resolved ({problem})",
+                        }
+                    ],
+                    "documentation_url": "https://docs.github.com/rest/pulls/comments#create-a-review-comment-for-a-pull-request",
+                    "status": "422",
+                },
+            )
+        comment = self.state.add_review_comment(
+            full_name,
+            int(number),
+            body["body"],
+            path=body["path"],
+            line=body.get("line"),
+            side=body.get("side", "RIGHT"),
+            start_line=body.get("start_line"),
+            start_side=body.get("start_side"),
+        )
+        return 201, {"Location": comment["url"]}, comment
+
+    def _reply_to_review_comment(
+        self, full_name: str, number: str, comment_id: str, **kw: Any
+    ) -> tuple[int, dict[str, str], Any]:
+        self._pull(full_name, number)
+        check_body_length(kw["body"]["body"])
+        return self._reply(full_name, number, comment_id, kw["body"]["body"])
+
+    def _reply(
+        self, full_name: str, number: str, comment_id: str, text: str
+    ) -> tuple[int, dict[str, str], Any]:
+        target = self._review_comment(full_name, comment_id)
+        if target["pull_request_url"] != self._pull(full_name, number)["url"]:
+            raise not_found()
+        if "in_reply_to_id" in target:
+            # GitHub's description: "This must be the ID of a top-level review comment, not a reply to that
+            # comment. Replies to replies are not supported."
+            self.violations.append(
+                f"reply to review comment {comment_id}, itself a reply to {target['in_reply_to_id']}: "
+                "GitHub supports replies to a thread's first comment only"
+            )
+            raise ApiError(
+                422, {"message": "Replies to replies are not supported", "documentation_url": DOCS}
+            )
+        comment = self.state.add_review_comment(full_name, int(number), text, in_reply_to=int(comment_id))
+        return 201, {"Location": comment["url"]}, comment
+
     def _list_reviews(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
         pull = self._pull(full_name, number)
         items = [r for r in self.state.reviews.values() if r["pull_request_url"] == pull["url"]]
@@ -954,7 +1259,7 @@ class GitHubStandIn:
         return None
 
     def _create_review(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
-        pull = self._pull(full_name, number)
+        self._pull(full_name, number)
         body = kw["body"]
         check_body_length(body.get("body"))
         files = {f.filename: f for f in self.state.pull_files[(full_name, int(number))]}
@@ -981,52 +1286,24 @@ class GitHubStandIn:
                     "status": "422",
                 },
             )
-        review_id = self.state.new_id()
         state = {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "COMMENT": "COMMENTED"}.get(
             event, "PENDING"
         )
-        review = {
-            "id": review_id,
-            "node_id": f"PRR_{review_id}",
-            "user": self.state.user("github-actions[bot]", "Bot"),
-            "body": body.get("body", ""),
-            "state": state,
-            "html_url": f"{pull['html_url']}#pullrequestreview-{review_id}",
-            "pull_request_url": pull["url"],
-            "commit_id": body.get("commit_id", pull["head"]["sha"]),
-            "submitted_at": "2024-01-02T00:00:00Z",
-            "author_association": "NONE",
-            "_links": {
-                "html": {"href": f"{pull['html_url']}#pullrequestreview-{review_id}"},
-                "pull_request": {"href": pull["url"]},
-            },
-        }
-        self.state.reviews[review_id] = review
+        review = self.state.add_review(
+            full_name, int(number), body.get("body", ""), state, body.get("commit_id")
+        )
         for comment in comments:
-            comment_id = self.state.new_id()
-            self.state.review_comments[comment_id] = {
-                "id": comment_id,
-                "node_id": f"PRRC_{comment_id}",
-                "pull_request_review_id": review_id,
-                "url": f"{self.state.origin}/repos/{full_name}/pulls/comments/{comment_id}",
-                "html_url": f"{pull['html_url']}#discussion_r{comment_id}",
-                "pull_request_url": pull["url"],
-                "path": comment["path"],
-                "line": comment.get("line"),
-                "side": comment.get("side", "RIGHT"),
-                "start_line": comment.get("start_line"),
-                "start_side": comment.get("start_side") if comment.get("start_line") else None,
-                "original_line": comment.get("line"),
-                "body": comment["body"],
-                "commit_id": review["commit_id"],
-                "original_commit_id": review["commit_id"],
-                "diff_hunk": files[comment["path"]].patch[:200],
-                "user": review["user"],
-                "created_at": "2024-01-02T00:00:00Z",
-                "updated_at": "2024-01-02T00:00:00Z",
-                "author_association": "NONE",
-                "_links": {"self": {"href": ""}, "html": {"href": ""}, "pull_request": {"href": pull["url"]}},
-            }
+            self.state.add_review_comment(
+                full_name,
+                int(number),
+                comment["body"],
+                path=comment["path"],
+                line=comment.get("line"),
+                side=comment.get("side", "RIGHT"),
+                start_line=comment.get("start_line"),
+                start_side=comment.get("start_side"),
+                review_id=review["id"],
+            )
         return 200, {}, review
 
     def _upload_sarif(self, full_name: str, **kw: Any) -> tuple[int, dict[str, str], Any]:

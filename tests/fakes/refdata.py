@@ -5,6 +5,8 @@
 - Real webhook payloads, npm `@octokit/webhooks-examples` (api.github.com/index.json).
 - Microsoft's SARIF validator, npm `@microsoft/sarif-multitool` (its platform package holds the native
   binary and the SARIF 2.1.0 JSON schema the validator itself checks against).
+- GitHub's GraphQL schema, npm `@octokit/graphql-schema` (schema.json: the introspection result, which the
+  package's own validator loads; its schema.graphql defines some fields twice, which graphql-core refuses).
 
 `.refdata/` sits in the repository (ignored by git); LOK_REFDATA_DIR moves it. `python -m tests.fakes.refdata`
 installs ahead of the tests, which scripts/test.sh does so that a failing install is said before pytest.
@@ -30,6 +32,7 @@ PINNED: dict[str, str] = {
     "@octokit/openapi": "23.0.2",
     "@octokit/webhooks-examples": "7.6.1",
     "@microsoft/sarif-multitool": "5.7.0",
+    "@octokit/graphql-schema": "15.26.1",
 }
 OPENAPI_FILE = "api.github.com.json"  # the package also ships GHES/GHEC and dereferenced variants (370 MB)
 
@@ -60,6 +63,10 @@ class RefData:
         return self.modules / "@octokit" / "webhooks-examples" / "api.github.com" / "index.json"
 
     @property
+    def graphql_schema_path(self) -> Path:
+        return self.modules / "@octokit" / "graphql-schema" / "schema.json"
+
+    @property
     def multitool_dir(self) -> Path:
         return self.modules / "@microsoft" / f"sarif-multitool-{_node_platform()}"
 
@@ -83,7 +90,8 @@ def multitool_runs_here() -> str:
 
 def _complete(prefix: Path) -> bool:
     data = RefData(prefix)
-    return all(path.is_file() for path in (data.openapi_path, data.webhooks_index, data.sarif_schema_path))
+    needed = (data.openapi_path, data.webhooks_index, data.sarif_schema_path, data.graphql_schema_path)
+    return all(path.is_file() for path in needed)
 
 
 def _prune(prefix: Path) -> None:
@@ -163,6 +171,15 @@ def cut_openapi(spec: dict[str, Any], operation_ids: Iterable[str]) -> dict[str,
 def github_openapi(operation_ids: Iterable[str]) -> dict[str, Any]:
     spec = json.loads(install_refdata().openapi_path.read_text(encoding="utf-8"))
     return cut_openapi(spec, operation_ids)
+
+
+# ---------------------------------------------------------------- GitHub's GraphQL schema
+
+
+def github_graphql_introspection() -> dict[str, Any]:
+    """The schema as GitHub's introspection answers it (`{"data": {"__schema": ...}}` or `{"__schema": ...}`)."""
+    document: dict[str, Any] = json.loads(install_refdata().graphql_schema_path.read_text(encoding="utf-8"))
+    return document.get("data", document)
 
 
 # ---------------------------------------------------------------- webhook payloads
