@@ -18,6 +18,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
+from lok_action import json_text
 from lok_action.atomic import atomic_write_text
 from lok_action.reply import Reply
 
@@ -141,7 +142,7 @@ class AnswerCache:
 def _decode(raw: bytes) -> tuple[Reply | None, float]:
     """The cached reply and when it was written, or (None, 0) for anything that is not a valid entry."""
     try:
-        entry = json.loads(raw)
+        entry = json_text.loads(raw)
     except ValueError:
         return None, 0.0
     if not isinstance(entry, dict):

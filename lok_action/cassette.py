@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, unquote
 
+from lok_action import json_text
 from lok_action.atomic import atomic_write_text
 from lok_action.backends.base import Availability, Backend, Reply
 from lok_action.backends.redaction import Redactor
@@ -193,7 +194,7 @@ def parsed_json(text: str) -> Any:
     if stripped[:1] not in ("{", "["):
         return None
     try:
-        return json.loads(stripped)
+        return json_text.loads(stripped)
     except (ValueError, RecursionError):
         return None
 
@@ -221,7 +222,7 @@ class Entry:
 def decode_line(raw: bytes, where: str) -> Entry:
     """One line back; raises CassetteError naming ``where`` (file:line) for anything else."""
     try:
-        record = json.loads(raw)
+        record = json_text.loads(raw)
     except (ValueError, RecursionError) as error:
         raise CassetteError(f"{where}: not a JSON line ({error})") from None
     if not isinstance(record, dict):
@@ -472,7 +473,7 @@ class Cassette:
             raise CassetteError(f"cassette {self.directory}: {error.strerror or error}") from None
         if raw_meta is not None:
             try:
-                meta = json.loads(raw_meta)
+                meta = json_text.loads(raw_meta)
             except (ValueError, RecursionError) as error:
                 raise CassetteError(f"{self.directory / META_FILE}: not JSON ({error})") from None
             if not isinstance(meta, dict) or meta.get("format") != META_FORMAT:

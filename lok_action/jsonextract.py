@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterator
 from typing import Any, Literal
 
+from lok_action import json_text
+
 FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_-]*)[ \t]*\r?\n(.*?)```", re.DOTALL)
 MAX_STARTS = 500  # bracket positions tried per text; bounds the work on huge non-JSON output
 PREVIEW_CHARS = 200
@@ -58,7 +60,7 @@ def _first_value(text: str, wanted: tuple[type, ...]) -> tuple[Any] | None:
     openers = "{[" if dict in wanted else "["
     stripped = text.strip()
     try:
-        whole = json.loads(stripped)
+        whole = json_text.loads(stripped)
         if isinstance(whole, wanted):
             return (whole,)
     except ValueError:
@@ -72,7 +74,7 @@ def _first_value(text: str, wanted: tuple[type, ...]) -> tuple[Any] | None:
         if tried > MAX_STARTS:
             break
         try:
-            value, _end = decoder.raw_decode(text, index)
+            value, _end = json_text.raw_decode(decoder, text, index)
         except ValueError:
             continue
         if isinstance(value, dict):
@@ -95,7 +97,7 @@ def _extract_jsonl(text: str) -> list[Any]:
         if not line or line[0] not in "{[":
             continue
         try:
-            values.append(json.loads(line))
+            values.append(json_text.loads(line))
         except ValueError:
             raise _failure(text, f"JSON lines (bad line: {line[:80]!r})") from None
     if not values:

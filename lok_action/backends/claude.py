@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lok_action import json_text
 from lok_action.backends.base import Reply
 from lok_action.backends.cli_agent import CliAgentBackend
 from lok_action.backends.replies import as_int, auth_fix, is_retryable_status
@@ -24,7 +25,7 @@ def result_object(stdout: str) -> dict[str, Any] | None:
         if not candidate.startswith("{"):
             continue
         try:
-            data = json.loads(candidate)
+            data = json_text.loads(candidate)
         except ValueError:
             continue
         if isinstance(data, dict) and data.get("type") == "result":

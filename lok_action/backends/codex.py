@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lok_action import json_text
 from lok_action.backends.base import Reply
 from lok_action.backends.cli_agent import CliAgentBackend
 from lok_action.backends.replies import as_int
@@ -31,7 +31,7 @@ def parse_events(stdout: str) -> list[dict[str, Any]]:
         if not line.startswith("{"):
             continue
         try:
-            event = json.loads(line)
+            event = json_text.loads(line)
         except ValueError:
             continue
         if isinstance(event, dict):

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lok_action import json_text
 from lok_action.backends.base import Reply
 from lok_action.backends.cli_agent import CliAgentBackend
 from lok_action.backends.replies import as_int, auth_fix, is_retryable_status
@@ -47,7 +48,7 @@ def error_message(error: dict[str, Any]) -> str:
     """The message, unwrapped when it is itself the API's JSON error body (as for 401)."""
     message = str(error.get("message") or "")
     try:
-        inner = json.loads(message)
+        inner = json_text.loads(message)
     except ValueError:
         return message
     if isinstance(inner, dict) and isinstance(inner.get("error"), dict):
@@ -95,7 +96,7 @@ class GeminiBackend(CliAgentBackend):
     def parse(self, result: ProcessResult) -> Reply:
         if result.returncode == 0:
             try:
-                data = json.loads(result.stdout)
+                data = json_text.loads(result.stdout)
             except ValueError:
                 data = None
             if isinstance(data, dict) and "response" in data:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lok_action import json_text
 from lok_action.backends.base import Availability, Backend, Reply
 from lok_action.backends.embedded import RUNTIME_DISTRIBUTION, EmbeddedModel, runtime_installed
 from lok_action.backends.embedded_loader import open_model
@@ -44,7 +45,7 @@ def without_echoes(answer: str, prompt: str) -> str:
     say. Such a copy is no finding: its title is blanked, so validation drops it and counts it."""
     examples = {(field, _plain(value)) for field, value in EXAMPLE_FIELD.findall(prompt)}
     try:
-        parsed = json.loads(answer)
+        parsed = json_text.loads(answer)
     except ValueError:
         return answer
     items = parsed.get("findings") if isinstance(parsed, dict) else None

@@ -19,8 +19,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lok_action import json_text
 from lok_action.backends.base import Availability, Backend, Reply
-from lok_action.backends.redaction import failure_tail
+from lok_action.backends.redaction import tail_of
 from lok_action.backends.spec import KindSpec
 from lok_action.errors import BackendError, ConfigError
 from lok_action.process import exit_status, run_process
@@ -118,13 +119,13 @@ class SarifBackend(Backend):
                     self.name, error=f"timed out after {timeout:g}s", retryable=True, duration=result.duration
                 )
             ended = exit_status(result.returncode)
-            tail = failure_tail(result.stderr, "", env, [self.config.api_key_env])
+            tail = tail_of(result.stderr, "", self.redactor())
             if result.returncode is not None and result.returncode < 0:  # a crash, whatever it printed
                 return Reply(self.name, error=f"{ended}: {tail}" if tail else ended, duration=result.duration)
             try:
                 text = report.read_text(encoding="utf-8", errors="replace") if report else result.stdout
                 findings = raw_findings(
-                    json.loads(text),
+                    json_text.loads(text),
                     workdir,
                     self.name,
                     self.config.category or "bug",

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lok_action import ranges
+from lok_action import json_text, ranges
 from lok_action.errors import UsageError
 
 
@@ -47,7 +47,7 @@ def target_from_event(env: dict[str, str]) -> tuple[int | None, int | None]:
     if not path:
         return None, None
     try:
-        payload = json.loads(Path(path).read_text(encoding="utf-8"))
+        payload = json_text.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as error:
         raise UsageError(f"GITHUB_EVENT_PATH {path}: cannot read the event file ({error.strerror})") from None
     except ValueError as error:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from lok_action import json_text
 from lok_action.commands.analyze import add_report_options
 from lok_action.errors import UsageError
 from lok_action.outcome import BackendStatus, CoverageSummary, Outcome
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     for name in args.inputs:
         path = Path(name)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json_text.loads(path.read_text(encoding="utf-8"))
         except OSError as error:
             raise UsageError(f"{path}: cannot read ({error.strerror})") from None
         except ValueError as error:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from collections.abc import Mapping
@@ -10,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from lok_action import json_text
 from lok_action.errors import UsageError
 from lok_action.findings.model import SEVERITIES, Severity, as_severity
 from lok_action.ranges import CONSENSUS, ISSUE_NUMBER
@@ -139,7 +139,7 @@ class EventContext:
         event_path = env.get("GITHUB_EVENT_PATH", "")
         if event_path:
             try:
-                payload = json.loads(Path(event_path).read_text(encoding="utf-8"))
+                payload = json_text.loads(Path(event_path).read_text(encoding="utf-8"))
             except (OSError, ValueError) as error:
                 raise UsageError(
                     f"GITHUB_EVENT_PATH {event_path}: cannot read the event payload ({error})"
