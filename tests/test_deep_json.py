@@ -68,7 +68,8 @@ def test_a_deeply_nested_answer_fails_its_step_and_names_the_backend(
     answer.write_text(deep_json(), encoding="utf-8")
     lok_project.write_config(command_backend("deep", "--reply-file", str(answer)))
     lok_project.write_workflow(
-        "scan", 'name = "scan"\n[[steps]]\nname = "a"\nbackend = "deep"\nprompt = "p"\noutput_format = "json"\n'
+        "scan",
+        'name = "scan"\n[[steps]]\nname = "a"\nbackend = "deep"\nprompt = "p"\noutput_format = "json"\n',
     )
     done = lok_project.lok("run", "scan", "--json")
     assert "Traceback" not in done.stderr and "RecursionError" not in done.stdout + done.stderr
