@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -27,13 +28,35 @@ class MergeRules:
     rarity: float = 0.0  # a token counts 1 / (1 + rarity * other findings of the file using it)
     code_weight: float = 0.0  # how much shared code names add to the words' similarity ("text")
     one_per_backend: bool = False  # a backend's findings in one problem must share a line
+    # "sweep": one pass in line order, each finding joining the open cluster it fits best (SWEEP_MERGE);
+    # "best-first": the most alike pairs of the file are joined first (agglomerative)
+    assign: str = "sweep"
+    # best-first: which pairs across two clusters must be alike for them to become one ("single": one
+    # pair; "complete": every pair of different backends; "average": their mean similarity)
+    linkage: str = "single"
+    spanned_repeats: bool = False  # one_per_backend spares one rule repeated inside another's range
+    lexicon: str = "plain"  # "text": which lok_action.findings.wording.LEXICONS entry reads the prose
 
 
 # The first merge: title-word Jaccard >= 0.2 or the same rule id, within 5 lines. Kept for comparison
 # (bench/merge_quality.py prints both).
 TITLE_MERGE = MergeRules(window=5, threshold=0.2, wording="title", same_rule=0.5)
-DEFAULT_MERGE = MergeRules(
+# The merge before the best-first pass and the linter lexicon (kept so bench/merge_quality.py can
+# print before and after).
+SWEEP_MERGE = MergeRules(
     window=5, threshold=0.18, wording="text", rarity=1.0, code_weight=0.2, one_per_backend=True
+)
+DEFAULT_MERGE = MergeRules(
+    window=5,
+    threshold=0.18,
+    wording="text",
+    rarity=1.0,
+    code_weight=0.2,
+    one_per_backend=True,
+    assign="best-first",
+    linkage="complete",
+    spanned_repeats=True,
+    lexicon="lint",
 )
 
 LINE_WINDOW = DEFAULT_MERGE.window  # findings this many lines apart may still be the same problem
@@ -100,7 +123,12 @@ def _wording(finding: Finding, rules: MergeRules) -> Wording:
     # the exact flagged code, once findings carry it, names what the finding is about
     code = finding.evidence
     # a rule id that is only the category (what a backend that named none gets) says nothing
-    return wording(f"{finding.title} {finding.explanation}", "" if rule == finding.category else rule, code)
+    return wording(
+        f"{finding.title} {finding.explanation}",
+        "" if rule == finding.category else rule,
+        code,
+        rules.lexicon,
+    )
 
 
 def _related(a: str, b: str) -> bool:
@@ -109,6 +137,13 @@ def _related(a: str, b: str) -> bool:
 
 def _share_a_line(a: Finding, b: Finding) -> bool:
     return a.start_line <= b.end_line and b.start_line <= a.end_line
+
+
+def _spans(wide: Finding, a: Finding, b: Finding) -> bool:
+    """Whether ``wide``, of another backend than both, covers every line of ``a`` and ``b``."""
+    if set(wide.backends) & (set(a.backends) | set(b.backends)):
+        return False
+    return wide.start_line <= min(a.start_line, b.start_line) and wide.end_line >= max(a.end_line, b.end_line)
 
 
 def _wording_score(finding: Finding) -> tuple[Any, ...]:
@@ -176,6 +211,76 @@ class _FileMerge:
         return best if best >= rules.threshold else 0.0
 
     def clusters(self) -> list[list[Finding]]:
+        return self._best_first() if self.rules.assign == "best-first" else self._sweep()
+
+    def _compatible(self, a: list[_Item], b: list[_Item]) -> bool:
+        """Whether two clusters may become one: never one backend's findings at two places, unless
+        they are one rule repeated at lines that another backend's one finding spans (a linter
+        reports each line of what a reviewer calls one problem)."""
+        if not self.rules.one_per_backend:
+            return True
+        everyone = a + b
+        for x in a:
+            for y in b:
+                fx, fy = x.finding, y.finding
+                if not set(fx.backends) & set(fy.backends) or _share_a_line(fx, fy):
+                    continue
+                if not (self.rules.spanned_repeats and fx.rule_id == fy.rule_id):
+                    return False
+                if not any(_spans(m.finding, fx, fy) for m in everyone):
+                    return False
+        return True
+
+    def _linked(self, a: list[_Item], b: list[_Item]) -> bool:
+        """Whether two clusters (already joined by one alike pair) are alike enough to be one."""
+        linkage = self.rules.linkage
+        if linkage == "single" or (len(a) == 1 and len(b) == 1):
+            return True
+        cross = [
+            self.similarity(x, y)
+            for x in a
+            for y in b
+            if not set(x.finding.backends) & set(y.finding.backends)
+        ]
+        if linkage == "complete":
+            return all(score >= self.rules.threshold for score in cross)
+        return math.fsum(cross) / len(cross) >= self.rules.threshold if cross else True
+
+    def _best_first(self) -> list[list[Finding]]:
+        """Every pair of findings close enough and alike enough, the most alike (then the closest)
+        joined first, as long as the two clusters may become one. Items are in line order, so a
+        finding's candidates are the next few items only: linear in the findings for a bounded
+        number of findings per window."""
+        rules, items = self.rules, self.items
+        pairs: list[tuple[float, int, int, int]] = []
+        for i, a in enumerate(items):
+            reach = a.finding.end_line + rules.window
+            for j in range(i + 1, len(items)):
+                b = items[j]
+                if b.finding.start_line > reach:
+                    break
+                if not _related(a.finding.category, b.finding.category):
+                    continue
+                score = self.similarity(a, b)
+                if score >= rules.threshold:
+                    gap = max(0, b.finding.start_line - a.finding.end_line)
+                    pairs.append((-score, gap, i, j))
+        pairs.sort()
+        owner = list(range(len(items)))  # cluster id of each item: the lowest index among its members
+        members: dict[int, list[int]] = {i: [i] for i in range(len(items))}
+        for _, _, i, j in pairs:
+            one, other = sorted((owner[i], owner[j]))
+            if one == other:
+                continue
+            left, right = [items[k] for k in members[one]], [items[k] for k in members[other]]
+            if not self._compatible(left, right) or not self._linked(left, right):
+                continue
+            for k in members[other]:
+                owner[k] = one
+            members[one] = sorted(members[one] + members.pop(other))
+        return [[items[k].finding for k in group] for _, group in sorted(members.items())]
+
+    def _sweep(self) -> list[list[Finding]]:
         open_clusters: list[_Cluster] = []
         done: list[_Cluster] = []
         for item in self.items:
