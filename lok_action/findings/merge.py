@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -32,7 +31,7 @@ class MergeRules:
     # "best-first": the most alike pairs of the file are joined first (agglomerative)
     assign: str = "sweep"
     # best-first: which pairs across two clusters must be alike for them to become one ("single": one
-    # pair; "complete": every pair of different backends; "average": their mean similarity)
+    # pair; "complete": every pair of findings of different backends)
     linkage: str = "single"
     spanned_repeats: bool = False  # one_per_backend spares one rule repeated inside another's range
     lexicon: str = "plain"  # "text": which lok_action.findings.wording.LEXICONS entry reads the prose
@@ -231,21 +230,6 @@ class _FileMerge:
                     return False
         return True
 
-    def _linked(self, a: list[_Item], b: list[_Item]) -> bool:
-        """Whether two clusters (already joined by one alike pair) are alike enough to be one."""
-        linkage = self.rules.linkage
-        if linkage == "single" or (len(a) == 1 and len(b) == 1):
-            return True
-        cross = [
-            self.similarity(x, y)
-            for x in a
-            for y in b
-            if not set(x.finding.backends) & set(y.finding.backends)
-        ]
-        if linkage == "complete":
-            return all(score >= self.rules.threshold for score in cross)
-        return math.fsum(cross) / len(cross) >= self.rules.threshold if cross else True
-
     def _best_first(self) -> list[list[Finding]]:
         """Every pair of findings close enough and alike enough, the most alike (then the closest)
         joined first, as long as the two clusters may become one. Items are in line order, so a
@@ -266,19 +250,34 @@ class _FileMerge:
                     gap = max(0, b.finding.start_line - a.finding.end_line)
                     pairs.append((-score, gap, i, j))
         pairs.sort()
+        alike = {(i, j) for _, _, i, j in pairs}
         owner = list(range(len(items)))  # cluster id of each item: the lowest index among its members
         members: dict[int, list[int]] = {i: [i] for i in range(len(items))}
         for _, _, i, j in pairs:
             one, other = sorted((owner[i], owner[j]))
             if one == other:
                 continue
-            left, right = [items[k] for k in members[one]], [items[k] for k in members[other]]
-            if not self._compatible(left, right) or not self._linked(left, right):
+            left, right = members[one], members[other]
+            if not self._compatible([items[k] for k in left], [items[k] for k in right]):
                 continue
-            for k in members[other]:
+            if rules.linkage == "complete" and not self._all_alike(left, right, alike):
+                continue
+            for k in right:
                 owner[k] = one
-            members[one] = sorted(members[one] + members.pop(other))
+            members[one] = sorted(left + members.pop(other))
         return [[items[k].finding for k in group] for _, group in sorted(members.items())]
+
+    def _all_alike(self, left: list[int], right: list[int], alike: set[tuple[int, int]]) -> bool:
+        """Complete linkage: every two findings of different backends across the clusters are a
+        close, alike pair (so a finding alike to two that share nothing joins only one of them)."""
+        items = self.items
+        for x in left:
+            for y in right:
+                if set(items[x].finding.backends) & set(items[y].finding.backends):
+                    continue
+                if (min(x, y), max(x, y)) not in alike:
+                    return False
+        return True
 
     def _sweep(self) -> list[list[Finding]]:
         open_clusters: list[_Cluster] = []
@@ -303,7 +302,11 @@ class _FileMerge:
 
 def merge_cluster(members: Sequence[Finding], analysed_by: Callable[[str], Iterable[str]] | None) -> Finding:
     """One finding for one cluster: the best-worded member, every reporter, the usual severity."""
-    best = max(members, key=lambda f: (_wording_score(f), [-ord(c) for c in f.title]))
+    scores = [_wording_score(member) for member in members]
+    top = max(scores)
+    tied = [member for member, score in zip(members, scores, strict=True) if score == top]
+    # among equally worded ones the title first in code-point order, a longer one before its prefix
+    best = tied[0] if len(tied) == 1 else max(tied, key=lambda f: [-ord(c) for c in f.title])
     reporters = sorted({name for member in members for name in member.backends})
     # the most often reported severity; a tie goes to the more severe (safer for --fail-on)
     counts = Counter(member.severity for member in members)
