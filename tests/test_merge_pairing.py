@@ -117,3 +117,18 @@ def test_base_exception_in_a_message_is_not_a_broad_except():
     assert "~broad-except" not in wording(message, "e0710").words
     assert "~raise-non-exception" in wording(message, "e0710").words
     assert "~broad-except" in wording("Catching BaseException hides KeyboardInterrupt").words
+
+
+def test_a_reviewer_describing_what_a_todo_admits_joins_the_linters_todo():
+    todo = said("pylint", "W0511: TODO: weights are assumed normalised", 70, 70, "lok/w0511")
+    findings = [
+        todo,
+        said("gpt", "Scores are skewed when the weights passed in do not sum to one", 71, 71, "lok/weights"),
+        said("claude", "Timeout of 0 disables the socket deadline entirely", 72, 72, "lok/timeout"),
+    ]
+    assert groups(findings) == [[("claude", 72)], [("pylint", 70), ("gpt", 71)]]
+    # the whole message ("W0511", "TODO") says little a reviewer repeats: the sweep merge kept them apart
+    assert groups(findings, SWEEP_MERGE) == [[("claude", 72)], [("gpt", 71)], [("pylint", 70)]]
+    assert wording(todo.title, "w0511").note == wording("weights are assumed normalised").words
+    # a finding that is not a TODO has no note, whatever its words
+    assert wording("TODO: weights are assumed normalised", "lok-weights").note == frozenset()

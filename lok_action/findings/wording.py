@@ -165,12 +165,16 @@ CALL = re.compile(r"\b([A-Za-z_]\w*)\(\)")  # foo() and a.b.foo(): foo
 class Wording:
     words: frozenset[str]  # words, concepts (prefixed "~") and the rule id
     code: frozenset[str]  # code names, each prefixed "`" (so a word and a name never count as one)
+    # a linter's TODO finding quotes the code's own comment: the words of that note (see NOTE_MARK)
+    note: frozenset[str] = frozenset()
 
     @property
     def tokens(self) -> frozenset[str]:
         return self.words | self.code
 
 
+# where the note a TODO finding quotes starts: after its marker ("W0511: TODO: add checks for ...")
+NOTE_MARK = re.compile(r"\b(?:todo|fixme|xxx|hack)\b:?\s*", re.IGNORECASE)
 # besides snake_case: camelCase and lint codes (W0511) are code names; an acronym (SQL) is a word
 _CODE_SHAPE = re.compile(r"[a-z][A-Z]|[A-Za-z][0-9]")
 
@@ -224,7 +228,12 @@ def wording(text: str, rule: str = "", code: str = "", lexicon: str = "lint") ->
     if code:
         quoted(code[:PROSE_CHARS])
     names.discard("")
-    return Wording(frozenset(words), frozenset(CODE + name for name in names))
+    note: frozenset[str] = frozenset()
+    if known.rule_concepts.get(rule.lower()) == "todo":
+        mark = NOTE_MARK.search(text)
+        if mark:
+            note = wording(text[mark.end() :], lexicon=lexicon).words
+    return Wording(frozenset(words), frozenset(CODE + name for name in names), note)
 
 
 class Vocabulary:
@@ -261,6 +270,11 @@ class Vocabulary:
 
     def similarity(self, a: Wording, b: Wording, code_weight: float) -> float:
         """0..1: the weighted Dice overlap of the two findings' words (concepts counting double), plus
-        up to ``code_weight`` for the overlap of their code names; 0 when they share no word at all."""
+        up to ``code_weight`` for the overlap of their code names; 0 when they share no word at all.
+        A TODO finding's note is also compared on its own with a finding that is not one: a reviewer
+        describes the problem the note admits, not that there is a TODO."""
         words = self._dice(a.words, b.words)
+        if bool(a.note) != bool(b.note):
+            note, other = (a.note, b.words) if a.note else (b.note, a.words)
+            words = max(words, self._dice(note, other))
         return min(1.0, words + code_weight * self._dice(a.code, b.code)) if words else 0.0
