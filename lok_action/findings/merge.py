@@ -15,7 +15,10 @@ from lok_action.findings.wording import Vocabulary, Wording, wording
 # categories, and say the same thing. How alike "the same thing" must be is a MergeRules. The
 # default was tuned on hand-labelled pairs of real review comments (bench/merge_quality.py): most
 # comments of different reviewers near one another describe different problems, so wording decides,
-# code names only add to it, and a backend's two findings at different lines stay two problems.
+# code names only add to it, and a backend's two findings at different lines stay two problems. The
+# most alike pairs of a file are joined first (a finding goes to the one it is most alike, not to
+# the first it fits), and every two findings of different backends in a problem must be alike (so
+# one finding alike to two unrelated ones cannot chain them into one).
 
 
 @dataclass(frozen=True)
