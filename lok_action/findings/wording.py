@@ -244,10 +244,20 @@ class Vocabulary:
         self.rarity = rarity
         self.uses = Counter(token for said in wordings for token in said.tokens)
         self._totals: dict[frozenset[str], float] = {}
+        self._pairs: dict[str, tuple[float, float]] = {}
 
     def _weight(self, token: str, others: int) -> float:
         kind = CONCEPT_WEIGHT if token.startswith(CONCEPT) else 1.0
         return kind / (1.0 + self.rarity * others)
+
+    def _shared_weights(self, token: str) -> tuple[float, float]:
+        """A token's weight when two findings share it, and when only one of them has it."""
+        weights = self._pairs.get(token)
+        if weights is None:
+            uses = self.uses[token]
+            weights = (self._weight(token, uses - 2), self._weight(token, uses - 1))
+            self._pairs[token] = weights
+        return weights
 
     def _total(self, tokens: frozenset[str]) -> float:
         """The weight of one finding's tokens as if no other finding of the pair had them."""
@@ -263,7 +273,7 @@ class Vocabulary:
         if not shared:
             return 0.0
         # a shared token has one user fewer among the *other* findings than a token only one of them has
-        both = [(self._weight(t, self.uses[t] - 2), self._weight(t, self.uses[t] - 1)) for t in shared]
+        both = [self._shared_weights(token) for token in shared]
         together = math.fsum(w for w, _ in both)
         total = self._total(a) + self._total(b) + 2 * math.fsum(w - alone for w, alone in both)
         return 2 * together / total
