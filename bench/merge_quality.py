@@ -5,15 +5,18 @@
 DATA_DIR is a copy of SWE-Review-Bench (github.com/lmnst/SWE-Review-Bench) holding
 outputs/n100/variant_results.csv, outputs/n100/static/results.csv and outputs/n100/oracle_index.json.
 The data is read from there and never copied. Each comment becomes one lok finding (see
-lok_action/reviewbench.py); one backend per reviewer and prompt variant. The run prints, for the
-merge before (TITLE_MERGE, the title-word merge lok started with) and after (DEFAULT_MERGE):
+lok_action/reviewbench.py); one backend per reviewer and prompt variant. The run prints, for three
+merges - "title" (TITLE_MERGE, the title-word merge lok started with), "before" (SWEEP_MERGE, the
+line-order sweep with the plain lexicon, lok's merge until the best-first pass) and "after"
+(DEFAULT_MERGE):
 
 1. per reviewer and per quorum k, precision and recall of oracle sites;
 2. how the merge treats pairs of comments of different backends that lie close together;
 3. the same on the hand-labelled pairs in bench/merge_pairs.csv: "same" or "different" problem, or
    "unclear" where the two complaints overlap only in part (left out of the rates). Splits:
-   - tune: the pairs DEFAULT_MERGE was tuned on;
-   - held-out: split off by instance before any tuning, looked at once, for the bar;
+   - tune: the pairs SWEEP_MERGE and then DEFAULT_MERGE were tuned on;
+   - held-out: split off by instance before any tuning, looked at once for SWEEP_MERGE and once
+     more, with DEFAULT_MERGE frozen, for the bar;
    - cross-prompt: pairs of claude and gpt under different prompts (claude/A with gpt/B, ...),
      labelled after that look and merged in those mixed ensembles; no rule was changed after.
 
@@ -37,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lok_action.findings.merge import (  # noqa: E402
     DEFAULT_MERGE,
+    SWEEP_MERGE,
     TITLE_MERGE,
     MergeRules,
     cluster_findings,
@@ -48,7 +52,7 @@ from lok_action.reviewbench import RecordedComment, read_comments  # noqa: E402
 TOLERANCE = 3  # the data's is_hit rule: a range within +-3 lines of a fix hunk
 CLOSE = 10  # pairs of comments at most this many lines apart are "close"
 STATIC = "static"
-MERGES = {"before": TITLE_MERGE, "after": DEFAULT_MERGE}
+MERGES = {"title": TITLE_MERGE, "before": SWEEP_MERGE, "after": DEFAULT_MERGE}
 SPLITS = ("tune", "held-out", "cross-prompt")
 DEFINITIONS = f"""\
 Definitions

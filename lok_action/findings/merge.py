@@ -15,7 +15,10 @@ from lok_action.findings.wording import Vocabulary, Wording, wording
 # categories, and say the same thing. How alike "the same thing" must be is a MergeRules. The
 # default was tuned on hand-labelled pairs of real review comments (bench/merge_quality.py): most
 # comments of different reviewers near one another describe different problems, so wording decides,
-# code names only add to it, and a backend's two findings at different lines stay two problems.
+# code names only add to it, and a backend's two findings at different lines stay two problems. The
+# most alike pairs of a file are joined first (a finding goes to the one it is most alike, not to
+# the first it fits), and every two findings of different backends in a problem must be alike (so
+# one finding alike to two unrelated ones cannot chain them into one).
 
 
 @dataclass(frozen=True)
@@ -27,13 +30,35 @@ class MergeRules:
     rarity: float = 0.0  # a token counts 1 / (1 + rarity * other findings of the file using it)
     code_weight: float = 0.0  # how much shared code names add to the words' similarity ("text")
     one_per_backend: bool = False  # a backend's findings in one problem must share a line
+    # "sweep": one pass in line order, each finding joining the open cluster it fits best (SWEEP_MERGE);
+    # "best-first": the most alike pairs of the file are joined first (agglomerative)
+    assign: str = "sweep"
+    # best-first: which pairs across two clusters must be alike for them to become one ("single": one
+    # pair; "complete": every pair of findings of different backends)
+    linkage: str = "single"
+    spanned_repeats: bool = False  # one_per_backend spares one rule repeated inside another's range
+    lexicon: str = "plain"  # "text": which lok_action.findings.wording.LEXICONS entry reads the prose
 
 
 # The first merge: title-word Jaccard >= 0.2 or the same rule id, within 5 lines. Kept for comparison
 # (bench/merge_quality.py prints both).
 TITLE_MERGE = MergeRules(window=5, threshold=0.2, wording="title", same_rule=0.5)
-DEFAULT_MERGE = MergeRules(
+# The merge before the best-first pass and the linter lexicon (kept so bench/merge_quality.py can
+# print before and after).
+SWEEP_MERGE = MergeRules(
     window=5, threshold=0.18, wording="text", rarity=1.0, code_weight=0.2, one_per_backend=True
+)
+DEFAULT_MERGE = MergeRules(
+    window=5,
+    threshold=0.18,
+    wording="text",
+    rarity=1.0,
+    code_weight=0.2,
+    one_per_backend=True,
+    assign="best-first",
+    linkage="complete",
+    spanned_repeats=True,
+    lexicon="lint",
 )
 
 LINE_WINDOW = DEFAULT_MERGE.window  # findings this many lines apart may still be the same problem
@@ -100,7 +125,12 @@ def _wording(finding: Finding, rules: MergeRules) -> Wording:
     # the exact flagged code, once findings carry it, names what the finding is about
     code = finding.evidence
     # a rule id that is only the category (what a backend that named none gets) says nothing
-    return wording(f"{finding.title} {finding.explanation}", "" if rule == finding.category else rule, code)
+    return wording(
+        f"{finding.title} {finding.explanation}",
+        "" if rule == finding.category else rule,
+        code,
+        rules.lexicon,
+    )
 
 
 def _related(a: str, b: str) -> bool:
@@ -109,6 +139,13 @@ def _related(a: str, b: str) -> bool:
 
 def _share_a_line(a: Finding, b: Finding) -> bool:
     return a.start_line <= b.end_line and b.start_line <= a.end_line
+
+
+def _spans(wide: Finding, a: Finding, b: Finding) -> bool:
+    """Whether ``wide``, of another backend than both, covers every line of ``a`` and ``b``."""
+    if set(wide.backends) & (set(a.backends) | set(b.backends)):
+        return False
+    return wide.start_line <= min(a.start_line, b.start_line) and wide.end_line >= max(a.end_line, b.end_line)
 
 
 def _wording_score(finding: Finding) -> tuple[Any, ...]:
@@ -176,6 +213,76 @@ class _FileMerge:
         return best if best >= rules.threshold else 0.0
 
     def clusters(self) -> list[list[Finding]]:
+        return self._best_first() if self.rules.assign == "best-first" else self._sweep()
+
+    def _compatible(self, a: list[_Item], b: list[_Item]) -> bool:
+        """Whether two clusters may become one: never one backend's findings at two places, unless
+        they are one rule repeated at lines that another backend's one finding spans (a linter
+        reports each line of what a reviewer calls one problem)."""
+        if not self.rules.one_per_backend:
+            return True
+        everyone = a + b
+        for x in a:
+            for y in b:
+                fx, fy = x.finding, y.finding
+                if not set(fx.backends) & set(fy.backends) or _share_a_line(fx, fy):
+                    continue
+                if not (self.rules.spanned_repeats and fx.rule_id == fy.rule_id):
+                    return False
+                if not any(_spans(m.finding, fx, fy) for m in everyone):
+                    return False
+        return True
+
+    def _best_first(self) -> list[list[Finding]]:
+        """Every pair of findings close enough and alike enough, the most alike (then the closest)
+        joined first, as long as the two clusters may become one. Items are in line order, so a
+        finding's candidates are the next few items only: linear in the findings for a bounded
+        number of findings per window."""
+        rules, items = self.rules, self.items
+        pairs: list[tuple[float, int, int, int]] = []
+        for i, a in enumerate(items):
+            reach = a.finding.end_line + rules.window
+            for j in range(i + 1, len(items)):
+                b = items[j]
+                if b.finding.start_line > reach:
+                    break
+                if not _related(a.finding.category, b.finding.category):
+                    continue
+                score = self.similarity(a, b)
+                if score >= rules.threshold:
+                    gap = max(0, b.finding.start_line - a.finding.end_line)
+                    pairs.append((-score, gap, i, j))
+        pairs.sort()
+        alike = {(i, j) for _, _, i, j in pairs}
+        owner = list(range(len(items)))  # cluster id of each item: the lowest index among its members
+        members: dict[int, list[int]] = {i: [i] for i in range(len(items))}
+        for _, _, i, j in pairs:
+            one, other = sorted((owner[i], owner[j]))
+            if one == other:
+                continue
+            left, right = members[one], members[other]
+            if not self._compatible([items[k] for k in left], [items[k] for k in right]):
+                continue
+            if rules.linkage == "complete" and not self._all_alike(left, right, alike):
+                continue
+            for k in right:
+                owner[k] = one
+            members[one] = sorted(left + members.pop(other))
+        return [[items[k].finding for k in group] for _, group in sorted(members.items())]
+
+    def _all_alike(self, left: list[int], right: list[int], alike: set[tuple[int, int]]) -> bool:
+        """Complete linkage: every two findings of different backends across the clusters are a
+        close, alike pair (so a finding alike to two that share nothing joins only one of them)."""
+        items = self.items
+        for x in left:
+            for y in right:
+                if set(items[x].finding.backends) & set(items[y].finding.backends):
+                    continue
+                if (min(x, y), max(x, y)) not in alike:
+                    return False
+        return True
+
+    def _sweep(self) -> list[list[Finding]]:
         open_clusters: list[_Cluster] = []
         done: list[_Cluster] = []
         for item in self.items:
@@ -198,7 +305,11 @@ class _FileMerge:
 
 def merge_cluster(members: Sequence[Finding], analysed_by: Callable[[str], Iterable[str]] | None) -> Finding:
     """One finding for one cluster: the best-worded member, every reporter, the usual severity."""
-    best = max(members, key=lambda f: (_wording_score(f), [-ord(c) for c in f.title]))
+    scores = [_wording_score(member) for member in members]
+    top = max(scores)
+    tied = [member for member, score in zip(members, scores, strict=True) if score == top]
+    # among equally worded ones the title first in code-point order, a longer one before its prefix
+    best = tied[0] if len(tied) == 1 else max(tied, key=lambda f: [-ord(c) for c in f.title])
     reporters = sorted({name for member in members for name in member.backends})
     # the most often reported severity; a tie goes to the more severe (safer for --fail-on)
     counts = Counter(member.severity for member in members)

@@ -27,6 +27,11 @@ CODE = "`"
 # Review ideas that reviewers (and linters) phrase in different words: (name, hints, pattern). The
 # pattern runs on lowercased text, only when one of the hints (literal text every match contains) is
 # there: a substring test is cheap, fifteen regular expressions on every finding are not.
+_BROAD_EXCEPT = (
+    "broad-except",
+    ("exception", "broad except"),
+    r"too general exception|broad except|catch\w* (base)?exception\b|except baseexception",
+)
 CONCEPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "undefined",
@@ -56,11 +61,7 @@ CONCEPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         ("bare except", "no exception type", "except:"),
         r"bare except|no exception type|except:",
     ),
-    (
-        "broad-except",
-        ("exception", "broad except"),
-        r"too general exception|broad except|catch\w* (base)?exception\b|baseexception",
-    ),
+    _BROAD_EXCEPT,
     (
         "swallowed",
         ("mask", "hid", "swallow", "silent", "suppress", "ignor"),
@@ -78,6 +79,11 @@ CONCEPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         r"mutable default|dangerous default|default mutable",
     ),
     ("todo", ("todo", "fixme", "xxx"), r"\btodo\b|\bfixme\b|\bxxx\b"),
+    (
+        "raise-non-exception",
+        ("exception", "inherit"),
+        r"inherit\w* from (base)?exception|non-exception|not an exception|(raised|instantiated) as an exception",
+    ),
     ("typo", ("typo", "misspel"), r"typo|misspel"),
     (
         "mutated-while-iterating",
@@ -85,7 +91,25 @@ CONCEPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         r"(modif|delet|chang|mutat|remov)\w*.{0,40}(during|while) iterat",
     ),
 )
-_CONCEPTS = tuple((CONCEPT + name, hints, re.compile(pattern)) for name, hints, pattern in CONCEPTS)
+# Linter rules (ruff/flake8, pylint, bandit codes) and the review idea each reports, for when a
+# linter's terse message does not spell the idea out in words the patterns know.
+RULE_CONCEPTS: dict[str, str] = {
+    **dict.fromkeys(("f821", "f822", "f405", "e0602", "e0601", "e1101", "e0401", "e0611"), "undefined"),
+    **dict.fromkeys(("f841", "f401", "w0611", "w0612", "w0613", "w0614", "arg001", "arg002"), "unused"),
+    **dict.fromkeys(("b018", "w0104", "w0105", "w0106"), "no-effect"),
+    **dict.fromkeys(("f811", "a001", "a002", "a003", "w0621", "w0622", "e0102"), "shadow"),
+    **dict.fromkeys(("w1505", "w4901", "w4902", "w4903", "w4904", "w4905", "w4906"), "deprecated"),
+    **dict.fromkeys(("s102", "s307", "w0122", "w0123"), "code-execution"),
+    **dict.fromkeys(("e722", "w0702"), "bare-except"),
+    **dict.fromkeys(("ble001", "w0703", "w0718"), "broad-except"),
+    **dict.fromkeys(("s110", "s112"), "swallowed"),
+    **dict.fromkeys(("b904", "try200", "w0707"), "exception-chain"),
+    **dict.fromkeys(("f632", "e711", "e712", "r0123"), "equality"),
+    **dict.fromkeys(("b006", "w0102"), "mutable-default"),
+    **dict.fromkeys(("fix001", "fix002", "fix003", "fix004", "w0511"), "todo"),
+    **dict.fromkeys(("b016", "e0702", "e0710"), "raise-non-exception"),
+    **dict.fromkeys(("b909",), "mutated-while-iterating"),
+}
 # Words that say nothing about which problem a comment means: grammar, and what every review says.
 _FILLER = """a an the in on of for to at by is are be may can could when if and or with without not no this
     that it its from as into possible potential potentially which will would should might lead leads
@@ -97,7 +121,40 @@ _FILLER = """a an the in on of for to at by is are be may can could when if and 
     old likely always never handle handled handling handles case cases check checking checked checks
     provide provides provided clear clearly directly explicit explicitly consider considered must need
     needs needed"""
-FILLER = frozenset(_FILLER.split())
+FILLER = frozenset(_FILLER.split()) | {"doesn", "don", "isn", "aren", "wasn", "won"}  # of doesn't, ...
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """What the wording knows: review ideas and their patterns, words that say nothing, and the
+    idea each linter rule reports."""
+
+    concepts: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...]
+    filler: frozenset[str]
+    rule_concepts: dict[str, str]
+
+
+def _compiled(
+    table: Iterable[tuple[str, tuple[str, ...], str]],
+) -> tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...]:
+    return tuple((CONCEPT + name, hints, re.compile(pattern)) for name, hints, pattern in table)
+
+
+# The lexicon of the sweep merge (kept callable so bench/merge_quality.py can print before and after):
+# no rule table, "BaseException" anywhere meant a broad except, contractions were words.
+_BROAD_BEFORE = ("broad-except", ("exception", "broad except"), _BROAD_EXCEPT[2] + "|baseexception")
+LEXICONS = {
+    "lint": Lexicon(_compiled(CONCEPTS), FILLER, RULE_CONCEPTS),
+    "plain": Lexicon(
+        _compiled(
+            _BROAD_BEFORE if name == "broad-except" else (name, hints, pattern)
+            for name, hints, pattern in CONCEPTS
+            if name != "raise-non-exception"
+        ),
+        frozenset(_FILLER.split()),
+        {},
+    ),
+}
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|==|!=")
 # `x`, 'x' and "x" quote code; an apostrophe inside a word (don't) does not open or close a quote
 QUOTED = re.compile(r"`[^`]+`|(?<!\w)'.+?'(?!\w)|(?<!\w)\".+?\"(?!\w)")
@@ -108,24 +165,30 @@ CALL = re.compile(r"\b([A-Za-z_]\w*)\(\)")  # foo() and a.b.foo(): foo
 class Wording:
     words: frozenset[str]  # words, concepts (prefixed "~") and the rule id
     code: frozenset[str]  # code names, each prefixed "`" (so a word and a name never count as one)
+    # a linter's TODO finding quotes the code's own comment: the words of that note (see NOTE_MARK)
+    note: frozenset[str] = frozenset()
 
     @property
     def tokens(self) -> frozenset[str]:
         return self.words | self.code
 
 
+# where the note a TODO finding quotes starts: after its marker ("W0511: TODO: add checks for ...")
+NOTE_MARK = re.compile(r"\b(?:todo|fixme|xxx|hack)\b:?\s*", re.IGNORECASE)
 # besides snake_case: camelCase and lint codes (W0511) are code names; an acronym (SQL) is a word
 _CODE_SHAPE = re.compile(r"[a-z][A-Z]|[A-Za-z][0-9]")
 
 
-def wording(text: str, rule: str = "", code: str = "") -> Wording:
+def wording(text: str, rule: str = "", code: str = "", lexicon: str = "lint") -> Wording:
     """The tokens of a finding's prose ``text`` (title, then explanation), its ``rule`` id and its
     flagged ``code``, if known. Only the first PROSE_CHARS of the prose count: the title and the start
     of the explanation say what the complaint is, the rest is detail (and time)."""
+    known = LEXICONS[lexicon]
+    filler = known.filler
     text = text[:PROSE_CHARS]
     lowered = text.lower()
     words: set[str] = set()
-    for name, hints, pattern in _CONCEPTS:
+    for name, hints, pattern in known.concepts:
         for hint in hints:
             if hint in lowered:
                 if pattern.search(lowered):
@@ -134,17 +197,20 @@ def wording(text: str, rule: str = "", code: str = "") -> Wording:
     names: set[str] = set()
     if rule:
         words.add("rule:" + rule)
+        idea = known.rule_concepts.get(rule.lower())
+        if idea:
+            words.add(CONCEPT + idea)
 
     def prose(span: str) -> None:
         for name in NAME.findall(span):
             if name.isalpha() and name.islower():  # the common case: a plain word
-                if len(name) > 1 and name not in FILLER:
+                if len(name) > 1 and name not in filler:
                     words.add(name[:STEM])
                 continue
             word = name.lower()
             if "_" in name or name in ("==", "!=") or _CODE_SHAPE.search(name):
                 names.add(word.strip("_"))
-            elif len(word) > 1 and word not in FILLER:
+            elif len(word) > 1 and word not in filler:
                 words.add(word[:STEM])
 
     def quoted(span: str) -> None:
@@ -162,7 +228,12 @@ def wording(text: str, rule: str = "", code: str = "") -> Wording:
     if code:
         quoted(code[:PROSE_CHARS])
     names.discard("")
-    return Wording(frozenset(words), frozenset(CODE + name for name in names))
+    note: frozenset[str] = frozenset()
+    if known.rule_concepts.get(rule.lower()) == "todo":
+        mark = NOTE_MARK.search(text)
+        if mark:
+            note = wording(text[mark.end() :], lexicon=lexicon).words
+    return Wording(frozenset(words), frozenset(CODE + name for name in names), note)
 
 
 class Vocabulary:
@@ -173,10 +244,20 @@ class Vocabulary:
         self.rarity = rarity
         self.uses = Counter(token for said in wordings for token in said.tokens)
         self._totals: dict[frozenset[str], float] = {}
+        self._pairs: dict[str, tuple[float, float]] = {}
 
     def _weight(self, token: str, others: int) -> float:
         kind = CONCEPT_WEIGHT if token.startswith(CONCEPT) else 1.0
         return kind / (1.0 + self.rarity * others)
+
+    def _shared_weights(self, token: str) -> tuple[float, float]:
+        """A token's weight when two findings share it, and when only one of them has it."""
+        weights = self._pairs.get(token)
+        if weights is None:
+            uses = self.uses[token]
+            weights = (self._weight(token, uses - 2), self._weight(token, uses - 1))
+            self._pairs[token] = weights
+        return weights
 
     def _total(self, tokens: frozenset[str]) -> float:
         """The weight of one finding's tokens as if no other finding of the pair had them."""
@@ -192,13 +273,18 @@ class Vocabulary:
         if not shared:
             return 0.0
         # a shared token has one user fewer among the *other* findings than a token only one of them has
-        both = [(self._weight(t, self.uses[t] - 2), self._weight(t, self.uses[t] - 1)) for t in shared]
+        both = [self._shared_weights(token) for token in shared]
         together = math.fsum(w for w, _ in both)
         total = self._total(a) + self._total(b) + 2 * math.fsum(w - alone for w, alone in both)
         return 2 * together / total
 
     def similarity(self, a: Wording, b: Wording, code_weight: float) -> float:
         """0..1: the weighted Dice overlap of the two findings' words (concepts counting double), plus
-        up to ``code_weight`` for the overlap of their code names; 0 when they share no word at all."""
+        up to ``code_weight`` for the overlap of their code names; 0 when they share no word at all.
+        A TODO finding's note is also compared on its own with a finding that is not one: a reviewer
+        describes the problem the note admits, not that there is a TODO."""
         words = self._dice(a.words, b.words)
+        if bool(a.note) != bool(b.note):
+            note, other = (a.note, b.words) if a.note else (b.note, a.words)
+            words = max(words, self._dice(note, other))
         return min(1.0, words + code_weight * self._dice(a.code, b.code)) if words else 0.0
