@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.github_fixtures import READ_TOKEN, REPO, WRITE_TOKEN, PullRequestRepo, run_git
+from tests.fakes.git_repos import PullRequestRepo, run_git
+from tests.fakes.github_fixtures import READ_TOKEN, REPO, WRITE_TOKEN
 from tests.fakes.github_server import GitHubStandIn
 from tests.fakes.refdata import webhook_payload
 

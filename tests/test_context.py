@@ -12,7 +12,7 @@ from lok_action.context.diffs import plan_diff_chunks, split_diff
 from lok_action.context.files import Coverage, collect_files
 from lok_action.context.shards import Shard, parse_shard
 from lok_action.errors import UsageError
-from tests.fakes.findings_fixtures import git
+from tests.fakes.git_repos import run_git
 
 HEADER = re.compile(r"^### FILE (\S+) \(lines (\d+)-(\d+) of (\d+)\)$", re.M)
 
@@ -122,8 +122,8 @@ def test_parse_shard():
 def test_diff_sections_carry_new_file_line_numbers(analysis_repo: Path):
     stats = analysis_repo / "src" / "stats.py"
     stats.write_text(stats.read_text() + "\n\ndef ratio(a, b):\n    return a / b\n")
-    git(analysis_repo, "add", "src/stats.py")
-    diff = git(analysis_repo, "diff", "--cached")
+    run_git(analysis_repo, "add", "src/stats.py")
+    diff = run_git(analysis_repo, "diff", "--cached")
     sections = split_diff(diff)
     assert [section.path for section in sections] == ["src/stats.py"]
     assert "   14| +    return a / b" in sections[0].text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.fakes.findings_fixtures import git
+from tests.fakes.git_repos import run_git
 
 
 def sarif_uris(path) -> list[str]:
@@ -17,10 +17,10 @@ def sarif_uris(path) -> list[str]:
     ]
 
 
-def test_diff_from_a_subdirectory_matches_the_root(analysis_repo, run_lok):
+def test_diff_from_a_subdirectory_matches_the_root(analysis_repo, lok_project):
     (analysis_repo / "src" / "ratio.py").write_text("def ratio(values):\n    return 1 / len(values)\n")
-    git(analysis_repo, "add", "src/ratio.py")
-    git(analysis_repo, "commit", "-q", "-m", "ratio")
+    run_git(analysis_repo, "add", "src/ratio.py")
+    run_git(analysis_repo, "commit", "-q", "-m", "ratio")
     (analysis_repo / "src" / "ratio.py").write_text("x = 1\n")  # the range's end is what counts
     runs = {}
     for name, cwd, config in (
@@ -28,7 +28,7 @@ def test_diff_from_a_subdirectory_matches_the_root(analysis_repo, run_lok):
         ("sub", analysis_repo / "src", "../lok.toml"),
     ):
         sarif = analysis_repo.parent / f"{name}.sarif"
-        done = run_lok(
+        done = lok_project.lok(
             "diff", "HEAD~1..HEAD", "--config", config, "-b", "a,b", "--json", "--sarif", str(sarif), cwd=cwd
         )
         assert done.returncode == 0, done.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 from lok_action.context.chunks import Budget, plan_chunks
 from lok_action.context.diffs import plan_diff_chunks, split_diff
 from lok_action.context.files import Coverage, collect_files, source_lines
-from tests.fakes.findings_fixtures import git
+from tests.fakes.git_repos import run_git
 
 FORM_FEED_SOURCE = "line1\n\x0c\nline3 = 1\nline4 = 2\n"
 
@@ -41,12 +41,12 @@ def test_split_file_of_a_form_feed_file_keeps_every_line(tmp_path: Path) -> None
 
 def test_added_line_starting_with_plus_plus_is_not_a_header(tmp_path: Path) -> None:
     (tmp_path / "a.c").write_text("int x;\n")
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "add", "a.c")
-    git(tmp_path, "commit", "-q", "-m", "one")
+    run_git(tmp_path, "init", "-q", "-b", "main")
+    run_git(tmp_path, "add", "a.c")
+    run_git(tmp_path, "commit", "-q", "-m", "one")
     (tmp_path / "a.c").write_text("int x;\n++ counter;\nint y;\n")
-    git(tmp_path, "add", "a.c")
-    sections = split_diff(git(tmp_path, "diff", "--cached"))
+    run_git(tmp_path, "add", "a.c")
+    sections = split_diff(run_git(tmp_path, "diff", "--cached"))
     assert [section.path for section in sections] == ["a.c"]
     assert "    2| +++ counter;" in sections[0].text
     assert "    3| +int y;" in sections[0].text

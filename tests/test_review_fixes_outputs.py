@@ -27,12 +27,12 @@ def add_marker_backend(repo) -> None:
 
 @pytest.mark.parametrize(("case", "option", "words"), CASES, ids=[c[0] for c in CASES])
 def test_unwritable_report_paths_are_refused_before_analysis(
-    analysis_repo, run_lok, tmp_path, case, option, words
+    analysis_repo, lok_project, tmp_path, case, option, words
 ):
     add_marker_backend(analysis_repo)
     flag, value = option
     value = value.format(dir=tmp_path, missing=tmp_path / "nowhere")
-    done = run_lok("hunt", ".", "-b", "marker", flag, value, cwd=analysis_repo)
+    done = lok_project.lok("hunt", ".", "-b", "marker", flag, value, cwd=analysis_repo)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
@@ -40,20 +40,22 @@ def test_unwritable_report_paths_are_refused_before_analysis(
     assert not (analysis_repo / "CALLED").exists()
 
 
-def test_a_writable_path_still_works_and_calls_the_backend(analysis_repo, run_lok, tmp_path):
+def test_a_writable_path_still_works_and_calls_the_backend(analysis_repo, lok_project, tmp_path):
     add_marker_backend(analysis_repo)
-    done = run_lok("hunt", ".", "-b", "marker", "-o", str(tmp_path / "r.md"), cwd=analysis_repo)
+    done = lok_project.lok("hunt", ".", "-b", "marker", "-o", str(tmp_path / "r.md"), cwd=analysis_repo)
     assert done.returncode == 0, done.stderr
     assert (analysis_repo / "CALLED").exists() and (tmp_path / "r.md").is_file()
     assert not list(tmp_path.glob(".lok-probe-*"))
 
 
 @pytest.mark.parametrize("option", ["-o", "--sarif"])
-def test_merge_refuses_unwritable_paths(analysis_repo, run_lok, tmp_path, option):
+def test_merge_refuses_unwritable_paths(analysis_repo, lok_project, tmp_path, option):
     shard = tmp_path / "shard.json"
-    assert run_lok("hunt", ".", "-b", "a", "--json", "-o", str(shard), cwd=analysis_repo).returncode == 0
+    assert (
+        lok_project.lok("hunt", ".", "-b", "a", "--json", "-o", str(shard), cwd=analysis_repo).returncode == 0
+    )
     for target in (str(tmp_path), "/proc/version"):
-        done = run_lok("merge", str(shard), option, target, cwd=analysis_repo)
+        done = lok_project.lok("merge", str(shard), option, target, cwd=analysis_repo)
         assert done.returncode == 2, done.stderr
         assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
         assert option in done.stderr and target in done.stderr

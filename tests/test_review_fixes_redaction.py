@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from lok_action.backends import create_backend
 from lok_action.backends.redaction import failure_tail
 from lok_action.config import BackendConfig
+from tests.fakes.project import LokProject
 
 SECRET = "sk-live-0123456789abcdef"
 LEAKY = "echo key $MY_API_KEY >&2; exit 3"
@@ -44,21 +43,13 @@ def test_failure_tail_redacts_before_cutting() -> None:
     assert failure_tail(" ", "", env) == ""
 
 
-def test_lok_ask_json_and_text_never_show_the_key(tmp_path: Path) -> None:
-    (tmp_path / "lok.toml").write_text(
+def test_lok_ask_json_and_text_never_show_the_key(lok_project: LokProject) -> None:
+    lok_project.write_toml(
         f'[backends.leaky]\nkind = "command"\ncommand = {json.dumps(f"sh -c {json.dumps(LEAKY)}")}\n'
         "[cache]\nenabled = false\n"
     )
-    env = dict(os.environ, MY_API_KEY=SECRET, HOME=str(tmp_path), XDG_CACHE_HOME=str(tmp_path / "c"))
     for extra in (["--json"], []):
-        done = subprocess.run(
-            [sys.executable, "-m", "lok_action", "ask", "-b", "leaky", *extra, "hi"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        done = lok_project.lok("ask", "-b", "leaky", *extra, "hi", env={"MY_API_KEY": SECRET}, timeout=60)
         assert done.returncode == 1, done.stderr
         assert SECRET not in done.stdout + done.stderr
         assert "key ***" in done.stdout

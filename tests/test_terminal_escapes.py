@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import subprocess
-import sys
 import time
 
 import pytest
@@ -34,10 +32,9 @@ FINDING = json.dumps(
 def on_terminal(project: LokProject, *args: str) -> str:
     """Run `lok ARGS` with stdin, stdout and stderr on a pseudo-terminal; everything it showed."""
     master, slave = os.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lok_action", *args],
-        cwd=project.root,
-        env=dict(project.env, TERM="xterm"),
+    proc = project.popen(
+        *args,
+        env={"TERM": "xterm"},
         stdin=slave,
         stdout=slave,
         stderr=slave,
