@@ -1,12 +1,5 @@
 """Shared pytest setup: every fixtures module is registered here, and only here."""
 
-import os
-
-from tests.fakes.project import MODEL_DIR
-
-# in-process tests read the embedded model from the same shared copy the lok subprocesses use
-os.environ.setdefault("LOK_MODEL_DIR", str(MODEL_DIR))
-
 pytest_plugins: list[str] = [
     "tests.fakes.project",  # lok_project, isolated_env: the one way to run lok, the one env recipe
     "tests.fakes.findings_fixtures",

@@ -30,7 +30,8 @@ from lok_action.errors import CassetteError, CassetteMiss, LokError
 from lok_action.workflow.model import parse_workflow
 from lok_action.workflow.result import RunResult
 from lok_action.workflow.runner import run_workflow
-from tests.fakes.engine_fixtures import REPO_ROOT, LokProject, command_backend, engine_context
+from tests.fakes.engine_fixtures import command_backend, engine_context
+from tests.fakes.project import REPO_ROOT, LokProject
 
 FAKE_LLM = Path(__file__).resolve().parent / "fakes" / "fake_llm.py"
 FAKE_ANALYZER = Path(__file__).resolve().parent / "fakes" / "fake_analyzer.py"

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from tests.fakes.engine_fixtures import LokProject, command_backend
+from tests.fakes.engine_fixtures import command_backend
+from tests.fakes.project import LokProject
 
 SEED_EXAMPLE = """name = "retries"
 [[steps]]

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.fakes.engine_fixtures import LokProject
+from tests.fakes.project import LokProject
 
 EVIL = "A\x1b]52;c;cHduZWQ=\x07B\x1b]0;pwned-title\x07C\x1b[2JD\x9b2JE\x9d0;t\x9cF\u202eG\x1bcH\rI"
 LIVE = ["\x1b]", "\x1b[2J", "\x1bc", "\x9b", "\x9d", "\u202e", "pwned-title", "cHduZWQ="]

@@ -163,6 +163,14 @@ class LokProject:
         run_env.pop("PYTHONPATH", None)
         return self._run([str(script), *args], timeout, cwd, run_env, input_text)
 
+    def action(
+        self, *, timeout: float = 120, cwd: Path | None = None, env: Mapping[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """The GitHub Action's entry (entrypoint.py, as the runner starts it) in the project folder (or CWD),
+        with the project's env plus ENV: the runner's GITHUB_* and INPUT_* variables come from the test."""
+        argv = [sys.executable, str(REPO_ROOT / "entrypoint.py")]
+        return self._run(argv, timeout, cwd, self.run_env(env), None)
+
     def popen(
         self, *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None, **options: Any
     ) -> subprocess.Popen[Any]:
@@ -202,6 +210,11 @@ class LokProject:
     def prompts(self, name: str) -> str:
         path = self.state / f"{name}.prompts"
         return path.read_text() if path.exists() else ""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In-process tests read the embedded model from the same shared copy the lok subprocesses use."""
+    os.environ.setdefault("LOK_MODEL_DIR", str(MODEL_DIR))
 
 
 def project_in(tmp_path: Path) -> LokProject:
