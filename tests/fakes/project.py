@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -70,7 +70,7 @@ def isolated_env_vars(home: Path) -> dict[str, str]:
     return env
 
 
-def _builtins_off(which: str) -> str:
+def _builtins_off(which: Literal["prompt-only", "all"]) -> str:
     def off(kind: str) -> bool:
         spec = kind_spec(kind)
         return spec.answers_prompts and (which == "all" or not spec.reads_workspace)
@@ -91,6 +91,10 @@ ALL_BUILTINS_OFF = _builtins_off("all")
 
 @dataclass
 class LokProject:
+    """A project folder and its isolated HOME. Writes lok.toml (`write_config`, `write_config_only`,
+    `write_toml`) and workflows; runs lok: `lok` (python -m lok_action, the one way), `lok_installed` (the
+    console script), `action` (entrypoint.py), `popen` (to signal it or give it a terminal)."""
+
     root: Path  # the project folder, where `lok` runs unless told otherwise
     home: Path
     env: dict[str, str] = field(default_factory=dict)
