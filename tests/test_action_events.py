@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +13,10 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.github_fixtures import READ_TOKEN, REPO, WRITE_TOKEN, PullRequestRepo, run_git
+from tests.fakes.git_repos import PullRequestRepo, run_git
+from tests.fakes.github_fixtures import READ_TOKEN, REPO, WRITE_TOKEN
 from tests.fakes.github_server import GitHubStandIn
+from tests.fakes.project import project_in
 from tests.fakes.refdata import webhook_payload
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -160,9 +161,6 @@ def run_action(
     runner_temp.mkdir(exist_ok=True)
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-        "HOME": str(tmp),
-        "XDG_CACHE_HOME": str(tmp / "cache"),
-        "XDG_CONFIG_HOME": str(tmp / "config"),
         "GITHUB_ACTIONS": "true",
         "GITHUB_EVENT_NAME": event,
         "GITHUB_EVENT_PATH": str(event_path),
@@ -184,14 +182,7 @@ def run_action(
     }
     env.update({f"INPUT_{k.replace('_', '-').upper()}": v for k, v in inputs.items()})
     env.update(extra_env or {})
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "entrypoint.py")],
-        env=env,
-        cwd=checkout,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = project_in(tmp).action(cwd=checkout, env=env)
     sarif_path = checkout / "lok.sarif"
     sarif = json.loads(sarif_path.read_text()) if sarif_path.exists() else None
     return ActionRun(

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.github_fixtures import BASE_APP, HEAD_APP, REPO, run_git
+from tests.fakes.git_repos import run_git
+from tests.fakes.github_fixtures import BASE_APP, HEAD_APP, REPO
 from tests.fakes.github_server import GitHubStandIn
 from tests.test_action_events import AGREED, LONE, ActionRun, backend_rows, payload, run_action
 

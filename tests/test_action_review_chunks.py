@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.github_fixtures import REPO, PullRequestRepo, make_pr_repo
+from tests.fakes.git_repos import PullRequestRepo, make_pr_repo
+from tests.fakes.github_fixtures import REPO
 from tests.fakes.github_server import GitHubStandIn
 from tests.test_action_events import backend_rows, pr_payload, run_action
 

@@ -9,20 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.findings_fixtures import STATS_PY, git
+from tests.fakes.findings_fixtures import STATS_PY
+from tests.fakes.git_repos import run_git
 
 pytestmark = pytest.mark.localmodel
 
 
-def test_hunt_on_the_local_model_answers_json_every_time(tmp_path: Path, run_lok, sarif_validator):
+def test_hunt_on_the_local_model_answers_json_every_time(tmp_path: Path, lok_project, sarif_validator):
     pytest.importorskip("xllamacpp", reason="needs the [local] extra (pip install '.[local]')")
     repo = tmp_path / "tiny"
     repo.mkdir()
     (repo / "stats.py").write_text(STATS_PY)
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "tiny")
-    done = run_lok(
+    run_git(repo, "init", "-q", "-b", "main")
+    run_git(repo, "add", "-A")
+    run_git(repo, "commit", "-q", "-m", "tiny")
+    done = lok_project.lok(
         "hunt",
         ".",
         "-b",

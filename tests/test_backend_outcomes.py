@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.fakes.engine_fixtures import LokProject, command_backend
+from tests.fakes.engine_fixtures import command_backend
+from tests.fakes.project import LokProject
 
 
 def test_a_backend_killed_by_a_signal_is_named_with_the_signal(lok_project: LokProject) -> None:
@@ -44,13 +45,13 @@ def test_a_step_that_lost_a_call_names_the_backend_and_why(lok_project: LokProje
     assert "1/2 backend calls succeeded; failed: bad: exit 1: bad: backend exploded" in done.stderr
 
 
-def hunt(run_lok, repo: Path, backends: str) -> tuple[int, dict, str]:
-    done = run_lok("hunt", ".", "-b", backends, "--format", "json", "-o", "../out.json", cwd=repo)
+def hunt(lok_project, repo: Path, backends: str) -> tuple[int, dict, str]:
+    done = lok_project.lok("hunt", ".", "-b", backends, "--format", "json", "-o", "../out.json", cwd=repo)
     return done.returncode, json.loads((repo.parent / "out.json").read_text()), done.stderr
 
 
-def test_a_hunt_whose_every_answer_was_not_json_exits_1_with_the_reason(analysis_repo, run_lok):
-    code, data, stderr = hunt(run_lok, analysis_repo, "garbage")
+def test_a_hunt_whose_every_answer_was_not_json_exits_1_with_the_reason(analysis_repo, lok_project):
+    code, data, stderr = hunt(lok_project, analysis_repo, "garbage")
 
     assert code == 1  # 0 files analysed is no pass for --fail-on
     assert "lok: nothing was analysed: no backend gave a usable answer (garbage: no answer was JSON" in stderr
@@ -59,8 +60,8 @@ def test_a_hunt_whose_every_answer_was_not_json_exits_1_with_the_reason(analysis
     assert data["summary"]["coverage"].startswith("0 files analysed")
 
 
-def test_answers_that_were_not_json_are_not_counted_ok(analysis_repo, run_lok):
-    done = run_lok("hunt", ".", "-b", "half,garbage", cwd=analysis_repo)
+def test_answers_that_were_not_json_are_not_counted_ok(analysis_repo, lok_project):
+    done = lok_project.lok("hunt", ".", "-b", "half,garbage", cwd=analysis_repo)
 
     assert done.returncode == 0, done.stderr
     assert "  half: ok, 2/3 answers usable (1 not JSON)," in done.stdout

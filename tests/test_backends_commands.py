@@ -9,26 +9,27 @@ import pytest
 
 from lok_action.config import load_config
 from lok_action.errors import BackendError
-from tests.fakes.backend_fixtures import CliHomes, LokRunner, backend_tables, lok_toml
+from tests.fakes.backend_fixtures import CliHomes, backend_tables, lok_toml
 from tests.fakes.llm_server import FakeLLMServer
 from tests.fakes.npm_clis import InstalledClis
+from tests.fakes.project import LokProject
 
 # The bar counts the four external backends; the embedded fallback is covered in test_backends_local.
 NO_LOCAL = {"local": {"enabled": False}}
 
 
-def with_clis_on_path(runner: LokRunner, clis: InstalledClis) -> None:
+def with_clis_on_path(runner: LokProject, clis: InstalledClis) -> None:
     runner.env["PATH"] = f"{clis.bin_dir}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}"
 
 
 @pytest.mark.realcli
 def test_doctor_reports_four_ready_with_the_real_clis_and_an_ollama_server(
-    lok_runner: LokRunner, llm_server: FakeLLMServer, cli_homes: CliHomes, real_clis: InstalledClis
+    lok_project: LokProject, llm_server: FakeLLMServer, cli_homes: CliHomes, real_clis: InstalledClis
 ):
-    lok_runner.write_config(lok_toml({**backend_tables(llm_server.url, cli_homes), **NO_LOCAL}))
-    with_clis_on_path(lok_runner, real_clis)
+    lok_project.write_toml(lok_toml({**backend_tables(llm_server.url, cli_homes), **NO_LOCAL}))
+    with_clis_on_path(lok_project, real_clis)
 
-    result = lok_runner.run("doctor")
+    result = lok_project.lok("doctor")
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
@@ -44,11 +45,11 @@ def test_doctor_reports_four_ready_with_the_real_clis_and_an_ollama_server(
     ]
 
 
-def test_doctor_with_an_empty_path_names_each_missing_tool_and_its_install(lok_runner: LokRunner):
-    lok_runner.write_config(lok_toml({"ollama": {"command": "http://127.0.0.1:9"}, **NO_LOCAL}))
-    lok_runner.env["PATH"] = ""
+def test_doctor_with_an_empty_path_names_each_missing_tool_and_its_install(lok_project: LokProject):
+    lok_project.write_toml(lok_toml({"ollama": {"command": "http://127.0.0.1:9"}, **NO_LOCAL}))
+    lok_project.env["PATH"] = ""
 
-    result = lok_runner.run("doctor")
+    result = lok_project.lok("doctor")
 
     assert result.returncode == 1  # nothing that answers prompts is ready (the analyzers are no LLM)
     lines = result.stdout.splitlines()
@@ -60,22 +61,22 @@ def test_doctor_with_an_empty_path_names_each_missing_tool_and_its_install(lok_r
     )
     assert lines[-1].startswith("✗ 0 backend(s) ready.")
 
-    as_json = json.loads(lok_runner.run("doctor", "--json").stdout)
+    as_json = json.loads(lok_project.lok("doctor", "--json").stdout)
     assert as_json["ready"] == 0
     assert {row["name"]: row["fix"] for row in as_json["backends"]}["codex"] == "npm install -g @openai/codex"
 
 
 @pytest.mark.realcli
 def test_ask_over_the_three_real_clis_returns_three_answers(
-    lok_runner: LokRunner, llm_server: FakeLLMServer, cli_homes: CliHomes, real_clis: InstalledClis
+    lok_project: LokProject, llm_server: FakeLLMServer, cli_homes: CliHomes, real_clis: InstalledClis
 ):
     llm_server.script("responses", text="codex says 42")
     llm_server.script("anthropic", text="claude says 42")
     llm_server.script("gemini", text="gemini says 42")
-    lok_runner.write_config(lok_toml(backend_tables(llm_server.url, cli_homes)))
-    with_clis_on_path(lok_runner, real_clis)
+    lok_project.write_toml(lok_toml(backend_tables(llm_server.url, cli_homes)))
+    with_clis_on_path(lok_project, real_clis)
 
-    result = lok_runner.run("ask", "-b", "codex,claude,gemini", "What is six times seven?")
+    result = lok_project.lok("ask", "-b", "codex,claude,gemini", "What is six times seven?")
 
     assert result.returncode == 0, result.stderr
     for name in ("codex", "claude", "gemini"):
@@ -83,7 +84,7 @@ def test_ask_over_the_three_real_clis_returns_three_answers(
         assert f"{name} says 42" in result.stdout
 
     replies = json.loads(
-        lok_runner.run("ask", "-b", "codex,claude,gemini", "--json", "What is six times seven?").stdout
+        lok_project.lok("ask", "-b", "codex,claude,gemini", "--json", "What is six times seven?").stdout
     )
     assert [(r["backend"], r["text"], r["cached"]) for r in replies] == [
         ("codex", "codex says 42", True),  # the second ask is answered from the cache
@@ -93,29 +94,29 @@ def test_ask_over_the_three_real_clis_returns_three_answers(
 
 
 def test_ask_reports_a_failing_backend_and_exits_1_only_when_all_fail(
-    lok_runner: LokRunner, llm_server: FakeLLMServer
+    lok_project: LokProject, llm_server: FakeLLMServer
 ):
     tables = {
         "good": {"kind": "ollama", "command": llm_server.url, "model": "qwen2.5-coder:7b"},
         "bad": {"kind": "openai", "command": llm_server.url},
     }
-    lok_runner.write_config(lok_toml(tables))
+    lok_project.write_toml(lok_toml(tables))
     llm_server.script("ollama", text="fine answer")
     llm_server.script("openai", status=500)
 
-    partial = lok_runner.run("ask", "-b", "good,bad", "hello", "--no-cache")
+    partial = lok_project.lok("ask", "-b", "good,bad", "hello", "--no-cache")
     assert partial.returncode == 0
     assert "=== good (" in partial.stdout and "fine answer" in partial.stdout
     assert "=== bad (failed) ===" in partial.stdout and "HTTP 500" in partial.stdout
 
     llm_server.script("ollama", status=429)
-    failed = lok_runner.run("ask", "-b", "good,bad", "hello", "--no-cache")
+    failed = lok_project.lok("ask", "-b", "good,bad", "hello", "--no-cache")
     assert failed.returncode == 1
     assert "HTTP 429" in failed.stdout
 
 
-def test_ask_with_an_unknown_backend_is_a_usage_error(lok_runner: LokRunner):
-    result = lok_runner.run("ask", "-b", "codex,gemnii", "hello")
+def test_ask_with_an_unknown_backend_is_a_usage_error(lok_project: LokProject):
+    result = lok_project.lok("ask", "-b", "codex,gemnii", "hello")
 
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
@@ -123,21 +124,21 @@ def test_ask_with_an_unknown_backend_is_a_usage_error(lok_runner: LokRunner):
     ]
 
 
-def test_ask_names_an_unready_named_backend_and_how_to_fix_it(lok_runner: LokRunner):
-    lok_runner.env["PATH"] = ""
-    result = lok_runner.run("ask", "-b", "codex", "hello")
+def test_ask_names_an_unready_named_backend_and_how_to_fix_it(lok_project: LokProject):
+    lok_project.env["PATH"] = ""
+    result = lok_project.lok("ask", "-b", "codex", "hello")
 
     assert result.returncode == 1
     assert "not ready: codex not found on PATH (fix: npm install -g @openai/codex)" in result.stdout
 
 
 def test_backends_lists_kind_command_enabled_and_availability(
-    lok_runner: LokRunner, llm_server: FakeLLMServer
+    lok_project: LokProject, llm_server: FakeLLMServer
 ):
-    lok_runner.write_config(lok_toml({"ollama": {"command": llm_server.url}, "codex": {"enabled": False}}))
+    lok_project.write_toml(lok_toml({"ollama": {"command": llm_server.url}, "codex": {"enabled": False}}))
 
-    rows = {row["name"]: row for row in json.loads(lok_runner.run("backends", "--json").stdout)}
-    table = lok_runner.run("backends").stdout
+    rows = {row["name"]: row for row in json.loads(lok_project.lok("backends", "--json").stdout)}
+    table = lok_project.lok("backends").stdout
 
     assert rows["ollama"]["command"] == llm_server.url and rows["ollama"]["available"] is True
     assert rows["codex"]["enabled"] is False and rows["codex"]["available"] is False
@@ -150,9 +151,9 @@ def test_backends_lists_kind_command_enabled_and_availability(
 
 
 def test_suggest_picks_among_available_backends_with_the_reason(
-    lok_runner: LokRunner, llm_server: FakeLLMServer
+    lok_project: LokProject, llm_server: FakeLLMServer
 ):
-    lok_runner.write_config(
+    lok_project.write_toml(
         lok_toml(
             {
                 "ollama": {"command": llm_server.url},
@@ -161,10 +162,10 @@ def test_suggest_picks_among_available_backends_with_the_reason(
             }
         )
     )
-    lok_runner.env["PATH"] = ""  # codex, gemini, claude unavailable
+    lok_project.env["PATH"] = ""  # codex, gemini, claude unavailable
 
-    result = lok_runner.run("suggest", "security audit of the login flow", "--json")
-    text = lok_runner.run("suggest", "keep this private, offline analysis")
+    result = lok_project.lok("suggest", "security audit of the login flow", "--json")
+    text = lok_project.lok("suggest", "keep this private, offline analysis")
 
     suggestion = json.loads(result.stdout)
     # gemini would be best for an audit, but it is not available here
@@ -203,15 +204,15 @@ def test_selection_prefers_ready_backends_and_falls_back_to_local(tmp_path, llm_
 
 @pytest.mark.realcli
 def test_installed_clis_without_credentials_are_not_ready_and_say_how_to_log_in(
-    lok_runner: LokRunner, real_clis: InstalledClis
+    lok_project: LokProject, real_clis: InstalledClis
 ):
     """Installed is not enough: a CLI with no key and no login would fail (or, offline, hang) on every
     call, so the defaults must pass it over and doctor must say how to log in."""
-    lok_runner.write_config(lok_toml({"ollama": {"command": "http://127.0.0.1:9"}, **NO_LOCAL}))
-    with_clis_on_path(lok_runner, real_clis)
-    home = lok_runner.env["HOME"]
+    lok_project.write_toml(lok_toml({"ollama": {"command": "http://127.0.0.1:9"}, **NO_LOCAL}))
+    with_clis_on_path(lok_project, real_clis)
+    home = lok_project.env["HOME"]
 
-    lines = lok_runner.run("doctor").stdout.splitlines()
+    lines = lok_project.lok("doctor").stdout.splitlines()
     assert (
         "✗ codex - codex is installed but has no credentials (fix: set OPENAI_API_KEY, or run `codex login`)"
         in lines
@@ -227,10 +228,10 @@ def test_installed_clis_without_credentials_are_not_ready_and_say_how_to_log_in(
     os.makedirs(os.path.dirname(credentials))
     with open(credentials, "w") as handle:
         handle.write("{}")
-    lok_runner.env["GEMINI_API_KEY"] = "key-from-env"
+    lok_project.env["GEMINI_API_KEY"] = "key-from-env"
     ready = {
         row["name"]
-        for row in json.loads(lok_runner.run("doctor", "--json").stdout)["backends"]
+        for row in json.loads(lok_project.lok("doctor", "--json").stdout)["backends"]
         if row["ready"] and not row["analyzer"]
     }
     assert ready == {"claude", "gemini"}

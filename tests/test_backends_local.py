@@ -21,7 +21,8 @@ from lok_action.backends.embedded_loader import open_model
 from lok_action.backends.local import JSON_MAX_ITEMS, JSON_MAX_LENGTH, TRUNCATION_MARK, fit_prompt
 from lok_action.backends.model_store import DEFAULT_MODEL, fetch, stored_path
 from lok_action.findings.schema import capped, findings_schema
-from tests.fakes.backend_fixtures import LokRunner, backend_config
+from tests.fakes.backend_fixtures import backend_config
+from tests.fakes.project import LokProject
 
 pytestmark = pytest.mark.localmodel
 
@@ -47,8 +48,8 @@ def test_before_the_first_fetch_local_is_ready_and_says_it_will_fetch(tmp_path: 
     assert state.ready and "fetched through pip on first use" in state.reason
 
 
-def test_lok_ask_local_answers_with_the_embedded_model(lok_runner: LokRunner, model_file: Path):
-    result = lok_runner.run("ask", "-b", "local", "--json", "--no-cache", "What is the capital of France?")
+def test_lok_ask_local_answers_with_the_embedded_model(lok_project: LokProject, model_file: Path):
+    result = lok_project.lok("ask", "-b", "local", "--json", "--no-cache", "What is the capital of France?")
 
     assert result.returncode == 0, result.stderr
     [reply] = json.loads(result.stdout)
@@ -58,8 +59,8 @@ def test_lok_ask_local_answers_with_the_embedded_model(lok_runner: LokRunner, mo
     assert "fetching" not in result.stderr  # LOK_MODEL_DIR already holds it
 
 
-def test_a_workflow_step_runs_on_the_local_backend(lok_runner: LokRunner, model_file: Path):
-    workflow = lok_runner.root / "hello.toml"
+def test_a_workflow_step_runs_on_the_local_backend(lok_project: LokProject, model_file: Path):
+    workflow = lok_project.root / "hello.toml"
     workflow.write_text(
         'name = "hello"\n'
         "[[steps]]\n"
@@ -68,7 +69,7 @@ def test_a_workflow_step_runs_on_the_local_backend(lok_runner: LokRunner, model_
         'prompt = "Say hello to {{ args[0] }} in one short sentence."\n'
     )
 
-    result = lok_runner.run("run", str(workflow), "Ada", "--json", "--no-cache", "-q")
+    result = lok_project.lok("run", str(workflow), "Ada", "--json", "--no-cache", "-q")
 
     assert result.returncode == 0, result.stderr
     run = json.loads(result.stdout)

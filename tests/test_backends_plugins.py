@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 
 from lok_action.backends.registry import GROUP, KIND_MODULES
-from tests.fakes.backend_fixtures import REPO_ROOT, LokRunner
+from tests.fakes.project import REPO_ROOT, LokProject
 
 ECHO = "echo = tests.fakes.echo_kind"
 
 
-def install_plugin(runner: LokRunner, tmp_path: Path, *lines: str) -> Path:
+def install_plugin(runner: LokProject, tmp_path: Path, *lines: str) -> Path:
     """A distribution holding only entry points, found on the lok subprocess's PYTHONPATH."""
     site = tmp_path / "plugin-site"
     dist_info = site / "lok_test_plugin-0.1.dist-info"
@@ -31,18 +31,18 @@ def install_plugin(runner: LokRunner, tmp_path: Path, *lines: str) -> Path:
     return site
 
 
-def run_json(runner: LokRunner, *args: str) -> Any:
-    result = runner.run(*args, "--json")
+def run_json(runner: LokProject, *args: str) -> Any:
+    result = runner.lok(*args, "--json")
     assert result.returncode in (0, 1), result.stderr
     return json.loads(result.stdout)
 
 
 def test_a_plugin_kind_shows_up_everywhere_with_one_module_and_one_line(
-    lok_runner: LokRunner, tmp_path: Path
+    lok_project: LokProject, tmp_path: Path
 ) -> None:
-    install_plugin(lok_runner, tmp_path, ECHO)
+    install_plugin(lok_project, tmp_path, ECHO)
 
-    doctor = run_json(lok_runner, "doctor")
+    doctor = run_json(lok_project, "doctor")
     [echo] = [row for row in doctor["backends"] if row["name"] == "echo"]
     assert echo == {
         "name": "echo",
@@ -52,9 +52,9 @@ def test_a_plugin_kind_shows_up_everywhere_with_one_module_and_one_line(
         "fix": "",
         "analyzer": False,
     }
-    assert "✓ echo - ready" in lok_runner.run("doctor").stdout.splitlines()
+    assert "✓ echo - ready" in lok_project.lok("doctor").stdout.splitlines()
 
-    backends = run_json(lok_runner, "backends")
+    backends = run_json(lok_project, "backends")
     [row] = [row for row in backends if row["name"] == "echo"]
     assert (row["kind"], row["model"], row["available"], row["source"]) == (
         "echo",
@@ -63,61 +63,61 @@ def test_a_plugin_kind_shows_up_everywhere_with_one_module_and_one_line(
         "built-in",
     )
 
-    suggestion = run_json(lok_runner, "suggest", "repeat this sentence back to me")
+    suggestion = run_json(lok_project, "suggest", "repeat this sentence back to me")
     assert suggestion["backend"] == "echo"
     assert "says your words back" in suggestion["reason"] and "repeat" in suggestion["reason"]
 
-    written = run_json(lok_runner, "init")
+    written = run_json(lok_project, "init")
     assert "echo" in written["ready"]
-    text = (lok_runner.root / "lok.toml").read_text()
+    text = (lok_project.root / "lok.toml").read_text()
     table = text.split("[backends.echo]\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert table == ["# ready", "enabled = true", 'kind = "echo"', 'model = "parrot-1"']
     # the file init wrote loads back, plugin kind and all
-    assert lok_runner.run("backends").returncode == 0
+    assert lok_project.lok("backends").returncode == 0
 
 
 def test_a_plugin_kind_answers_lok_ask_in_the_environment_lok_passes_it(
-    lok_runner: LokRunner, tmp_path: Path
+    lok_project: LokProject, tmp_path: Path
 ) -> None:
-    install_plugin(lok_runner, tmp_path, ECHO)
-    lok_runner.env["ECHO_PREFIX"] = "heard"
+    install_plugin(lok_project, tmp_path, ECHO)
+    lok_project.env["ECHO_PREFIX"] = "heard"
 
-    [reply] = run_json(lok_runner, "ask", "-b", "echo", "--no-cache", "hello there")
+    [reply] = run_json(lok_project, "ask", "-b", "echo", "--no-cache", "hello there")
 
     assert reply["ok"] and reply["text"] == "heard: hello there", reply
 
 
-def test_doctor_shows_the_plugin_kinds_own_health_check(lok_runner: LokRunner, tmp_path: Path) -> None:
-    install_plugin(lok_runner, tmp_path, ECHO)
-    lok_runner.env["ECHO_DOWN"] = "1"
+def test_doctor_shows_the_plugin_kinds_own_health_check(lok_project: LokProject, tmp_path: Path) -> None:
+    install_plugin(lok_project, tmp_path, ECHO)
+    lok_project.env["ECHO_DOWN"] = "1"
 
-    assert "✗ echo - ECHO_DOWN is set (fix: unset ECHO_DOWN)" in lok_runner.run("doctor").stdout.splitlines()
+    assert "✗ echo - ECHO_DOWN is set (fix: unset ECHO_DOWN)" in lok_project.lok("doctor").stdout.splitlines()
 
 
 def test_the_context_budget_is_the_one_the_plugin_kind_declares(
-    lok_runner: LokRunner, tmp_path: Path
+    lok_project: LokProject, tmp_path: Path
 ) -> None:
-    install_plugin(lok_runner, tmp_path, ECHO)
+    install_plugin(lok_project, tmp_path, ECHO)
     for index in range(3):  # 3 files of ~4000 characters as prompted: 2 chunks of 5000 cannot hold them
-        (lok_runner.root / f"part{index}.py").write_text("".join(f"value_{n} = {n}\n" for n in range(250)))
+        (lok_project.root / f"part{index}.py").write_text("".join(f"value_{n} = {n}\n" for n in range(250)))
 
-    analysis = run_json(lok_runner, "hunt", ".", "-b", "echo", "--no-cache", "-q")
+    analysis = run_json(lok_project, "hunt", ".", "-b", "echo", "--no-cache", "-q")
 
     [echo] = [status for status in analysis["backends"] if status["name"] == "echo"]
     assert echo["budget"] == "5,000 chars per prompt, at most 2 chunks", echo
     assert echo["over_budget"] > 0 and echo["usable"] > 0, echo
 
 
-def test_config_takes_the_plugin_kind_for_named_instances(lok_runner: LokRunner, tmp_path: Path) -> None:
-    lok_runner.write_config('[backends.loud]\nkind = "echo"\nmodel = "parrot-2"\n')
+def test_config_takes_the_plugin_kind_for_named_instances(lok_project: LokProject, tmp_path: Path) -> None:
+    lok_project.write_toml('[backends.loud]\nkind = "echo"\nmodel = "parrot-2"\n')
 
-    unknown = lok_runner.run("backends")  # without the plugin the kind does not exist
+    unknown = lok_project.lok("backends")  # without the plugin the kind does not exist
     assert unknown.returncode == 2
     assert unknown.stderr.strip().count("\n") == 0
     assert "backends.loud.kind: unknown kind 'echo'" in unknown.stderr
 
-    install_plugin(lok_runner, tmp_path, ECHO)
-    rows = run_json(lok_runner, "backends")
+    install_plugin(lok_project, tmp_path, ECHO)
+    rows = run_json(lok_project, "backends")
     assert {row["name"]: row["kind"] for row in rows}["loud"] == "echo"
 
 
@@ -138,12 +138,12 @@ def test_config_takes_the_plugin_kind_for_named_instances(lok_runner: LokRunner,
     ],
 )
 def test_a_plugin_that_cannot_be_used_is_a_one_line_error_naming_it(
-    lok_runner: LokRunner, tmp_path: Path, line: str, said: str
+    lok_project: LokProject, tmp_path: Path, line: str, said: str
 ) -> None:
-    install_plugin(lok_runner, tmp_path, line)
+    install_plugin(lok_project, tmp_path, line)
     name, value = (part.strip() for part in line.split("="))
 
-    result = lok_runner.run("doctor")
+    result = lok_project.lok("doctor")
 
     assert result.returncode == 2, result.stdout + result.stderr
     error = result.stderr.strip()
@@ -151,7 +151,7 @@ def test_a_plugin_that_cannot_be_used_is_a_one_line_error_naming_it(
     assert f"backend plugin '{name}' ({value}, from lok-test-plugin 0.1)" in error, error
     assert said in error, error
     # and nothing that does not need the kinds loads them: --help still works
-    assert lok_runner.run("--help").returncode == 0
+    assert lok_project.lok("--help").returncode == 0
 
 
 def test_no_module_but_the_registry_lists_kinds() -> None:

@@ -13,8 +13,8 @@ from lok_action.backends import create_backend
 from lok_action.backends.calling import call_backend
 from lok_action.cache import AnswerCache
 from lok_action.findings.schema import SCHEMA_NAME, findings_schema
-from tests.fakes.backend_fixtures import OLLAMA_MODEL, LokRunner, backend_config, lok_toml
-from tests.fakes.findings_fixtures import make_repo
+from tests.fakes.backend_fixtures import OLLAMA_MODEL, backend_config, lok_toml
+from tests.fakes.findings_fixtures import make_analysis_repo
 from tests.fakes.llm_server import FakeLLMServer
 
 ANSWER = json.dumps(
@@ -192,18 +192,17 @@ def test_the_cache_keeps_schema_bound_answers_apart(llm_server: FakeLLMServer, t
 
 
 def test_lok_hunt_says_the_openai_fallback_once_for_the_run(
-    llm_server: FakeLLMServer, tmp_path: Path, lok_runner
+    llm_server: FakeLLMServer, tmp_path: Path, lok_project
 ):
-    repo = make_repo(tmp_path)
+    repo = make_analysis_repo(tmp_path)
     llm_server.script("openai", text=ANSWER, refused_formats=["json_schema"])
     table = {"kind": "openai", "command": llm_server.url + "/v1", "model": "qwen"}
     # one call at a time, so the first call learns the mode before the next one starts
-    runner = LokRunner(repo, lok_runner.env)
     (repo / "lok.toml").write_text(
         lok_toml({"llamacpp": table}, extra="[defaults]\nmax_parallel = 1\n[cache]\nenabled = false\n")
     )
 
-    done = runner.run("hunt", ".", "-b", "llamacpp", "--format", "json", "-o", "../out.json")
+    done = lok_project.lok("hunt", ".", "-b", "llamacpp", "--format", "json", "-o", "../out.json", cwd=repo)
 
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("the server refused response_format json_schema (HTTP 400)") == 1, done.stderr

@@ -13,8 +13,8 @@ import pytest
 from lok_action.backends import create_backend
 from lok_action.backends.base import Backend
 from lok_action.findings.schema import findings_schema
-from tests.fakes.backend_fixtures import CliHomes, LokRunner, backend_config, backend_tables, lok_toml
-from tests.fakes.findings_fixtures import make_repo
+from tests.fakes.backend_fixtures import CliHomes, backend_config, backend_tables, lok_toml
+from tests.fakes.findings_fixtures import make_analysis_repo
 from tests.fakes.llm_server import STRUCTURED_TOOL, FakeLLMServer, structured_tool_schema
 from tests.fakes.npm_clis import InstalledClis
 
@@ -119,11 +119,11 @@ def test_gemini_second_non_json_answer_gets_no_third_request(llm_server, cli_hom
 
 
 def test_hunt_over_five_backend_kinds_gets_json_from_every_one(
-    llm_server, cli_homes, real_clis, lok_runner, tmp_path
+    llm_server, cli_homes, real_clis, lok_project, tmp_path
 ):
     """The built-in hunt, end to end: every findings step's schema reaches each vendor's own field, no
     answer is lost as "not JSON", and gemini's prose costs exactly one repair per call."""
-    repo = make_repo(tmp_path)
+    repo = make_analysis_repo(tmp_path)
     for protocol in ("anthropic", "responses", "ollama", "openai"):
         llm_server.script(protocol, text=ANSWER)
     llm_server.script("gemini", text="Line 6 divides by len(values).", replies=[(REPAIR_MARKER, ANSWER)])
@@ -132,9 +132,8 @@ def test_hunt_over_five_backend_kinds_gets_json_from_every_one(
     )
     tables["openai"] = {"kind": "openai", "command": llm_server.url + "/v1", "model": "qwen"}
     (repo / "lok.toml").write_text(lok_toml(tables, extra="[cache]\nenabled = false\n"))
-    runner = LokRunner(repo, lok_runner.env)
 
-    done = runner.run(
+    done = lok_project.lok(
         "hunt",
         ".",
         "-b",
@@ -144,6 +143,7 @@ def test_hunt_over_five_backend_kinds_gets_json_from_every_one(
         "-o",
         "../out.json",
         timeout=300,
+        cwd=repo,
     )
 
     assert done.returncode == 0, done.stderr

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from lok_action.cache import AnswerCache
-from tests.fakes.engine_fixtures import LokProject, command_backend
+from tests.fakes.engine_fixtures import command_backend
+from tests.fakes.project import LokProject
 
 FINDING = json.dumps(
     [{"file": "main.py", "start_line": 1, "category": "bug", "severity": "high", "title": "prints hi"}]

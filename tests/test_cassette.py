@@ -30,7 +30,8 @@ from lok_action.errors import CassetteError, CassetteMiss, LokError
 from lok_action.workflow.model import parse_workflow
 from lok_action.workflow.result import RunResult
 from lok_action.workflow.runner import run_workflow
-from tests.fakes.engine_fixtures import REPO_ROOT, LokProject, command_backend, engine_context
+from tests.fakes.engine_fixtures import command_backend, engine_context
+from tests.fakes.project import REPO_ROOT, LokProject
 
 FAKE_LLM = Path(__file__).resolve().parent / "fakes" / "fake_llm.py"
 FAKE_ANALYZER = Path(__file__).resolve().parent / "fakes" / "fake_analyzer.py"
@@ -541,14 +542,15 @@ def test_each_call_is_on_disk_as_soon_as_it_returns(tmp_path: Path) -> None:
 # ---- lok's own prompts name no checkout location
 
 
-def test_builtin_prompts_are_the_same_in_any_checkout(tmp_path: Path, run_lok) -> None:
+def test_builtin_prompts_are_the_same_in_any_checkout(tmp_path: Path, lok_project) -> None:
     """The replay key holds the prompt as sent and no workdir: a cassette recorded in one checkout
     replays in another only because lok's built-in prompts carry repository-relative paths."""
-    from tests.fakes.findings_fixtures import git, make_repo
+    from tests.fakes.findings_fixtures import make_analysis_repo
+    from tests.fakes.git_repos import run_git
 
     sent = {}
     for place in ("here", "over/there"):
-        repo = make_repo(tmp_path / place)
+        repo = make_analysis_repo(tmp_path / place)
         command = shlex.join([sys.executable, str(FAKE_LLM), "alpha"])
         # relative: the backend runs in the checkout, and lok.toml reads the same in both (it is analysed)
         args = ["--reply", '{"findings": []}', "--record", "../prompts.log"]
@@ -557,9 +559,9 @@ def test_builtin_prompts_are_the_same_in_any_checkout(tmp_path: Path, run_lok) -
             "[cache]\nenabled = false\n"
         )
         (repo / "src" / "names.py").write_text("def greet(name):\n    return 'hi ' + name\n")
-        git(repo, "commit", "-q", "-am", "change")
+        run_git(repo, "commit", "-q", "-am", "change")
         for command_line in (["hunt", str(repo)], ["audit", str(repo)], ["diff", "HEAD~1..HEAD"]):
-            done = run_lok(*command_line, "-b", "alpha", "--format", "json", cwd=repo)
+            done = lok_project.lok(*command_line, "-b", "alpha", "--format", "json", cwd=repo)
             assert done.returncode == 0, done.stderr
         sent[place] = prompts_sent(repo.parent / "prompts.log")
     assert len(sent["here"]) == 7  # hunt 3 steps, audit 3, diff 1 (one chunk each)

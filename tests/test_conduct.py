@@ -7,14 +7,15 @@ import hashlib
 import json
 from pathlib import Path
 
-from tests.fakes.ensemble_fixtures import EnsembleProject, fake_backend
+from tests.fakes.ensemble_fixtures import fake_backend
+from tests.fakes.project import LokProject
 
 APP = "def add(a, b):\n    return a - b\n"
 CHECK = "from app import add\nassert add(2, 3) == 5, 'add is wrong'\n"
 VERIFY = "python3 check.py"
 
 
-def conductor(project: EnsembleProject, name: str, answers: list[object], *args: str, **table: object) -> str:
+def conductor(project: LokProject, name: str, answers: list[object], *args: str, **table: object) -> str:
     """A conductor backend answering ``answers`` in turn (dicts are sent as JSON, strings verbatim)."""
     script = project.state / f"{name}.script.json"
     script.write_text(json.dumps([a if isinstance(a, str) else json.dumps(a) for a in answers]))
@@ -31,7 +32,7 @@ def tree_hash(root: Path) -> str:
     return digest.hexdigest()
 
 
-def make_app(project: EnsembleProject) -> None:
+def make_app(project: LokProject) -> None:
     (project.root / "app.py").write_text(APP)
     (project.root / "util.py").write_text("X = 1\n")
     (project.root / "check.py").write_text(CHECK)
@@ -41,8 +42,8 @@ def log_lines(data: dict) -> list[dict]:
     return [json.loads(line) for line in (Path(data["run_dir"]) / "conduct.jsonl").read_text().splitlines()]
 
 
-def test_stops_at_round_limit_and_never_leaves_a_partial_edit(ensemble_project: EnsembleProject) -> None:
-    make_app(ensemble_project)
+def test_stops_at_round_limit_and_never_leaves_a_partial_edit(lok_project: LokProject) -> None:
+    make_app(lok_project)
     wrong_fix = {
         "action": "edit",
         "edits": [
@@ -58,19 +59,19 @@ def test_stops_at_round_limit_and_never_leaves_a_partial_edit(ensemble_project: 
             {"file": "app.py", "old": "return a / b", "new": "return a + b"},
         ],
     }
-    ensemble_project.write_config(
-        conductor(ensemble_project, "boss", [wrong_fix, half_applicable, "let me think about it", wrong_fix])
+    lok_project.write_config_only(
+        conductor(lok_project, "boss", [wrong_fix, half_applicable, "let me think about it", wrong_fix])
     )
-    before = tree_hash(ensemble_project.root)
-    result = ensemble_project.lok(
+    before = tree_hash(lok_project.root)
+    result = lok_project.lok(
         "conduct", "make add() correct", "--max-rounds", "3", "--verify", VERIFY, "--json"
     )
     assert result.returncode == 1, result.stderr
     data = json.loads(result.stdout)
     assert data["finished"] is False and data["stop_reason"] == "round limit reached (3 rounds)"
-    assert data["rounds_run"] == 3 and ensemble_project.calls("boss") == 3
-    assert tree_hash(ensemble_project.root) == before
-    assert (ensemble_project.root / "app.py").read_text() == APP
+    assert data["rounds_run"] == 3 and lok_project.calls("boss") == 3
+    assert tree_hash(lok_project.root) == before
+    assert (lok_project.root / "app.py").read_text() == APP
     rounds = log_lines(data)
     assert [r["action"] for r in rounds] == ["edit", "edit", "invalid"]
     assert "verification failed" in rounds[0]["error"] and "add is wrong" in rounds[0]["error"]
@@ -79,37 +80,37 @@ def test_stops_at_round_limit_and_never_leaves_a_partial_edit(ensemble_project: 
     assert rounds[1]["decision"]["verify"] == VERIFY  # the allowed command is used when none is named
     assert rounds[2]["error"].startswith("invalid decision: output is not JSON")
     # each failure was fed back to the conductor in the next round
-    prompts = ensemble_project.prompts("boss")
+    prompts = lok_project.prompts("boss")
     assert "verification failed" in prompts.split("=== call 2")[1]
     assert "'old' text not found" in prompts.split("=== call 3")[1]
     assert "round 3: invalid decision" in result.stderr
 
 
-def test_good_edit_is_kept_then_conductor_finishes(ensemble_project: EnsembleProject) -> None:
-    make_app(ensemble_project)
+def test_good_edit_is_kept_then_conductor_finishes(lok_project: LokProject) -> None:
+    make_app(lok_project)
     fix = {
         "action": "edit",
         "edits": [{"file": "app.py", "old": "return a - b", "new": "return a + b"}],
         "verify": VERIFY,
     }
     done = {"action": "finish", "summary": "add() fixed and verified"}
-    ensemble_project.write_config(conductor(ensemble_project, "boss", [fix, done]))
-    result = ensemble_project.lok("conduct", "make add() correct", "--verify", VERIFY, "--json")
+    lok_project.write_config_only(conductor(lok_project, "boss", [fix, done]))
+    result = lok_project.lok("conduct", "make add() correct", "--verify", VERIFY, "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["finished"] is True and data["summary"] == "add() fixed and verified"
     assert data["stop_reason"] == "conductor finished" and data["rounds_run"] == 2
-    assert (ensemble_project.root / "app.py").read_text() == "def add(a, b):\n    return a + b\n"
+    assert (lok_project.root / "app.py").read_text() == "def add(a, b):\n    return a + b\n"
     assert log_lines(data)[0]["result"] == "applied 1 edit(s), verified"
     # the human form: the summary, then rounds, spend and where the log is (the script now says finish)
-    human = ensemble_project.lok("conduct", "again", "--verify", VERIFY)
+    human = lok_project.lok("conduct", "again", "--verify", VERIFY)
     assert human.returncode == 0
     lines = human.stdout.splitlines()
     assert lines[0] == "add() fixed and verified" and lines[1].startswith("(1 rounds, $0.0000; log: ")
 
 
-def test_query_and_workflow_results_are_fed_back(ensemble_project: EnsembleProject) -> None:
-    folder = ensemble_project.root / ".lok" / "workflows"
+def test_query_and_workflow_results_are_fed_back(lok_project: LokProject) -> None:
+    folder = lok_project.root / ".lok" / "workflows"
     folder.mkdir(parents=True)
     (folder / "greet.toml").write_text(
         'name = "greet"\ndescription = "say hello"\n[[steps]]\nname = "hello"\nshell = "echo greeting-{{ args[0] }}"\n'
@@ -119,23 +120,23 @@ def test_query_and_workflow_results_are_fed_back(ensemble_project: EnsembleProje
         {"action": "workflow", "name": "greet", "args": ["x; touch pwned"]},
         {"action": "finish", "summary": "done"},
     ]
-    ensemble_project.write_config(
-        conductor(ensemble_project, "boss", answers),
+    lok_project.write_config_only(
+        conductor(lok_project, "boss", answers),
         fake_backend("helper", "ensemble_worker.py", "helper"),
     )
-    result = ensemble_project.lok("conduct", "look around", "-b", "boss", "--json")
+    result = lok_project.lok("conduct", "look around", "-b", "boss", "--json")
     assert result.returncode == 0, result.stderr
-    prompts = ensemble_project.prompts("boss")
+    prompts = lok_project.prompts("boss")
     assert "helper did look" in prompts.split("=== call 2")[1]
     assert "greeting-x; touch pwned" in prompts.split("=== call 3")[1]  # the arg stayed one quoted word
-    assert not (ensemble_project.root / "pwned").exists()
+    assert not (lok_project.root / "pwned").exists()
     first = prompts.split("=== call 2")[0]
     assert "NAME one of: boss, helper" in first and "greet" in first
     assert "editing files is not allowed in this run" in first
 
 
-def test_unsafe_or_unknown_choices_are_refused_and_fed_back(ensemble_project: EnsembleProject) -> None:
-    make_app(ensemble_project)
+def test_unsafe_or_unknown_choices_are_refused_and_fed_back(lok_project: LokProject) -> None:
+    make_app(lok_project)
     answers = [
         {
             "action": "edit",
@@ -147,25 +148,25 @@ def test_unsafe_or_unknown_choices_are_refused_and_fed_back(ensemble_project: En
         {"action": "dance"},
         {"action": "finish", "summary": "gave up"},
     ]
-    ensemble_project.write_config(conductor(ensemble_project, "boss", answers))
-    before = tree_hash(ensemble_project.root)
-    result = ensemble_project.lok("conduct", "g", "--verify", VERIFY, "--json")
+    lok_project.write_config_only(conductor(lok_project, "boss", answers))
+    before = tree_hash(lok_project.root)
+    result = lok_project.lok("conduct", "g", "--verify", VERIFY, "--json")
     assert result.returncode == 0, result.stderr
     errors = [r["error"] for r in log_lines(json.loads(result.stdout))][:4]
     assert "'verify' must be one of the allowed commands: 'python3 check.py'" in errors[0]
     assert "'..' is not allowed" in errors[1]
     assert "unknown backend 'nosuch'" in errors[2]
     assert "'action' must be one of query, workflow, edit, finish, got 'dance'" in errors[3]
-    assert tree_hash(ensemble_project.root) == before and not (ensemble_project.root / "owned").exists()
+    assert tree_hash(lok_project.root) == before and not (lok_project.root / "owned").exists()
 
 
-def test_spend_limit_from_reported_costs(ensemble_project: EnsembleProject) -> None:
+def test_spend_limit_from_reported_costs(lok_project: LokProject) -> None:
     # a `claude` kind backend: the real claude parser reads total_cost_usd from the result JSON
     query = {"action": "query", "backend": "boss", "prompt": "anything"}
-    ensemble_project.write_config(
-        conductor(ensemble_project, "boss", [query], kind="claude", env={"ENSEMBLE_COST": "0.2"})
+    lok_project.write_config_only(
+        conductor(lok_project, "boss", [query], kind="claude", env={"ENSEMBLE_COST": "0.2"})
     )
-    result = ensemble_project.lok("conduct", "g", "--max-cost", "1.0", "--max-rounds", "50", "--json")
+    result = lok_project.lok("conduct", "g", "--max-cost", "1.0", "--max-rounds", "50", "--json")
     assert result.returncode == 1, result.stderr
     data = json.loads(result.stdout)
     # each round costs 0.4 (the decision and the query): 0.4, 0.8, 1.2 -> stop after round 3
@@ -173,10 +174,10 @@ def test_spend_limit_from_reported_costs(ensemble_project: EnsembleProject) -> N
     assert data["stop_reason"] == "spend limit reached ($1.2000 of $1)"
 
 
-def test_wall_time_limit_is_hard(ensemble_project: EnsembleProject) -> None:
+def test_wall_time_limit_is_hard(lok_project: LokProject) -> None:
     query = {"action": "query", "backend": "boss", "prompt": "anything"}
-    ensemble_project.write_config(conductor(ensemble_project, "boss", [query], "--sleep", "0.3"))
-    result = ensemble_project.lok("conduct", "g", "--max-seconds", "1.5", "--max-rounds", "50", "--json")
+    lok_project.write_config_only(conductor(lok_project, "boss", [query], "--sleep", "0.3"))
+    result = lok_project.lok("conduct", "g", "--max-seconds", "1.5", "--max-rounds", "50", "--json")
     data = json.loads(result.stdout)
     assert result.returncode == 1
     assert data["stop_reason"] == "time limit reached (1.5s)"
@@ -184,8 +185,8 @@ def test_wall_time_limit_is_hard(ensemble_project: EnsembleProject) -> None:
     assert data["unpriced_calls"] >= 2  # command backends report no cost; counted, not guessed
 
 
-def test_wall_time_limit_is_hard_inside_a_workflow(ensemble_project: EnsembleProject) -> None:
-    folder = ensemble_project.root / ".lok" / "workflows"
+def test_wall_time_limit_is_hard_inside_a_workflow(lok_project: LokProject) -> None:
+    folder = lok_project.root / ".lok" / "workflows"
     folder.mkdir(parents=True)
     (folder / "slow.toml").write_text(
         'name = "slow"\ndescription = "a long build"\n'
@@ -193,8 +194,8 @@ def test_wall_time_limit_is_hard_inside_a_workflow(ensemble_project: EnsemblePro
         '[[steps]]\nname = "after"\ndepends_on = ["build"]\nshell = "touch after"\n'
     )
     run_slow = {"action": "workflow", "name": "slow", "args": []}
-    ensemble_project.write_config(conductor(ensemble_project, "boss", [run_slow]))
-    result, wall = ensemble_project.timed_lok(
+    lok_project.write_config_only(conductor(lok_project, "boss", [run_slow]))
+    result, wall = lok_project.timed_lok(
         "conduct", "build it", "--max-seconds", "2", "--max-rounds", "5", "--json"
     )
     assert result.returncode == 1, result.stderr
@@ -206,17 +207,17 @@ def test_wall_time_limit_is_hard_inside_a_workflow(ensemble_project: EnsemblePro
     assert outcome.startswith("workflow slow: FAILED (the run's time limit was reached)")
     assert "- build: failed: timed out after" in outcome and "process group killed" in outcome
     assert "- after: not_run: not run: the run's time limit was reached" in outcome
-    root = ensemble_project.root
+    root = lok_project.root
     assert (root / "build.pgid").exists() and not (root / "built").exists() and not (root / "after").exists()
 
 
-def test_bad_limits_are_usage_errors(ensemble_project: EnsembleProject) -> None:
-    ensemble_project.write_config(conductor(ensemble_project, "boss", ["{}"]))
+def test_bad_limits_are_usage_errors(lok_project: LokProject) -> None:
+    lok_project.write_config_only(conductor(lok_project, "boss", ["{}"]))
     for args, message in [
         (["--max-rounds", "0"], "--max-rounds must be an integer from 1 to 1000"),
         (["--max-cost", "-1"], "--max-cost must be a finite number > 0"),
         (["-b", "chief"], "unknown backend 'chief'"),
     ]:
-        result = ensemble_project.lok("conduct", "g", *args)
+        result = lok_project.lok("conduct", "g", *args)
         assert result.returncode == 2 and message in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1

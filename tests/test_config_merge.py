@@ -8,7 +8,7 @@ import pytest
 
 from lok_action.config import load_config
 from lok_action.errors import ConfigError
-from tests.fakes.engine_fixtures import LokProject
+from tests.fakes.project import LokProject
 
 
 def write_user(project: LokProject, text: str) -> None:

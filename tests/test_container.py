@@ -26,7 +26,8 @@ from tests.fakes.container_fixtures import (
     run_container,
     write_cli_backends_config,
 )
-from tests.fakes.github_fixtures import REPO, WRITE_TOKEN, PullRequestRepo, run_git
+from tests.fakes.git_repos import PullRequestRepo, run_git
+from tests.fakes.github_fixtures import REPO, WRITE_TOKEN
 from tests.fakes.github_server import GitHubStandIn
 from tests.fakes.llm_server import FakeLLMServer
 from tests.fakes.refdata import webhook_payload

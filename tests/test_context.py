@@ -9,10 +9,10 @@ import pytest
 
 from lok_action.context.chunks import Budget, plan_chunks
 from lok_action.context.diffs import plan_diff_chunks, split_diff
-from lok_action.context.files import Coverage, collect_files
+from lok_action.context.files import Coverage, collect_files, source_lines
 from lok_action.context.shards import Shard, parse_shard
 from lok_action.errors import UsageError
-from tests.fakes.findings_fixtures import git
+from tests.fakes.git_repos import run_git
 
 HEADER = re.compile(r"^### FILE (\S+) \(lines (\d+)-(\d+) of (\d+)\)$", re.M)
 
@@ -122,8 +122,8 @@ def test_parse_shard():
 def test_diff_sections_carry_new_file_line_numbers(analysis_repo: Path):
     stats = analysis_repo / "src" / "stats.py"
     stats.write_text(stats.read_text() + "\n\ndef ratio(a, b):\n    return a / b\n")
-    git(analysis_repo, "add", "src/stats.py")
-    diff = git(analysis_repo, "diff", "--cached")
+    run_git(analysis_repo, "add", "src/stats.py")
+    diff = run_git(analysis_repo, "diff", "--cached")
     sections = split_diff(diff)
     assert [section.path for section in sections] == ["src/stats.py"]
     assert "   14| +    return a / b" in sections[0].text
@@ -136,3 +136,54 @@ def test_lines_of_refuses_paths_outside_the_root(tmp_path: Path):
     (tmp_path / "secret.txt").write_text("s\n")
     coverage = Coverage(root=tmp_path / "root")
     assert coverage.lines_of("../secret.txt") is None
+
+
+# ---- Source lines are numbered the way git and editors number them (split on newline only), and a
+# diff's added line that happens to start with "++" is content, not a file header.
+
+
+FORM_FEED_SOURCE = "line1\n\x0c\nline3 = 1\nline4 = 2\n"
+
+
+def test_source_lines_splits_on_newline_only() -> None:
+    assert source_lines(FORM_FEED_SOURCE) == ["line1", "\x0c", "line3 = 1", "line4 = 2"]
+    assert source_lines("a\r\nb\u2028c\x1cd\x85e\rf") == ["a", "b\u2028c\x1cd\x85e\rf"]
+    assert source_lines("no newline") == ["no newline"]
+    assert source_lines("x\n\n") == ["x", ""]
+
+
+def test_form_feed_file_is_numbered_like_git(tmp_path: Path) -> None:
+    (tmp_path / "ff.py").write_text(FORM_FEED_SOURCE)
+    coverage = collect_files(tmp_path)
+    assert [(f.path, f.lines) for f in coverage.files] == [("ff.py", 4)]
+    text = plan_chunks(coverage, 24_000).chunks[0].text
+    assert "    3| line3 = 1" in text and "    4| line4 = 2" in text
+    assert coverage.lines_of("ff.py") == ["line1", "\x0c", "line3 = 1", "line4 = 2"]
+
+
+def test_split_file_of_a_form_feed_file_keeps_every_line(tmp_path: Path) -> None:
+    body = "".join(f"v{n} = {n}\x0c\n" for n in range(1, 41))
+    (tmp_path / "big.py").write_text(body)
+    coverage = collect_files(tmp_path)
+    chunks = plan_chunks(coverage, 200).chunks
+    rendered = "\n".join(chunk.text for chunk in chunks)
+    assert all(f"| v{n} = {n}" in rendered for n in range(1, 41))
+    assert "   40| v40 = 40" in rendered
+
+
+def test_added_line_starting_with_plus_plus_is_not_a_header(tmp_path: Path) -> None:
+    (tmp_path / "a.c").write_text("int x;\n")
+    run_git(tmp_path, "init", "-q", "-b", "main")
+    run_git(tmp_path, "add", "a.c")
+    run_git(tmp_path, "commit", "-q", "-m", "one")
+    (tmp_path / "a.c").write_text("int x;\n++ counter;\nint y;\n")
+    run_git(tmp_path, "add", "a.c")
+    sections = split_diff(run_git(tmp_path, "diff", "--cached"))
+    assert [section.path for section in sections] == ["a.c"]
+    assert "    2| +++ counter;" in sections[0].text
+    assert "    3| +int y;" in sections[0].text
+    assert plan_diff_chunks(sections, Budget(24_000)).chunks[0].files == ["a.c"]
+
+
+def test_lines_of_missing_file_is_none(tmp_path: Path) -> None:
+    assert Coverage(root=tmp_path).lines_of("nope.py") is None

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from tests.fakes.ensemble_fixtures import EnsembleProject, fake_backend
+from tests.fakes.ensemble_fixtures import fake_backend
+from tests.fakes.project import LokProject
 
 
 def debater(name: str, *args: str, timeout: float | None = None) -> str:
@@ -14,14 +15,14 @@ def debater(name: str, *args: str, timeout: float | None = None) -> str:
 
 
 def test_debate_ends_early_with_consensus_when_one_changes_its_mind(
-    ensemble_project: EnsembleProject,
+    lok_project: LokProject,
 ) -> None:
-    ensemble_project.write_config(
+    lok_project.write_config_only(
         debater("alpha", "--positions", "use async", "--agree-from", "2"),
         debater("beta", "--positions", "stay sync,use async", "--agree-from", "2"),
     )
-    transcript = ensemble_project.root / "debate.md"
-    result = ensemble_project.lok(
+    transcript = lok_project.root / "debate.md"
+    result = lok_project.lok(
         "debate",
         "Should we use async here?",
         "--rounds",
@@ -36,27 +37,27 @@ def test_debate_ends_early_with_consensus_when_one_changes_its_mind(
     data = json.loads(result.stdout)
     assert data["consensus"] is True
     assert data["rounds_run"] == 2  # stopped early, out of 4 allowed
-    assert ensemble_project.calls("alpha") == 2 and ensemble_project.calls("beta") == 2
+    assert lok_project.calls("alpha") == 2 and lok_project.calls("beta") == 2
     round2 = {p["backend"]: p for p in data["rounds"][1]}
     assert round2["beta"]["position"] == "use async"
     assert "stay sync" in round2["beta"]["changed"]
     assert round2["alpha"]["changed"] == ""
     assert data["synthesis"].startswith("Consensus after 2 rounds among alpha, beta")
     # round 2 showed each backend the other's round-1 position
-    assert "### alpha\nuse async" in ensemble_project.prompts("beta").split("=== call 2")[1]
-    assert "### beta\nstay sync" in ensemble_project.prompts("alpha").split("=== call 2")[1]
+    assert "### alpha\nuse async" in lok_project.prompts("beta").split("=== call 2")[1]
+    assert "### beta\nstay sync" in lok_project.prompts("alpha").split("=== call 2")[1]
     text = transcript.read_text()
     assert "## Round 2" in text and "## Consensus" in text and "## Round 3" not in text
     assert "round 2: all 2 backends agree, stopping" in result.stderr  # progress as it went
 
 
-def test_debate_that_never_agrees_reports_the_split(ensemble_project: EnsembleProject) -> None:
-    ensemble_project.write_config(
+def test_debate_that_never_agrees_reports_the_split(lok_project: LokProject) -> None:
+    lok_project.write_config_only(
         debater("alpha", "--positions", "use async"),
         debater("beta", "--positions", "stay sync"),
         debater("gamma", "--positions", "use async", "--agree-from", "2"),
     )
-    result = ensemble_project.lok("debate", "Async?", "--rounds", "3", "--json")
+    result = lok_project.lok("debate", "Async?", "--rounds", "3", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["consensus"] is False
@@ -68,14 +69,14 @@ def test_debate_that_never_agrees_reports_the_split(ensemble_project: EnsemblePr
     assert "- alpha: use async" in data["synthesis"] and "- beta: stay sync" in data["synthesis"]
 
 
-def test_failing_backend_drops_out_and_is_named(ensemble_project: EnsembleProject) -> None:
-    ensemble_project.write_config(
+def test_failing_backend_drops_out_and_is_named(lok_project: LokProject) -> None:
+    lok_project.write_config_only(
         debater("alpha", "--positions", "A", "--agree-from", "2"),
         debater("beta", "--positions", "A", "--agree-from", "2"),
         debater("crashy", "--positions", "B", "--fail-round", "2"),
         debater("slow", "--positions", "C", "--sleep-round", "1:5", timeout=1),
     )
-    result = ensemble_project.lok("debate", "Q?", "-b", "alpha,beta,crashy,slow", "--json")
+    result = lok_project.lok("debate", "Q?", "-b", "alpha,beta,crashy,slow", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data["dropped"]) == {"crashy", "slow"}
@@ -86,52 +87,52 @@ def test_failing_backend_drops_out_and_is_named(ensemble_project: EnsembleProjec
     assert "slow dropped out" in result.stderr
 
 
-def test_unreadable_verdict_gets_one_repair_request_then_drops(ensemble_project: EnsembleProject) -> None:
-    ensemble_project.write_config(
+def test_unreadable_verdict_gets_one_repair_request_then_drops(lok_project: LokProject) -> None:
+    lok_project.write_config_only(
         debater("alpha", "--positions", "A"),
         debater("beta", "--positions", "A"),
         debater("mumbler", "--positions", "A", "--garbage-round", "2"),
     )
-    result = ensemble_project.lok("debate", "Q?", "--rounds", "2", "--json")
+    result = lok_project.lok("debate", "Q?", "--rounds", "2", "--json")
     data = json.loads(result.stdout)
     assert "no usable verdict" in data["dropped"]["mumbler"]
-    assert ensemble_project.calls("mumbler") == 3  # opening, verdict, one repair
-    assert "could not be used" in ensemble_project.prompts("mumbler").split("=== call 3")[1]
+    assert lok_project.calls("mumbler") == 3  # opening, verdict, one repair
+    assert "could not be used" in lok_project.prompts("mumbler").split("=== call 3")[1]
 
 
-def test_synthesizer_backend_writes_the_final_word(ensemble_project: EnsembleProject) -> None:
-    ensemble_project.write_config(
+def test_synthesizer_backend_writes_the_final_word(lok_project: LokProject) -> None:
+    lok_project.write_config_only(
         debater("alpha", "--positions", "A", "--agree-from", "2"),
         debater("beta", "--positions", "A", "--agree-from", "2"),
         debater("judge", "--positions", "x"),
     )
-    result = ensemble_project.lok("debate", "Q?", "-b", "alpha,beta", "--synthesizer", "judge", "--json")
+    result = lok_project.lok("debate", "Q?", "-b", "alpha,beta", "--synthesizer", "judge", "--json")
     data = json.loads(result.stdout)
     assert data["synthesized_by"] == "judge"
     assert data["synthesis"] == "SYNTHESIS by judge: the debate is settled."
-    assert "Consensus after 2 rounds" in ensemble_project.prompts("judge")
+    assert "Consensus after 2 rounds" in lok_project.prompts("judge")
 
 
-def test_bad_input_is_one_line_exit_2(ensemble_project: EnsembleProject) -> None:
-    ensemble_project.write_config(debater("alpha", "--positions", "A"))
-    unknown = ensemble_project.lok("debate", "Q?", "-b", "alpha,nosuch")
+def test_bad_input_is_one_line_exit_2(lok_project: LokProject) -> None:
+    lok_project.write_config_only(debater("alpha", "--positions", "A"))
+    unknown = lok_project.lok("debate", "Q?", "-b", "alpha,nosuch")
     assert unknown.returncode == 2
     assert unknown.stderr.strip().splitlines() == [unknown.stderr.strip()]
     assert "unknown backend 'nosuch'" in unknown.stderr
-    alone = ensemble_project.lok("debate", "Q?")
+    alone = lok_project.lok("debate", "Q?")
     assert alone.returncode == 2 and "at least 2 backends, got 1 (alpha)" in alone.stderr
-    rounds = ensemble_project.lok("debate", "Q?", "--rounds", "0", "-b", "alpha,alpha")
+    rounds = lok_project.lok("debate", "Q?", "--rounds", "0", "-b", "alpha,alpha")
     assert rounds.returncode == 2 and "--rounds must be an integer from 1 to 1000" in rounds.stderr
 
 
 @pytest.mark.parametrize("form", ["bool", "word", "list"])
-def test_plain_agreement_forms_count_as_verdicts(ensemble_project: EnsembleProject, form: str) -> None:
+def test_plain_agreement_forms_count_as_verdicts(lok_project: LokProject, form: str) -> None:
     # real models often answer {"agree": true, ...} instead of one entry per participant
-    ensemble_project.write_config(
+    lok_project.write_config_only(
         debater("alpha", "--positions", "A", "--agree-from", "2", "--agree-form", form),
         debater("beta", "--positions", "B,A", "--agree-from", "2"),
     )
-    result = ensemble_project.lok("debate", "q", "--rounds", "3", "-b", "alpha,beta", "--json")
+    result = lok_project.lok("debate", "q", "--rounds", "3", "-b", "alpha,beta", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["dropped"] == {} and data["active"] == ["alpha", "beta"]
@@ -140,12 +141,12 @@ def test_plain_agreement_forms_count_as_verdicts(ensemble_project: EnsembleProje
 
 
 @pytest.mark.parametrize("form", ["bool", "word", "list"])
-def test_plain_disagreement_is_read_as_disagreement(ensemble_project: EnsembleProject, form: str) -> None:
-    ensemble_project.write_config(
+def test_plain_disagreement_is_read_as_disagreement(lok_project: LokProject, form: str) -> None:
+    lok_project.write_config_only(
         debater("alpha", "--positions", "A", "--agree-form", form),  # never agrees
         debater("beta", "--positions", "B", "--agree-from", "2"),
     )
-    result = ensemble_project.lok("debate", "q", "--rounds", "2", "-b", "alpha,beta", "--json")
+    result = lok_project.lok("debate", "q", "--rounds", "2", "-b", "alpha,beta", "--json")
     data = json.loads(result.stdout)
     assert data["dropped"] == {} and data["consensus"] is False
     assert {"backend": "alpha", "disagrees_with": "beta"} in data["disagreements"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from tests.fakes.engine_fixtures import LokProject
+from tests.fakes.project import LokProject
 
 WORKFLOW = """
 name = "slow"

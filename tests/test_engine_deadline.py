@@ -9,8 +9,9 @@ from pathlib import Path
 from lok_action.workflow.model import parse_workflow
 from lok_action.workflow.result import RunResult
 from lok_action.workflow.runner import run_workflow
-from tests.fakes.engine_fixtures import LokProject, command_backend, engine_context
+from tests.fakes.engine_fixtures import command_backend, engine_context
 from tests.fakes.procs import live_group_members
+from tests.fakes.project import LokProject
 
 
 def run_with_deadline(

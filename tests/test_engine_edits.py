@@ -12,7 +12,8 @@ import pytest
 
 from lok_action.workflow.model import parse_workflow
 from lok_action.workflow.runner import run_workflow
-from tests.fakes.engine_fixtures import LokProject, command_backend, engine_context
+from tests.fakes.engine_fixtures import command_backend, engine_context
+from tests.fakes.project import LokProject
 
 CRLF_BYTES = b"line one\r\nold = 1\r\n\xe2\x9c\x93 unicode\r\nno newline at end"
 

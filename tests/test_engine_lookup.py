@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 from lok_action.workflow.lookup import find_workflow, list_workflows
-from tests.fakes.engine_fixtures import LokProject, command_backend
+from tests.fakes.engine_fixtures import command_backend
+from tests.fakes.project import LokProject
 
 STEP = '[[steps]]\nname = "a"\nshell = "echo {{ workflow.description }}"\n'
 

@@ -11,7 +11,8 @@ import pytest
 from lok_action.progress import Progress
 from lok_action.workflow.model import parse_workflow
 from lok_action.workflow.runner import run_workflow
-from tests.fakes.engine_fixtures import LokProject, command_backend, engine_context
+from tests.fakes.engine_fixtures import command_backend, engine_context
+from tests.fakes.project import LokProject
 
 
 def run(project: LokProject, text: str, **overrides: object):

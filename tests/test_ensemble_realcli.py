@@ -7,9 +7,10 @@ import json
 
 import pytest
 
-from tests.fakes.backend_fixtures import CliHomes, LokRunner, backend_tables, lok_toml
+from tests.fakes.backend_fixtures import CliHomes, backend_tables, lok_toml
 from tests.fakes.llm_server import FakeLLMServer
 from tests.fakes.npm_clis import InstalledClis
+from tests.fakes.project import LokProject
 
 pytestmark = pytest.mark.realcli
 
@@ -17,10 +18,10 @@ CLIS = ("codex", "claude", "gemini")
 PROTOCOL = {"codex": "responses", "claude": "anthropic", "gemini": "gemini"}
 
 
-def configure(runner: LokRunner, server: FakeLLMServer, homes: CliHomes, clis: InstalledClis) -> None:
+def configure(runner: LokProject, server: FakeLLMServer, homes: CliHomes, clis: InstalledClis) -> None:
     """lok.toml with the three CLI backends (by absolute path) pointed at ``server``."""
     tables = backend_tables(server.url, homes, {name: str(clis.path(name)) for name in CLIS})
-    runner.write_config(lok_toml({name: tables[name] for name in CLIS}))
+    runner.write_toml(lok_toml({name: tables[name] for name in CLIS}))
 
 
 def verdict(position: str, changed: str, agree: dict[str, bool]) -> str:
@@ -28,7 +29,7 @@ def verdict(position: str, changed: str, agree: dict[str, bool]) -> str:
 
 
 def test_debate_over_three_real_clis_ends_early_when_gemini_changes_its_mind(
-    lok_runner: LokRunner, llm_server: FakeLLMServer, cli_homes: CliHomes, real_clis: InstalledClis
+    lok_project: LokProject, llm_server: FakeLLMServer, cli_homes: CliHomes, real_clis: InstalledClis
 ) -> None:
     round2 = "This is round 2."  # only the verdict prompt of round 2 says this
     llm_server.script(
@@ -57,9 +58,9 @@ def test_debate_over_three_real_clis_ends_early_when_gemini_changes_its_mind(
             )
         ],
     )
-    configure(lok_runner, llm_server, cli_homes, real_clis)
+    configure(lok_project, llm_server, cli_homes, real_clis)
 
-    result = lok_runner.run(
+    result = lok_project.lok(
         "debate", "Should the handler use async?", "-b", "codex,claude,gemini", "--rounds", "3",
         "--no-cache", "--json",
     )  # fmt: skip
@@ -95,7 +96,7 @@ def test_debate_over_three_real_clis_ends_early_when_gemini_changes_its_mind(
 
 
 def test_spawn_routes_each_subtask_to_the_vendor_suggest_picks_and_runs_them_at_once(
-    lok_runner: LokRunner, llm_server: FakeLLMServer, cli_homes: CliHomes, real_clis: InstalledClis
+    lok_project: LokProject, llm_server: FakeLLMServer, cli_homes: CliHomes, real_clis: InstalledClis
 ) -> None:
     for name in CLIS:
         # every subtask prompt names its part; the answer says which vendor endpoint answered which part
@@ -107,9 +108,9 @@ def test_spawn_routes_each_subtask_to_the_vendor_suggest_picks_and_runs_them_at_
                 (f"Your part ({part}):", f"{name} endpoint did {part}") for part in ("arch", "scan", "sec")
             ],
         )
-    configure(lok_runner, llm_server, cli_homes, real_clis)
+    configure(lok_project, llm_server, cli_homes, real_clis)
 
-    result = lok_runner.run(
+    result = lok_project.lok(
         "spawn", "Harden and speed up the service",
         "-a", "arch:design the caching architecture",
         "-a", "scan:find N+1 queries and dead code",
@@ -140,7 +141,7 @@ def test_spawn_routes_each_subtask_to_the_vendor_suggest_picks_and_runs_them_at_
 
 
 def test_debate_that_never_agrees_reports_the_split_and_names_the_backend_that_failed(
-    lok_runner: LokRunner, llm_server: FakeLLMServer, cli_homes: CliHomes, real_clis: InstalledClis
+    lok_project: LokProject, llm_server: FakeLLMServer, cli_homes: CliHomes, real_clis: InstalledClis
 ) -> None:
     round2 = "This is round 2."
     llm_server.script(
@@ -154,10 +155,10 @@ def test_debate_that_never_agrees_reports_the_split_and_names_the_backend_that_f
         replies=[(round2, verdict("spaces", "", {"codex": False}))],
     )
     llm_server.script("gemini", status=401)  # gemini's key is refused: it drops out in round 1
-    configure(lok_runner, llm_server, cli_homes, real_clis)
-    transcript = lok_runner.root / "debate.md"
+    configure(lok_project, llm_server, cli_homes, real_clis)
+    transcript = lok_project.root / "debate.md"
 
-    result = lok_runner.run(
+    result = lok_project.lok(
         "debate", "Tabs or spaces?", "-b", "codex,claude,gemini", "--rounds", "2", "--no-cache",
         "-o", str(transcript), "--json",
     )  # fmt: skip

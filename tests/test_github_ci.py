@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.fakes.github_fixtures import REPO, WRITE_TOKEN, PullRequestRepo
+from tests.fakes.git_repos import PullRequestRepo
+from tests.fakes.github_fixtures import REPO, WRITE_TOKEN
 from tests.fakes.github_server import GitHubStandIn
+from tests.fakes.project import project_in
 from tests.test_action_events import run_action, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,22 +37,12 @@ def lok_ci(
     write_config(checkout, tmp_path)
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "XDG_CACHE_HOME": str(tmp_path / "c"),
-        "XDG_CONFIG_HOME": str(tmp_path / "x"),
         "GITHUB_TOKEN": WRITE_TOKEN,
         "GITHUB_API_URL": stand_in.url,
     }
     if event is not None:
         env["GITHUB_EVENT_PATH"] = str(event)
-    return subprocess.run(
-        [sys.executable, "-m", "lok_action", "ci", *argv, "-q", "--config", ".github/lok.toml"],
-        cwd=checkout,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return project_in(tmp_path).lok("ci", *argv, "-q", "--config", ".github/lok.toml", cwd=checkout, env=env)
 
 
 def add_pull(stand_in: GitHubStandIn, repo: PullRequestRepo) -> int:

@@ -13,7 +13,8 @@ import github
 import pytest
 import requests
 
-from tests.fakes.github_fixtures import READ_TOKEN, REPO, WRITE_TOKEN, PullRequestRepo, run_git
+from tests.fakes.git_repos import PullRequestRepo, run_git
+from tests.fakes.github_fixtures import READ_TOKEN, REPO, WRITE_TOKEN
 from tests.fakes.github_graphql import global_id, parse_global_id
 from tests.fakes.github_server import PULL_REQUESTS_WRITE, GitHubStandIn
 

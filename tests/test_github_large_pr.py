@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.github_fixtures import REPO, WRITE_TOKEN, PullRequestRepo, make_pr_repo, run_git
+from tests.fakes.git_repos import PullRequestRepo, make_pr_repo, run_git
+from tests.fakes.github_fixtures import REPO, WRITE_TOKEN
 from tests.fakes.github_server import GitHubStandIn
+from tests.fakes.project import project_in
 from tests.test_action_events import pr_payload, run_action
 from tests.test_action_review_chunks import finding, module_text
 
@@ -25,6 +27,19 @@ def large_pr_repo(tmp_path: Path) -> PullRequestRepo:
     files: dict[str, str | bytes] = {path: module_text(Path(path).stem)[:200] for path in MODULES}
     files[BINARY] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
     return make_pr_repo(tmp_path, {}, files, "many modules")
+
+
+def lok_github_in(
+    tmp_path: Path, repo: PullRequestRepo, stand_in: GitHubStandIn, *argv: str
+) -> subprocess.CompletedProcess[str]:
+    """`lok github ARGV` in the PR's checkout, against the stand-in, with only the venv's programs on PATH."""
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "GITHUB_TOKEN": WRITE_TOKEN,
+        "GITHUB_API_URL": stand_in.url,
+        "GITHUB_REPOSITORY": REPO,
+    }
+    return project_in(tmp_path).lok("github", *argv, cwd=repo.path, env=env, timeout=60)
 
 
 def test_pull_request_over_the_diff_limit_is_reviewed_from_its_file_list(
@@ -70,23 +85,9 @@ def test_lok_github_pr_and_diff_fall_back_to_the_file_list(
         "number"
     ]
     assert len(github_stand_in.state.pull_diffs[(REPO, number)].splitlines()) > 500
-    env = {
-        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "GITHUB_TOKEN": WRITE_TOKEN,
-        "GITHUB_API_URL": github_stand_in.url,
-        "GITHUB_REPOSITORY": REPO,
-    }
 
     def lok_github(*argv: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "lok_action", "github", *argv],
-            cwd=large_pr_repo.path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        return lok_github_in(tmp_path, large_pr_repo, github_stand_in, *argv)
 
     text = lok_github("pr", str(number))
     assert text.returncode == 0, text.stderr
@@ -99,10 +100,7 @@ def test_lok_github_pr_and_diff_fall_back_to_the_file_list(
     # the rebuilt diff is one git itself accepts for the PR's base
     work = tmp_path / "apply"
     run_git(large_pr_repo.path, "worktree", "add", "-q", str(work), large_pr_repo.base_sha)
-    check = subprocess.run(
-        ["git", "apply", "--check", "-"], cwd=work, input=diff.stdout + "\n", capture_output=True, text=True
-    )
-    assert check.returncode == 0, check.stderr
+    run_git(work, "apply", "--check", "-", input_text=diff.stdout + "\n")  # git's stderr if it refuses
 
 
 def test_other_diff_errors_still_fail(
@@ -115,19 +113,6 @@ def test_other_diff_errors_still_fail(
     github_stand_in.inject(
         "GET", rf"/pulls/{number}$", 404, {"message": "Not Found", "documentation_url": "x"}
     )
-    proc = subprocess.run(
-        [sys.executable, "-m", "lok_action", "github", "diff", str(number)],
-        cwd=large_pr_repo.path,
-        env={
-            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-            "HOME": str(tmp_path),
-            "GITHUB_TOKEN": WRITE_TOKEN,
-            "GITHUB_API_URL": github_stand_in.url,
-            "GITHUB_REPOSITORY": REPO,
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = lok_github_in(tmp_path, large_pr_repo, github_stand_in, "diff", str(number))
     assert proc.returncode == 2 and "HTTP 404" in proc.stderr and "Traceback" not in proc.stderr
     assert proc.stdout == ""

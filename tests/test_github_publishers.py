@@ -18,7 +18,8 @@ from lok_action.github.summary import SUMMARY_LIMIT, fit_summary, write_step_sum
 from lok_action.github.workflow_commands import annotation, append_outputs, escape_property
 from lok_action.outcome import Outcome
 from lok_action.report.sarif import render_sarif
-from tests.fakes.github_fixtures import REPO, WRITE_TOKEN, PullRequestRepo
+from tests.fakes.git_repos import PullRequestRepo
+from tests.fakes.github_fixtures import REPO, WRITE_TOKEN
 from tests.fakes.github_server import GitHubStandIn
 
 

@@ -8,33 +8,26 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.fakes.github_fixtures import READ_TOKEN, REPO, WRITE_TOKEN, PullRequestRepo
+from tests.fakes.git_repos import PullRequestRepo
+from tests.fakes.github_fixtures import READ_TOKEN, REPO, WRITE_TOKEN
 from tests.fakes.github_server import GitHubStandIn
+from tests.fakes.project import project_in
 from tests.test_action_events import write_config
-
-LOK = Path(sys.executable).parent / "lok"
 
 
 def lok(
     server: GitHubStandIn, checkout: Path, tmp: Path, *argv: str, token: str = WRITE_TOKEN
 ) -> subprocess.CompletedProcess[str]:
+    """The `lok` console script as a user types it in a terminal (the installed entry point), in CHECKOUT."""
     write_config(checkout, tmp)
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-        "HOME": str(tmp),
-        "XDG_CACHE_HOME": str(tmp / "cache"),
-        "XDG_CONFIG_HOME": str(tmp / "config"),
         "GITHUB_TOKEN": token,
         "GITHUB_API_URL": server.url,
         "LOK_MIN_CONSENSUS": "2",
     }
-    return subprocess.run(
-        [str(LOK), "run", *argv, "-b", "alpha,beta,gamma", "--config", ".github/lok.toml"],
-        cwd=checkout,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    return project_in(tmp).lok_installed(
+        "run", *argv, "-b", "alpha,beta,gamma", "--config", ".github/lok.toml", cwd=checkout, env=env
     )
 
 

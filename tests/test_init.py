@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from lok_action.config import load_config
-from tests.fakes.ensemble_fixtures import EnsembleProject
+from tests.fakes.project import LokProject
 
 
 @pytest.fixture
-def only_codex(ensemble_project: EnsembleProject, tmp_path: Path) -> EnsembleProject:
+def only_codex(lok_project: LokProject, tmp_path: Path) -> LokProject:
     """PATH holds a `codex` program (with a key) and nothing else of the vendor CLIs; the user's config points
     ollama at a closed port and the embedded model at a missing file, so only codex is ready."""
     bin_dir = tmp_path / "bin"
@@ -21,18 +21,18 @@ def only_codex(ensemble_project: EnsembleProject, tmp_path: Path) -> EnsemblePro
     codex = bin_dir / "codex"
     codex.write_text("#!/bin/sh\necho codex\n")
     codex.chmod(0o755)
-    ensemble_project.env["PATH"] = f"{bin_dir}:/usr/bin:/bin"
-    ensemble_project.env["OPENAI_API_KEY"] = "sk-test"  # installed and logged in
-    user_config = Path(ensemble_project.env["XDG_CONFIG_HOME"]) / "lok" / "lok.toml"
+    lok_project.env["PATH"] = f"{bin_dir}:/usr/bin:/bin"
+    lok_project.env["OPENAI_API_KEY"] = "sk-test"  # installed and logged in
+    user_config = Path(lok_project.env["XDG_CONFIG_HOME"]) / "lok" / "lok.toml"
     user_config.parent.mkdir(parents=True)
     user_config.write_text(
         '[backends.ollama]\ncommand = "http://127.0.0.1:9"\n[backends.local]\nmodel_path = "/nonexistent/m.gguf"\n'
     )
-    return ensemble_project
+    return lok_project
 
 
-def test_init_writes_a_commented_config_for_the_ready_backends(only_codex: EnsembleProject) -> None:
-    result = only_codex.lok("init", "--json")
+def test_init_writes_a_commented_config_for_the_ready_backends(only_codex: LokProject) -> None:
+    result = only_codex.lok_installed("init", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["ready"] == ["codex", "ruff", "bandit"]  # the analyzers come with the [local] extra
@@ -46,13 +46,13 @@ def test_init_writes_a_commented_config_for_the_ready_backends(only_codex: Ensem
     assert config.backends["codex"].enabled and config.backends["codex"].command == "codex"
     assert not config.backends["gemini"].enabled and not config.backends["ollama"].enabled
     assert config.backends["ollama"].command == "http://127.0.0.1:9"
-    doctor = only_codex.lok("doctor", "--json")
+    doctor = only_codex.lok_installed("doctor", "--json")
     assert doctor.returncode == 0, doctor.stderr
     assert [b["name"] for b in json.loads(doctor.stdout)["backends"]] == ["codex", "ruff", "bandit"]
     assert "codex: ready" in result.stderr  # progress as it checked
 
 
-def test_init_refuses_to_overwrite_without_force(only_codex: EnsembleProject) -> None:
+def test_init_refuses_to_overwrite_without_force(only_codex: LokProject) -> None:
     path = only_codex.root / "lok.toml"
     path.write_text("# mine\n")
     refused = only_codex.lok("init")
@@ -65,7 +65,7 @@ def test_init_refuses_to_overwrite_without_force(only_codex: EnsembleProject) ->
     assert "[backends.codex]" in path.read_text()
 
 
-def test_init_workflow_copies_a_builtin_that_then_lists_as_local(only_codex: EnsembleProject) -> None:
+def test_init_workflow_copies_a_builtin_that_then_lists_as_local(only_codex: LokProject) -> None:
     listed = only_codex.lok("workflow", "list")
     assert any(line.split()[:2] == ["hunt", "(built-in)"] for line in listed.stdout.splitlines())
     result = only_codex.lok("init", "--workflow", "hunt", "--json")

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.procs import live_group_members
+from tests.fakes.project import LokProject
 
 SLOW_BACKEND = "#!/bin/sh\necho $$ >> {pids}\ncat > /dev/null\nsleep 30\necho too late\n"
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_an_interrupt_ends_running_backends_instead_of_waiting_for_them(tmp_path: Path, sig: int) -> None:
+def test_an_interrupt_ends_running_backends_instead_of_waiting_for_them(
+    lok_project: LokProject, tmp_path: Path, sig: int
+) -> None:
     pids = tmp_path / "pids"
     config = []
     for name in ("slow1", "slow2"):
@@ -24,12 +26,14 @@ def test_an_interrupt_ends_running_backends_instead_of_waiting_for_them(tmp_path
         script.write_text(SLOW_BACKEND.format(pids=pids))
         script.chmod(0o755)
         config.append(f'[backends.{name}]\nkind = "command"\ncommand = "{script}"\n')
-    (tmp_path / "lok.toml").write_text("\n".join(config))
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lok_action", "ask", "--no-cache", "-b", "slow1,slow2", "hi"],
-        cwd=tmp_path,
-        env=env,
+    lok_project.write_toml("\n".join(config))
+    proc = lok_project.popen(
+        "ask",
+        "--no-cache",
+        "-b",
+        "slow1,slow2",
+        "hi",
+        env={"PATH": "/usr/bin:/bin"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

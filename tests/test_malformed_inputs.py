@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakes.engine_fixtures import LokProject
+from tests.fakes.project import LokProject
 
 STEP = '[[steps]]\nname = "a"\nshell = "true"\n'
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from lok_action.process import MIB, run_process
-from tests.fakes.engine_fixtures import LokProject
+from tests.fakes.project import LokProject
 
 
 def big_backend(name: str, program: str) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.fakes.engine_fixtures import LokProject, command_backend
+from tests.fakes.engine_fixtures import command_backend
+from tests.fakes.project import LokProject
 
 SEED_EXAMPLE = """name = "retries"
 [[steps]]
@@ -67,10 +67,10 @@ def test_an_interrupt_during_a_back_off_ends_lok_at_once(lok_project: LokProject
         command_backend("gemini", "--flaky", "9", "--flaky-code", "1", "--state", str(state))
     )
     lok_project.write_workflow("retries", SEED_EXAMPLE.format(delay=20000))  # 20 s, then 40 s...
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lok_action", "run", "retries", "--no-cache"],
-        cwd=lok_project.root,
-        env=lok_project.env,
+    proc = lok_project.popen(
+        "run",
+        "retries",
+        "--no-cache",
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

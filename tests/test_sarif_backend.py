@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.findings_fixtures import git
+from tests.fakes.git_repos import commit
 
 FAKE_ANALYZER = Path(__file__).resolve().parent / "fakes" / "fake_analyzer.py"
 
@@ -34,13 +34,10 @@ def add_backends(repo: Path, *tables: str) -> None:
         handle.write("\n" + "\n".join(tables))
 
 
-def commit(repo: Path) -> None:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "more")
-
-
-def hunt(run_lok, repo: Path, backends: str, *extra: str) -> tuple[int, dict, str]:
-    done = run_lok("hunt", ".", "-b", backends, "--format", "json", "-o", "../out.json", *extra, cwd=repo)
+def hunt(lok_project, repo: Path, backends: str, *extra: str) -> tuple[int, dict, str]:
+    done = lok_project.lok(
+        "hunt", ".", "-b", backends, "--format", "json", "-o", "../out.json", *extra, cwd=repo
+    )
     return done.returncode, json.loads((repo.parent / "out.json").read_text()), done.stderr
 
 
@@ -48,9 +45,9 @@ def statuses(data: dict) -> dict[str, dict]:
     return {status["name"]: status for status in data["backends"]}
 
 
-def test_ruff_and_an_llm_flagging_the_same_line_is_one_finding_with_agreement_2(analysis_repo, run_lok):
+def test_ruff_and_an_llm_flagging_the_same_line_is_one_finding_with_agreement_2(analysis_repo, lok_project):
     # src/stats.py line 1 is an unused `import os`: ruff's F401, and what backend "a" reports too
-    code, data, stderr = hunt(run_lok, analysis_repo, "a,ruff")
+    code, data, stderr = hunt(lok_project, analysis_repo, "a,ruff")
 
     assert code == 0, stderr
     [unused] = [f for f in data["findings"] if f["file"] == "src/stats.py" and f["start_line"] == 1]
@@ -63,26 +60,26 @@ def test_ruff_and_an_llm_flagging_the_same_line_is_one_finding_with_agreement_2(
     assert all("ruff" not in f["dissent"] for f in data["findings"] if not f["file"].endswith(".py"))
 
 
-def test_a_hunt_by_ruff_alone_works_and_a_text_step_by_ruff_alone_is_refused(analysis_repo, run_lok):
-    code, data, stderr = hunt(run_lok, analysis_repo, "ruff")
+def test_a_hunt_by_ruff_alone_works_and_a_text_step_by_ruff_alone_is_refused(analysis_repo, lok_project):
+    code, data, stderr = hunt(lok_project, analysis_repo, "ruff")
 
     assert code == 0, stderr
     assert [f["rule_id"] for f in data["findings"]] == ["lok/ruff-f401"]
     assert data["coverage"]["analysed"] == ["src/names.py", "src/stats.py"]
 
-    done = run_lok("explain", ".", "-b", "ruff", cwd=analysis_repo)
+    done = lok_project.lok("explain", ".", "-b", "ruff", cwd=analysis_repo)
     assert done.returncode == 2
     assert "no backend that answers prompts (static analyzers answer none: ruff)" in done.stderr
 
 
-def test_the_real_bandit_preset_finds_a_shell_injection(analysis_repo, run_lok):
+def test_the_real_bandit_preset_finds_a_shell_injection(analysis_repo, lok_project):
     pytest.importorskip("bandit", reason="bandit comes with the [local] extra")
     (analysis_repo / "src" / "shell.py").write_text(
         "import subprocess\n\n\ndef run(command):\n    return subprocess.call(command, shell=True)\n"
     )
     commit(analysis_repo)
 
-    code, data, stderr = hunt(run_lok, analysis_repo, "bandit,a")
+    code, data, stderr = hunt(lok_project, analysis_repo, "bandit,a")
 
     assert code == 0, stderr
     [shell] = [f for f in data["findings"] if f["rule_id"] == "lok/bandit-b602"]
@@ -91,7 +88,7 @@ def test_the_real_bandit_preset_finds_a_shell_injection(analysis_repo, run_lok):
     assert "shell=True" in shell["title"] and shell["backends"] == ["bandit"]
 
 
-def test_an_analyzer_whose_output_is_not_sarif_fails_alone_and_is_named(analysis_repo, run_lok):
+def test_an_analyzer_whose_output_is_not_sarif_fails_alone_and_is_named(analysis_repo, lok_project):
     add_backends(
         analysis_repo,
         analyzer_table("prose", "garbage"),
@@ -103,7 +100,7 @@ def test_an_analyzer_whose_output_is_not_sarif_fails_alone_and_is_named(analysis
     (analysis_repo / "src" / "todo.py").write_text("def f():\n    return 1  # TODO-BUG\n")
     commit(analysis_repo)
 
-    code, data, stderr = hunt(run_lok, analysis_repo, "a,prose,old,broken,crash,seeded")
+    code, data, stderr = hunt(lok_project, analysis_repo, "a,prose,old,broken,crash,seeded")
 
     assert code == 0, stderr  # the run goes on: "a" and "seeded" answered
     status = statuses(data)
@@ -118,7 +115,7 @@ def test_an_analyzer_whose_output_is_not_sarif_fails_alone_and_is_named(analysis
     assert "failed: " in stderr and "prose" in stderr  # the step's note names who failed
 
 
-def test_the_file_list_is_argv_never_a_shell_and_cannot_pass_options(analysis_repo, run_lok, tmp_path):
+def test_the_file_list_is_argv_never_a_shell_and_cannot_pass_options(analysis_repo, lok_project, tmp_path):
     record = tmp_path / "argv.jsonl"
     add_backends(analysis_repo, analyzer_table("seeded", "flag", "--record", str(record)))
     hostile = ["$(touch PWNED).py", "-rf.py", "a b;touch PWNED2.py"]
@@ -126,7 +123,7 @@ def test_the_file_list_is_argv_never_a_shell_and_cannot_pass_options(analysis_re
         (analysis_repo / name).write_text("x = 1  # TODO-BUG\n")
     commit(analysis_repo)
 
-    code, data, stderr = hunt(run_lok, analysis_repo, "a,seeded")
+    code, data, stderr = hunt(lok_project, analysis_repo, "a,seeded")
 
     assert code == 0, stderr
     [argv] = [json.loads(line) for line in record.read_text().splitlines()]
@@ -136,22 +133,22 @@ def test_the_file_list_is_argv_never_a_shell_and_cannot_pass_options(analysis_re
     assert flagged == set(hostile)
 
 
-def test_a_report_file_placeholder_is_read_instead_of_stdout(analysis_repo, run_lok):
+def test_a_report_file_placeholder_is_read_instead_of_stdout(analysis_repo, lok_project):
     add_backends(analysis_repo, analyzer_table("seeded", "report", "--report", "{sarif}"))
     (analysis_repo / "src" / "todo.py").write_text("# TODO-BUG\n")
     commit(analysis_repo)
 
-    code, data, stderr = hunt(run_lok, analysis_repo, "a,seeded")
+    code, data, stderr = hunt(lok_project, analysis_repo, "a,seeded")
 
     assert code == 0, stderr
     assert [f["file"] for f in data["findings"] if f["backends"] == ["seeded"]] == ["src/todo.py"]
 
 
-def test_only_analyzers_answering_and_none_usable_exits_1_naming_them(analysis_repo, run_lok):
+def test_only_analyzers_answering_and_none_usable_exits_1_naming_them(analysis_repo, lok_project):
     add_backends(analysis_repo, analyzer_table("prose", "garbage"))
     commit(analysis_repo)
 
-    done = run_lok("hunt", ".", "-b", "fail,prose", "-q", cwd=analysis_repo)
+    done = lok_project.lok("hunt", ".", "-b", "fail,prose", "-q", cwd=analysis_repo)
 
     assert done.returncode == 1
     assert "nothing was analysed: no backend gave a usable answer (fail: exit 1" in done.stderr
@@ -177,30 +174,30 @@ def test_only_analyzers_answering_and_none_usable_exits_1_naming_them(analysis_r
         ),
     ],
 )
-def test_a_bad_analyzer_table_is_one_line_exit_2_at_load_time(analysis_repo, run_lok, table, message):
+def test_a_bad_analyzer_table_is_one_line_exit_2_at_load_time(analysis_repo, lok_project, table, message):
     add_backends(analysis_repo, f"[backends.x]\n{table}\n")
 
-    done = run_lok("hunt", ".", "-b", "a", cwd=analysis_repo)
+    done = lok_project.lok("hunt", ".", "-b", "a", cwd=analysis_repo)
 
     assert done.returncode == 2
     [line] = done.stderr.strip().splitlines()
     assert message in line and "lok.toml" in line
 
 
-def test_an_analyzer_named_in_a_step_that_is_not_a_findings_step_is_a_load_error(analysis_repo, run_lok):
+def test_an_analyzer_named_in_a_step_that_is_not_a_findings_step_is_a_load_error(analysis_repo, lok_project):
     workflow = analysis_repo / "talk.toml"
     workflow.write_text('name = "talk"\n[[steps]]\nname = "say"\nbackends = ["ruff"]\nprompt = "hi"\n')
 
-    done = run_lok("run", str(workflow), cwd=analysis_repo)
+    done = lok_project.lok("run", str(workflow), cwd=analysis_repo)
 
     assert done.returncode == 2
     assert "ruff is a static analyzer (kind 'sarif'); it takes part only in findings steps" in done.stderr
 
 
-def test_doctor_lists_the_presets_as_ready_analyzers(analysis_repo, run_lok):
+def test_doctor_lists_the_presets_as_ready_analyzers(analysis_repo, lok_project):
     pytest.importorskip("bandit", reason="bandit comes with the [local] extra")
 
-    done = run_lok("doctor", "--json", cwd=analysis_repo)
+    done = lok_project.lok("doctor", "--json", cwd=analysis_repo)
 
     rows = {row["name"]: row for row in json.loads(done.stdout)["backends"]}
     for name in ("ruff", "bandit"):

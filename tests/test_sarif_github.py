@@ -10,7 +10,7 @@ from pathlib import Path
 from lok_action.findings.merge import merge_findings
 from lok_action.outcome import Outcome
 from lok_action.report.sarif import render_sarif
-from tests.fakes.github_fixtures import PullRequestRepo
+from tests.fakes.git_repos import PullRequestRepo
 from tests.fakes.github_server import GitHubStandIn
 from tests.fakes.refdata import multitool_runs_here
 from tests.fakes.sarif_check import SarifChecker
@@ -122,25 +122,25 @@ def test_both_limits_give_one_notice_each() -> None:
 # ---- the category through `lok hunt/merge --sarif-category` and the action's `sarif-category` input
 
 
-def test_two_hunts_of_different_folders_do_not_share_a_category(analysis_repo, run_lok) -> None:
+def test_two_hunts_of_different_folders_do_not_share_a_category(analysis_repo, lok_project) -> None:
     (analysis_repo / "tools").mkdir()
     (analysis_repo / "tools" / "stats.py").write_text((analysis_repo / "src" / "stats.py").read_text())
     documents = {}
     for folder in ("src", "tools"):
-        done = run_lok("hunt", folder, "-b", "a", "--sarif", f"../{folder}.sarif", cwd=analysis_repo)
+        done = lok_project.lok("hunt", folder, "-b", "a", "--sarif", f"../{folder}.sarif", cwd=analysis_repo)
         assert done.returncode == 0, done.stderr
         documents[folder] = json.loads((analysis_repo.parent / f"{folder}.sarif").read_text())
     assert "lok/hunt/src/bug/" in ids(documents["src"]) and "lok/hunt/tools/bug/" in ids(documents["tools"])
 
 
-def test_sarif_category_option_on_hunt_and_merge(analysis_repo, run_lok) -> None:
-    done = run_lok(
+def test_sarif_category_option_on_hunt_and_merge(analysis_repo, lok_project) -> None:
+    done = lok_project.lok(
         "hunt", ".", "-b", "a", "--format", "json", "-o", "../a.json", "--sarif", "../a.sarif",
         "--sarif-category", "nightly", cwd=analysis_repo,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert ids(json.loads((analysis_repo.parent / "a.sarif").read_text()))[0] == "nightly/bug/"
-    merged = run_lok(
+    merged = lok_project.lok(
         "merge",
         "../a.json",
         "--sarif",
@@ -153,15 +153,15 @@ def test_sarif_category_option_on_hunt_and_merge(analysis_repo, run_lok) -> None
     assert ids(json.loads((analysis_repo.parent / "m.sarif").read_text()))[0] == "lok-nightly-hunt/bug/"
 
 
-def test_a_bad_sarif_category_is_a_one_line_usage_error(analysis_repo, run_lok) -> None:
+def test_a_bad_sarif_category_is_a_one_line_usage_error(analysis_repo, lok_project) -> None:
     for bad in ("", " ", "a\nb"):
-        done = run_lok(
+        done = lok_project.lok(
             "hunt", ".", "-b", "a", "--sarif", "../x.sarif", "--sarif-category", bad, cwd=analysis_repo
         )
         assert done.returncode == 2, (bad, done.stderr)
         assert "--sarif-category" in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
         assert "Traceback" not in done.stderr
-    alone = run_lok("hunt", ".", "-b", "a", "--sarif-category", "nightly", cwd=analysis_repo)
+    alone = lok_project.lok("hunt", ".", "-b", "a", "--sarif-category", "nightly", cwd=analysis_repo)
     assert alone.returncode == 2 and "--sarif-category needs --sarif" in alone.stderr, alone.stderr
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.fakes.ensemble_fixtures import EnsembleProject, fake_backend
+from tests.fakes.ensemble_fixtures import fake_backend
+from tests.fakes.project import LokProject
 
 PLAN = json.dumps(
     {
@@ -27,9 +28,9 @@ def overlapping(spans: list[tuple[float, float]]) -> bool:
     return max(start for start, _ in spans) < min(end for _, end in spans)
 
 
-def test_three_one_second_subtasks_run_concurrently(ensemble_project: EnsembleProject) -> None:
-    ensemble_project.write_config(worker("w1", "--sleep", "1"))
-    result, wall = ensemble_project.timed_lok(
+def test_three_one_second_subtasks_run_concurrently(lok_project: LokProject) -> None:
+    lok_project.write_config_only(worker("w1", "--sleep", "1"))
+    result, wall = lok_project.timed_lok(
         "spawn",
         "Build a REST API",
         "-a",
@@ -45,7 +46,7 @@ def test_three_one_second_subtasks_run_concurrently(ensemble_project: EnsemblePr
     print(f"spawn wall {wall:.2f}s, subtask phase {data['subtasks_wall']:.2f}s")
     assert data["subtasks_wall"] < 1.5  # 3 x 1 s sequentially would be 3 s
     assert wall < 1.5 + 1.0  # whole CLI run, allowing for interpreter start-up on a busy machine
-    spans = [line.split() for line in (ensemble_project.state / "w1.spans").read_text().splitlines()]
+    spans = [line.split() for line in (lok_project.state / "w1.spans").read_text().splitlines()]
     assert sorted(name for name, _, _ in spans) == ["a", "b", "c"]
     times = [(float(start), float(end)) for _, start, end in spans]
     assert overlapping(times)
@@ -53,9 +54,9 @@ def test_three_one_second_subtasks_run_concurrently(ensemble_project: EnsemblePr
     assert max(end for _, end in times) - min(start for start, _ in times) < 1.5
 
 
-def test_planner_splits_and_everything_is_saved(ensemble_project: EnsembleProject) -> None:
-    ensemble_project.write_config(worker("planner", "--plan", PLAN), worker("w1"))
-    result = ensemble_project.lok("spawn", "Build a REST API", "-b", "planner", "--backends", "w1", "--json")
+def test_planner_splits_and_everything_is_saved(lok_project: LokProject) -> None:
+    lok_project.write_config_only(worker("planner", "--plan", PLAN), worker("w1"))
+    result = lok_project.lok("spawn", "Build a REST API", "-b", "planner", "--backends", "w1", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["planner"] == "planner"
@@ -67,10 +68,10 @@ def test_planner_splits_and_everything_is_saved(ensemble_project: EnsembleProjec
         "w1 did tests",
     ]
     # each worker saw the whole task, its own part, and what the others do
-    prompts = ensemble_project.prompts("w1")
+    prompts = lok_project.prompts("w1")
     assert "Overall task:\nBuild a REST API" in prompts and "- routes: write the HTTP routes" in prompts
     run_dir = Path(data["run_dir"])
-    assert run_dir.parent == ensemble_project.root / ".lok" / "runs"
+    assert run_dir.parent == lok_project.root / ".lok" / "runs"
     assert run_dir.name == data["run_id"]
     plan = json.loads((run_dir / "plan.json").read_text())
     assert plan["planner_answer"].strip() == PLAN
@@ -82,9 +83,9 @@ def test_planner_splits_and_everything_is_saved(ensemble_project: EnsembleProjec
     assert json.loads((run_dir / "result.json").read_text())["run_id"] == data["run_id"]
 
 
-def test_merger_backend_and_a_failed_subtask(ensemble_project: EnsembleProject) -> None:
-    ensemble_project.write_config(worker("w1"), worker("merger"), worker("broken", "--fail"))
-    result = ensemble_project.lok(
+def test_merger_backend_and_a_failed_subtask(lok_project: LokProject) -> None:
+    lok_project.write_config_only(worker("w1"), worker("merger"), worker("broken", "--fail"))
+    result = lok_project.lok(
         "spawn", "T", "-a", "x:do x", "-a", "y:do y", "--backends", "w1", "--merger", "merger", "--json"
     )
     data = json.loads(result.stdout)
@@ -92,20 +93,20 @@ def test_merger_backend_and_a_failed_subtask(ensemble_project: EnsembleProject) 
     assert data["merged_by"] == "merger"
     assert data["merged"].strip() == "MERGED BY merger: w1 did x | w1 did y"
 
-    failing = ensemble_project.lok("spawn", "T", "-a", "x:do x", "--backends", "broken", "--json")
+    failing = lok_project.lok("spawn", "T", "-a", "x:do x", "--backends", "broken", "--json")
     assert failing.returncode == 1
     data = json.loads(failing.stdout)
     assert data["failed"] == ["x"] and "exit 4" in data["subtasks"][0]["error"]
     assert (Path(data["run_dir"]) / "subtasks" / "01-x.error.txt").is_file()
 
 
-def test_each_subtask_runs_on_the_backend_suggest_picks(ensemble_project: EnsembleProject) -> None:
+def test_each_subtask_runs_on_the_backend_suggest_picks(lok_project: LokProject) -> None:
     # real codex and claude backend kinds (their parsers), answered by the fake worker program
-    ensemble_project.write_config(
+    lok_project.write_config_only(
         fake_backend("thinker", "ensemble_worker.py", "thinker", "--sleep", "0.5", kind="claude"),
         fake_backend("coder", "ensemble_worker.py", "coder", "--sleep", "0.5", kind="codex"),
     )
-    result = ensemble_project.lok(
+    result = lok_project.lok(
         "spawn", "Speed up the service", "-a", "arch:design the caching architecture",
         "-a", "scan:find N+1 queries and dead code", "--json",
     )  # fmt: skip
@@ -118,14 +119,14 @@ def test_each_subtask_runs_on_the_backend_suggest_picks(ensemble_project: Ensemb
     assert "arch -> thinker (careful reasoning" in result.stderr  # progress shows the choice
 
 
-def test_bad_plans_and_specs_are_one_line_errors(ensemble_project: EnsembleProject) -> None:
-    ensemble_project.write_config(worker("planner", "--plan", "no json here, sorry"), worker("w1"))
-    bad_plan = ensemble_project.lok("spawn", "T", "-b", "planner", "--backends", "w1")
+def test_bad_plans_and_specs_are_one_line_errors(lok_project: LokProject) -> None:
+    lok_project.write_config_only(worker("planner", "--plan", "no json here, sorry"), worker("w1"))
+    bad_plan = lok_project.lok("spawn", "T", "-b", "planner", "--backends", "w1")
     assert bad_plan.returncode == 1
     assert (
         bad_plan.stderr.strip().splitlines()[-1].startswith("lok: error: planner planner: output is not JSON")
     )
-    bad_spec = ensemble_project.lok("spawn", "T", "-a", "no-colon")
+    bad_spec = lok_project.lok("spawn", "T", "-a", "no-colon")
     assert bad_spec.returncode == 2 and "-a 'no-colon': expected NAME:DESCRIPTION" in bad_spec.stderr
-    unknown = ensemble_project.lok("spawn", "T", "-a", "x:y", "--backends", "w2")
+    unknown = lok_project.lok("spawn", "T", "-a", "x:y", "--backends", "w2")
     assert unknown.returncode == 2 and "unknown backend 'w2'" in unknown.stderr

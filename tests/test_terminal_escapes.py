@@ -7,13 +7,11 @@ from __future__ import annotations
 import json
 import os
 import select
-import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.fakes.engine_fixtures import LokProject
+from tests.fakes.project import LokProject
 
 EVIL = "A\x1b]52;c;cHduZWQ=\x07B\x1b]0;pwned-title\x07C\x1b[2JD\x9b2JE\x9d0;t\x9cF\u202eG\x1bcH\rI"
 LIVE = ["\x1b]", "\x1b[2J", "\x1bc", "\x9b", "\x9d", "\u202e", "pwned-title", "cHduZWQ="]
@@ -34,10 +32,9 @@ FINDING = json.dumps(
 def on_terminal(project: LokProject, *args: str) -> str:
     """Run `lok ARGS` with stdin, stdout and stderr on a pseudo-terminal; everything it showed."""
     master, slave = os.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lok_action", *args],
-        cwd=project.root,
-        env=dict(project.env, TERM="xterm"),
+    proc = project.popen(
+        *args,
+        env={"TERM": "xterm"},
         stdin=slave,
         stdout=slave,
         stderr=slave,

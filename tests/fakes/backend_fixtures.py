@@ -7,7 +7,6 @@ so that no CLI looks up an outside host.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,70 +149,3 @@ def real_clis() -> InstalledClis:
 @pytest.fixture
 def cli_homes(tmp_path: Path) -> CliHomes:
     return make_homes(tmp_path / "homes")
-
-
-@pytest.fixture
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """HOME, XDG dirs in tmp: no user config, no answer cache common to tests, no vendor keys from the host."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
-    for name in list(os.environ):
-        if name.endswith("_API_KEY") or name.startswith(("ANTHROPIC_", "OPENAI_", "GEMINI_", "CODEX_")):
-            monkeypatch.delenv(name)
-    return home
-
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-@dataclass
-class LokRunner:
-    """Runs the real `lok` program (python -m lok_action) in a project dir with a controlled env."""
-
-    root: Path
-    env: dict[str, str]
-
-    def write_config(self, text: str) -> Path:
-        path = self.root / "lok.toml"
-        path.write_text(text)
-        return path
-
-    def run(self, *args: str, timeout: float = 120, input_text: str | None = None):
-        import subprocess
-        import sys
-
-        return subprocess.run(
-            [sys.executable, "-m", "lok_action", *args],
-            cwd=self.root,
-            env=self.env,
-            input=input_text,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-
-
-@pytest.fixture
-def lok_runner(tmp_path: Path) -> LokRunner:
-    root = tmp_path / "project"
-    home = tmp_path / "lok-home"
-    root.mkdir()
-    home.mkdir()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not (
-            key.endswith("_API_KEY") or key.startswith(("ANTHROPIC_", "OPENAI_", "GEMINI_", "CODEX_", "LOK_"))
-        )
-    }
-    env.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / ".config"),
-        XDG_CACHE_HOME=str(home / ".cache"),
-        PYTHONPATH=str(REPO_ROOT),
-        LOK_MODEL_DIR=os.environ["LOK_MODEL_DIR"],  # the embedded model's one shared copy (conftest)
-    )
-    return LokRunner(root, env)

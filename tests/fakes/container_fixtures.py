@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.backend_fixtures import CliHomes, backend_tables, make_homes, toml_value
-from tests.fakes.engine_fixtures import QUIET_BUILTINS
+from tests.fakes.project import QUIET_BUILTINS
 
 REPO = Path(__file__).resolve().parents[2]
 IMAGE = "localhost/lok-action:test"

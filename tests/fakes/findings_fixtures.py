@@ -1,17 +1,16 @@
 """Fixtures for the analysis tests: a real git repository with a known bug, a lok.toml whose
-`command` backends are tests/fakes/finding_backend.py, and a runner for `lok` as a subprocess.
+`command` backends are tests/fakes/finding_backend.py (run it with `lok_project.lok(..., cwd=repo)`).
 (SARIF checks: tests/fakes/sarif_fixtures.py.)"""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from tests.fakes.git_repos import make_repo
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FAKE_BACKEND = Path(__file__).resolve().parent / "finding_backend.py"
@@ -30,13 +29,6 @@ def spread(values):
 """
 
 
-def git(repo: Path, *args: str) -> str:
-    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com")
-    env.update(GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
-    done = subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True)
-    return done.stdout
-
-
 def write_lok_toml(repo: Path, budget_chars: int | None = None) -> None:
     lines = []
     for style in STYLES:
@@ -52,7 +44,9 @@ def write_lok_toml(repo: Path, budget_chars: int | None = None) -> None:
     (repo / "lok.toml").write_text("\n".join(lines))
 
 
-def make_repo(root: Path) -> Path:
+def make_analysis_repo(root: Path) -> Path:
+    """ROOT/repo: a git repository with a known bug (src/stats.py), ignored, vendored and binary files,
+    and the lok.toml above, committed."""
     repo = root / "repo"
     (repo / "src").mkdir(parents=True)
     (repo / "src" / "stats.py").write_text(STATS_PY)
@@ -66,41 +60,10 @@ def make_repo(root: Path) -> Path:
     (repo / "build").mkdir()
     (repo / "build" / "out.py").write_text("print('ignored')\n")
     write_lok_toml(repo)
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "initial")
+    make_repo(repo)
     return repo
 
 
 @pytest.fixture
 def analysis_repo(tmp_path: Path) -> Path:
-    return make_repo(tmp_path)
-
-
-LokRunner = Callable[..., subprocess.CompletedProcess[str]]
-
-
-@pytest.fixture
-def run_lok(tmp_path: Path) -> LokRunner:
-    """Run `python -m lok_action ARGS` in a directory, with an isolated HOME and cache."""
-    home = tmp_path / "home"
-    home.mkdir(exist_ok=True)
-
-    def run(
-        *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
-    ) -> subprocess.CompletedProcess[str]:
-        full_env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"))
-        # no PYTHONPATH: the package (and its built-in workflows) comes from the installed copy
-        full_env.update(XDG_CACHE_HOME=str(home / ".cache"))
-        full_env.pop("JOB_COMPLETION_INDEX", None)
-        full_env.update(env or {})
-        return subprocess.run(
-            [sys.executable, "-m", "lok_action", *args],
-            cwd=cwd,
-            env=full_env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-
-    return run
+    return make_analysis_repo(tmp_path)

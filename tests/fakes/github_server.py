@@ -17,7 +17,6 @@ import base64
 import gzip
 import json
 import re
-import subprocess
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
+from tests.fakes.git_repos import git_succeeds, run_git
 from tests.fakes.github_graphql import GRAPHQL_PATH, GraphQLEndpoint, Viewer
 
 GITHUB = "https://api.github.com"
@@ -158,12 +158,6 @@ class LoggedRequest:
 # ---------------------------------------------------------------- diffs from the real git repository
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, encoding="utf-8"
-    ).stdout
-
-
 @dataclass
 class FilePatch:
     filename: str
@@ -249,9 +243,9 @@ def follow_line(changes: list[tuple[int, int, int, int]], line: int) -> int | No
 
 def line_changes(repo: Path, old: str, new: str, path: str) -> list[tuple[int, int, int, int]] | None:
     """The -U0 hunks of PATH between two commits; None when PATH is not in NEW."""
-    if subprocess.run(["git", "cat-file", "-e", f"{new}:{path}"], cwd=repo, capture_output=True).returncode:
+    if not git_succeeds(repo, "cat-file", "-e", f"{new}:{path}"):
         return None
-    diff = git(repo, "diff", "-U0", "--no-color", "--no-ext-diff", "--no-renames", old, new, "--", path)
+    diff = run_git(repo, "diff", "-U0", "--no-color", "--no-ext-diff", "--no-renames", old, new, "--", path)
     changes = []
     for header in diff.splitlines():
         match = HUNK_HEADER.match(header)
@@ -419,10 +413,10 @@ class GitHubState:
         head_repo: str | None = None,
     ) -> dict[str, Any]:
         """A PR whose diff and files are computed by git from two refs of a real repository."""
-        base_sha = git(git_dir, "rev-parse", base).strip()
-        head_sha = git(git_dir, "rev-parse", head).strip()
-        merge_base = git(git_dir, "merge-base", base_sha, head_sha).strip()
-        diff = git(git_dir, "diff", "--no-color", "--no-ext-diff", merge_base, head_sha)
+        base_sha = run_git(git_dir, "rev-parse", base).strip()
+        head_sha = run_git(git_dir, "rev-parse", head).strip()
+        merge_base = run_git(git_dir, "merge-base", base_sha, head_sha).strip()
+        diff = run_git(git_dir, "diff", "--no-color", "--no-ext-diff", merge_base, head_sha)
         issue = self.add_issue(full_name, title, body, author)
         number = issue["number"]
         url = f"{self.origin}/repos/{full_name}/pulls/{number}"
@@ -585,9 +579,9 @@ class GitHubState:
         and move to the new head commit."""
         pull = self.pulls[(full_name, number)]
         old_head = pull["head"]["sha"]
-        new_head = git(git_dir, "rev-parse", head).strip()
-        merge_base = git(git_dir, "merge-base", pull["base"]["sha"], new_head).strip()
-        diff = git(git_dir, "diff", "--no-color", "--no-ext-diff", merge_base, new_head)
+        new_head = run_git(git_dir, "rev-parse", head).strip()
+        merge_base = run_git(git_dir, "merge-base", pull["base"]["sha"], new_head).strip()
+        diff = run_git(git_dir, "diff", "--no-color", "--no-ext-diff", merge_base, new_head)
         files = {f.filename: f for f in split_diff(diff)}
         pull["head"]["sha"] = new_head
         pull["statuses_url"] = f"{self.origin}/repos/{full_name}/statuses/{new_head}"

@@ -83,12 +83,12 @@ def test_valid_input_still_reads() -> None:
 
 
 @pytest.mark.parametrize("case", ["backends-string", "calls-string", "bad-category", "bad-severity"])
-def test_lok_merge_cli_is_one_line_exit_2(case: str, analysis_repo, run_lok, tmp_path) -> None:
+def test_lok_merge_cli_is_one_line_exit_2(case: str, analysis_repo, lok_project, tmp_path) -> None:
     data, needle = next((d, n) for c, d, n in CASES if c == case)
     good, bad = tmp_path / "good.json", tmp_path / "bad.json"
     good.write_text(json.dumps(result()))
     bad.write_text(json.dumps(data))
-    done = run_lok("merge", str(good), str(bad), "--json", "--fail-on", "high", cwd=analysis_repo)
+    done = lok_project.lok("merge", str(good), str(bad), "--json", "--fail-on", "high", cwd=analysis_repo)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert str(bad) in done.stderr and needle in done.stderr

@@ -1,5 +1,5 @@
-"""Every example workflow in the seed README runs as written, through the real `lok` CLI, with
-`command` backends (real fake-LLM processes) standing in for codex, gemini and claude."""
+"""Every example workflow in the spec (the original Rust lok's README) runs as written, through the real
+`lok` CLI, with `command` backends (real fake-LLM processes) standing in for codex, gemini and claude."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import json
 import stat
 from pathlib import Path
 
-from tests.fakes.engine_fixtures import LokProject, command_backend
+from tests.fakes.engine_fixtures import command_backend
+from tests.fakes.project import LokProject
 
 EXAMPLE = """# .lok/workflows/example.toml
 name = "example"
