@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.github_fixtures import REPO, PullRequestRepo, make_pr_repo, run_git
+from tests.fakes.github_fixtures import REPO, WRITE_TOKEN, PullRequestRepo, make_pr_repo, run_git
 from tests.fakes.github_server import PULL_REQUESTS_WRITE, GitHubStandIn
 from tests.test_action_events import ActionRun, pr_payload, run_action
 
@@ -100,16 +100,15 @@ def review(
 ) -> ActionRun:
     head = run_git(repo.path, "rev-parse", "HEAD").strip()
     at_head = PullRequestRepo(repo.path, repo.base_sha, head)
-    extra = {"token": token} if token else {}
     run = run_action(
         server,
         repo.path,
         tmp,
         "pull_request",
         pr_payload(number, at_head, action),
+        token=token or WRITE_TOKEN,
         findings=everyone(findings),
-        **extra,  # type: ignore[arg-type]
-        **inputs,
+        extra_env={f"INPUT_{k.replace('_', '-').upper()}": v for k, v in inputs.items()},
     )
     assert run.returncode == 0, run.stdout + run.stderr
     return run
