@@ -362,3 +362,37 @@ def test_lok_run_refuses_a_bad_max_inline_comments(tmp_path: Path) -> None:
     )
     assert answer.returncode == 2
     assert "--max-inline-comments" in answer.stderr and "Traceback" not in answer.stderr
+
+
+def insert_on_top(server: GitHubStandIn, repo: PullRequestRepo, number: int, path: str, lines: str) -> None:
+    target = repo.path / path
+    target.write_text(lines + target.read_text())
+    run_git(repo.path, "commit", "-q", "-am", f"imports in {path}")
+    server.state.push_pull_request(REPO, number, repo.path, "HEAD")
+
+
+def test_a_finding_whose_lines_only_moved_is_found_again_or_carried_never_fixed(
+    github_stand_in: GitHubStandIn, five_file_pr: tuple[PullRequestRepo, int], tmp_path: Path
+) -> None:
+    server, (repo, number) = github_stand_in, five_file_pr
+    first_review(server, repo, number, tmp_path)
+    moved = "mod2.py"
+    # lines added above mod2's finding: reviewed again, reported again on its new line, posted once
+    insert_on_top(server, repo, number, moved, "import os\nimport sys\n")
+    again = [finding(p) for p in FILES]
+    again[1] = {**again[1], "start_line": BUG_LINE + 2, "end_line": BUG_LINE + 2}
+    review(server, repo, number, tmp_path, again, action="synchronize")
+    assert files_shown(review_prompts(tmp_path)) == {moved}
+    assert "0 new, 0 fixed, 4 carried forward from unchanged code, 1 found again" in lok_comment(server)
+    assert len(server.state.review_comments) == 5
+    # one more line above it, and this time no backend reports it: its lines did not change, so it is
+    # carried forward on its new line (not fixed, its thread left open)
+    insert_on_top(server, repo, number, moved, "import re\n")
+    run = review(
+        server, repo, number, tmp_path, [f for f in again if f["file"] != moved], action="synchronize"
+    )
+    assert files_shown(review_prompts(tmp_path)) == {moved}
+    assert "0 new, 0 fixed, 5 carried forward" in lok_comment(server)
+    carried = {f["file"]: f["start_line"] for f in json.loads(run.outputs["findings"])}
+    assert carried == {**{p: BUG_LINE for p in FILES}, moved: BUG_LINE + 3}
+    assert server.state.resolved_threads == {} and len(server.state.review_comments) == 5
