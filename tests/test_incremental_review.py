@@ -21,6 +21,7 @@ import pytest
 from tests.fakes.github_fixtures import REPO, WRITE_TOKEN, PullRequestRepo, make_pr_repo, run_git
 from tests.fakes.github_server import PULL_REQUESTS_WRITE, GitHubStandIn
 from tests.test_action_events import ActionRun, pr_payload, run_action
+from tests.test_github_terminal import add_pull_request, lok
 
 PULLS_TOKEN = "ghs_pullstoken0000000000000000000000"  # pull-requests: write, contents: read
 FILES = tuple(f"mod{i}.py" for i in range(1, 6))
@@ -396,3 +397,23 @@ def test_a_finding_whose_lines_only_moved_is_found_again_or_carried_never_fixed(
     carried = {f["file"]: f["start_line"] for f in json.loads(run.outputs["findings"])}
     assert carried == {**{p: BUG_LINE for p in FILES}, moved: BUG_LINE + 3}
     assert server.state.resolved_threads == {} and len(server.state.review_comments) == 5
+
+
+def test_lok_run_review_pr_takes_the_quiet_review_settings(
+    github_stand_in: GitHubStandIn, pr_git_repo: PullRequestRepo, tmp_path: Path
+) -> None:
+    """`lok run review-pr N --max-inline-comments 0`: the agreed finding goes in the review body only."""
+    number = add_pull_request(github_stand_in, pr_git_repo)
+    run = lok(
+        github_stand_in, pr_git_repo.path, tmp_path, "review-pr", str(number), "--max-inline-comments", "0"
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert github_stand_in.state.review_comments == {}
+    (posted,) = github_stand_in.state.reviews.values()
+    assert "1 finding(s), 0 as inline comments" in posted["body"]
+    assert "first_item fails on an empty list" in body_rows_of(posted["body"])[0]
+    assert "github: review: created (0 inline, 1 in body" in run.stderr
+
+
+def body_rows_of(body: str) -> list[str]:
+    return [line for line in body.splitlines() if line.startswith("| ") and "`app.py:" in line]
