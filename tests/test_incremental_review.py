@@ -417,3 +417,21 @@ def test_lok_run_review_pr_takes_the_quiet_review_settings(
 
 def body_rows_of(body: str) -> list[str]:
     return [line for line in body.splitlines() if line.startswith("| ") and "`app.py:" in line]
+
+
+def test_a_lok_comment_whose_kept_state_is_damaged_means_a_full_review() -> None:
+    """The state is read back from a comment: anything that is not what lok wrote is no state at all."""
+    from lok_action.findings.model import Finding
+    from lok_action.github.review_state import read_state, state_markers
+
+    kept = Finding("lok/x", "bug", "high", "a.py", 3, 4, "a title", explanation="why " * 400, backends=["a"])
+    markers = state_markers("0123456789abcdef0123456789abcdef01234567", [kept])
+    state = read_state(markers)
+    assert state is not None
+    head, (back,) = state
+    assert head.startswith("0123456") and back.title == "a title"
+    assert len(back.explanation) <= 601  # kept short; the inline comment has it whole
+    damaged = markers.replace(markers.split("lok:findings ")[1][:8], "AAAAAAAA")
+    assert read_state(damaged) is None
+    assert read_state("<!-- lok:reviewed-head 0123456 -->") is None  # a head without findings
+    assert read_state(markers.replace("lok:reviewed-head", "lok:reviewed-heads")) is None

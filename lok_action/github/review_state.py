@@ -87,12 +87,11 @@ def earlier_review(handle: RepoHandle, number: int, head: str) -> EarlierReview 
     kept = tuple(findings)
     if since == head:
         return EarlierReview(since, kept, frozenset())
-    compared = _compare(handle, since, head)
-    status = str(compared.get("status") or "") if compared is not None else ""
-    if status not in ("ahead", "identical"):
+    compared = _compare(handle, since, head) or {}
+    if compared.get("status") not in ("ahead", "identical"):
         why = f"the last reviewed head {since[:7]} is not an ancestor of {head[:7]} (force-push)"
         return EarlierReview(since, kept, None, full_reason=why)
-    files = compared.get("files") or [] if compared is not None else []
+    files = list(compared.get("files") or [])
     if len(files) >= COMPARE_FILE_LIMIT:
         why = f"{COMPARE_FILE_LIMIT} or more files changed since {since[:7]}"
         return EarlierReview(since, kept, None, full_reason=why)
