@@ -2,7 +2,8 @@
 the GitHub Action, comes through here and hands the Outcome to its sinks.
 
     workflow lookup -> code context (files | diff | pull request | none) -> [plan, budget] -> runner
-      -> collect (validated, [evidence-checked], merged) -> [challenge round -> quorum + floor] -> Outcome
+      -> collect (validated, [evidence-checked], merged) -> a pull request review's earlier findings
+      carried forward -> [challenge round -> quorum + floor] -> Outcome
 
 The bracketed stages are the features to come; each has its one marked place below.
 """
