@@ -15,6 +15,7 @@ from lok_action.errors import UsageError
 from lok_action.findings.model import SEVERITY_RANK, Finding, apply_min_consensus, sort_findings
 
 if TYPE_CHECKING:
+    from lok_action.findings.carry import ReviewDelta
     from lok_action.workflow.result import RunResult
 
 FORMAT_VERSION = "lok-analysis/1"
@@ -186,6 +187,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)  # for the reader: "analysed only the last commit"
     duration: float = 0.0
     run: RunResult | None = None  # every step's result (lok run --json); None when read back from JSON
+    review: ReviewDelta | None = None  # a pull request review: what it is to the last review
 
     @property
     def reported(self) -> list[Finding]:

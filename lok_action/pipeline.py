@@ -2,7 +2,8 @@
 the GitHub Action, comes through here and hands the Outcome to its sinks.
 
     workflow lookup -> code context (files | diff | pull request | none) -> [plan, budget] -> runner
-      -> collect (validated, [evidence-checked], merged) -> [challenge round -> quorum + floor] -> Outcome
+      -> collect (validated, [evidence-checked], merged) -> a pull request review's earlier findings
+      carried forward -> [challenge round -> quorum + floor] -> Outcome
 
 The bracketed stages are the features to come; each has its one marked place below.
 """
@@ -68,6 +69,8 @@ def execute(
     # lok_action.backends.calling.call_backend (beside the cache and the redaction)
     run = run_workflow(workflow, context)
     outcome = collect(workflow, run, source, request.min_consensus)
+    if request.is_pull_request_review:  # issue 14: earlier findings in unchanged code carry forward
+        _carry_forward(outcome, source)
     # issue 12: the challenge round goes here (each reported finding put, blind, to backends that did
     # not report it; their verdicts fill Finding.confirmed_by / refuted_by), then quorum + floor
     outcome.duration = time.monotonic() - started
@@ -89,6 +92,17 @@ def code_context(request: Request, pull_requests: PullRequestSource | None = Non
         return providers.pull_request_context(request.project_dir, pull_requests(request.pr_number))
     number = request.pr_number or request.issue_number
     return providers.workflow_only(request.project_dir, str(number) if number is not None else "")
+
+
+def _carry_forward(outcome: Outcome, source: CodeContext) -> None:
+    """An incremental review's Outcome holds the earlier findings it did not ask about again."""
+    from lok_action.findings.carry import carry_forward
+    from lok_action.findings.model import sort_findings
+
+    carried, outcome.review = carry_forward(
+        outcome.reported, source.earlier, source.revision or "", source.candidates or []
+    )
+    outcome.findings = sort_findings([*outcome.findings, *carried])
 
 
 def _backend_names(

@@ -112,5 +112,6 @@ OUTPUT_MB = NumberRange(integer=False, low=0.001, high=1024, unit="MiB")  # one 
 COST_USD = NumberRange(integer=False, low=0, high=1_000_000, low_open=True, unit="USD")
 SHARDS = NumberRange(integer=True, low=1, high=100_000)  # Kubernetes' most indexed-job completions
 JOB_INDEX = NumberRange(integer=True, low=0, high=99_999)  # JOB_COMPLETION_INDEX: 0-based
+INLINE_COMMENTS = NumberRange(integer=True, low=0, high=100)  # inline comments per review (0: body only)
 ISSUE_NUMBER = NumberRange(integer=True, low=1, high=2**31 - 1)
 RUN_ID = NumberRange(integer=True, low=1, high=2**63 - 1)

@@ -47,6 +47,10 @@ class GitHubSinks:
     issues: bool = False  # one issue per reported finding
     annotations: bool = False  # ::error file=...:: lines on the Actions log
     upload_sarif: bool = False
+    # a quiet review: at most this many inline comments (most severe, most agreed first), and none for a
+    # finding below inline_min_severity; the others go in the review body's table
+    max_inline_comments: int = 10
+    inline_min_severity: Severity = "low"
 
 
 @dataclass(frozen=True)

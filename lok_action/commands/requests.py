@@ -140,7 +140,13 @@ def run_request(
     github = None
     if workflow.publish:
         issues = workflow.publish == "issues"
-        github = GitHubSinks(comment="off" if issues else "update", review="inline", issues=issues)
+        github = GitHubSinks(
+            comment="off" if issues else "update",
+            review="inline",
+            issues=issues,
+            max_inline_comments=getattr(args, "max_inline_comments", 10),
+            inline_min_severity=as_severity(getattr(args, "inline_min_severity", "low")),
+        )
     return Request(
         command="run",
         workflow=args.workflow,

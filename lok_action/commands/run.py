@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from lok_action import ranges
 from lok_action.errors import UsageError
+from lok_action.findings.model import SEVERITIES
 
 if TYPE_CHECKING:
     from lok_action.context.diffs import PullRequestSource
@@ -40,6 +41,20 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         type=ranges.PARALLEL.option("--max-parallel"),
         metavar="N",
         help=f"most steps at once ({ranges.PARALLEL.span()}; default: config)",
+    )
+    parser.add_argument(
+        "--max-inline-comments",
+        type=ranges.INLINE_COMMENTS.option("--max-inline-comments"),
+        metavar="N",
+        default=10,
+        help=f"a workflow that posts a pull request review: at most N inline comments, most severe and most"
+        f" agreed first ({ranges.INLINE_COMMENTS.span()}; default: 10); the others go in the review body",
+    )
+    parser.add_argument(
+        "--inline-min-severity",
+        choices=SEVERITIES,
+        default="low",
+        help="findings below this severity go in the review body only (default: low)",
     )
     parser.add_argument(
         "--max-seconds",

@@ -12,6 +12,7 @@ from lok_action import git
 from lok_action.context.chunks import Budget, Chunk, Chunker, ChunkPlan
 from lok_action.context.files import source_lines
 from lok_action.errors import ContextError, GitError, UsageError
+from lok_action.findings.carry import EarlierReview
 
 
 @dataclass
@@ -124,6 +125,7 @@ class PullRequestPatch:
     head_sha: str  # the commit the new-side line numbers refer to
     diff: str
     skipped: Mapping[str, str] = field(default_factory=dict)  # changed files with no patch -> why
+    earlier: EarlierReview | None = None  # the last review of this pull request, when there is one
 
 
 # number -> its patch: how the pipeline gets a pull request without knowing where it lives

@@ -23,6 +23,7 @@ from lok_action.context.diffs import (
 from lok_action.context.files import Coverage, collect_files, source_lines
 from lok_action.context.shards import Shard
 from lok_action.errors import UsageError
+from lok_action.findings.carry import EarlierReview
 
 # room for the untrusted-data label and fences around each pull request chunk, taken off the budget
 LABEL_ROOM = 200
@@ -38,6 +39,7 @@ class CodeContext:
     candidates: list[str] | None = None  # the files a finding may name; None = any file of workdir
     revision: str | None = None  # whose code the line numbers refer to; None = the working tree
     path_prefix: str = ""  # workdir relative to the repository's top ("src/"), for SARIF URIs
+    earlier: EarlierReview | None = None  # a pull request's last review, whose findings carry forward
     _lines: dict[str, list[str] | None] = field(default_factory=dict, repr=False)
 
     def lines_of(self, path: str) -> list[str] | None:
@@ -92,17 +94,24 @@ def diff_context(target: Path, revision_range: str | None, shard: Shard | None) 
 
 def pull_request_context(workdir: Path, patch: PullRequestPatch) -> CodeContext:
     """The pull request's file diffs, chunked per backend budget like `lok diff`, each chunk fenced and
-    labelled as untrusted data; line numbers from its head commit (when the checkout has it)."""
-    # issue 14: an incremental review narrows the sections here to what changed since the last review
+    labelled as untrusted data; line numbers from its head commit (when the checkout has it). After an
+    earlier review only the files changed since its head are given; the others are listed as unchanged."""
     root = workdir.resolve()
     sections = split_diff(patch.diff)
+    skipped = dict(patch.skipped)
+    earlier = patch.earlier
+    if earlier is not None and earlier.changed is not None:
+        unchanged = f"unchanged since {earlier.head[:7]}"
+        skipped.update({s.path: unchanged for s in sections if s.path not in earlier.changed})
+        sections = [section for section in sections if section.path in earlier.changed]
     return CodeContext(
         root,
         f"pull request #{patch.number}",
-        Coverage(root=root, skipped=dict(patch.skipped)),
+        Coverage(root=root, skipped=skipped),
         pull_request_chunker(sections),
         [section.path for section in sections],
         revision=patch.head_sha or None,
+        earlier=earlier,
     )
 
 

@@ -10,6 +10,8 @@ from lok_action.github.markers import REPORT_MARKER
 from lok_action.request import CommentMode
 
 if TYPE_CHECKING:
+    from github.Issue import Issue
+    from github.IssueComment import IssueComment
     from github.NamedUser import NamedUser
     from github.Organization import Organization
 
@@ -32,15 +34,20 @@ def publish_comment(
         body = f"{REPORT_MARKER}\n{body}"
     issue = handle.repo().get_issue(number)
     if mode == "update":
-        marked = [c for c in issue.get_comments() if REPORT_MARKER in (c.body or "")]
-        mine = [c for c in marked if written_by_us(handle, c.user)]
-        if mine:
-            latest = mine[-1]
+        latest = latest_lok_comment(handle, issue)
+        if latest is not None:
             if latest.body != body:
                 latest.edit(body)
             return CommentResult("updated", latest.html_url, latest.id)
     created = issue.create_comment(body)
     return CommentResult("created", created.html_url, created.id)
+
+
+def latest_lok_comment(handle: RepoHandle, issue: Issue) -> IssueComment | None:
+    """The newest comment carrying lok's marker that lok itself wrote, if any."""
+    marked = [c for c in issue.get_comments() if REPORT_MARKER in (c.body or "")]
+    mine = [c for c in marked if written_by_us(handle, c.user)]
+    return mine[-1] if mine else None
 
 
 def written_by_us(handle: RepoHandle, author: NamedUser | Organization | None) -> bool:

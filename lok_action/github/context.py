@@ -12,7 +12,7 @@ from typing import Any, Literal
 from lok_action import json_text
 from lok_action.errors import UsageError
 from lok_action.findings.model import SEVERITIES, Severity, as_severity
-from lok_action.ranges import CONSENSUS, ISSUE_NUMBER
+from lok_action.ranges import CONSENSUS, INLINE_COMMENTS, ISSUE_NUMBER
 from lok_action.request import (
     COMMENT_MODES,
     REVIEW_MODES,
@@ -66,6 +66,8 @@ class ActionInputs:
     fail_on: Severity | None = None
     args: list[str] = field(default_factory=list)
     config: str = ""
+    max_inline_comments: int = 10
+    inline_min_severity: Severity = "low"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ActionInputs:
@@ -93,6 +95,14 @@ class ActionInputs:
             fail_on_value = as_severity(fail_on)
         else:
             raise UsageError(f"input fail-on: '{fail_on}' must be one of {', '.join(SEVERITIES)} or none")
+        max_inline = INLINE_COMMENTS.parse(
+            "input max-inline-comments", input_value(env, "max-inline-comments", "10") or "10"
+        )
+        inline_min = (input_value(env, "inline-min-severity", "low") or "low").lower()
+        if inline_min not in SEVERITIES:
+            raise UsageError(
+                f"input inline-min-severity: '{inline_min}' must be one of {', '.join(SEVERITIES)}"
+            )
         backends = [b.strip() for b in input_value(env, "backends").split(",") if b.strip()] or None
         sarif_category = _sarif_category(env)
         try:
@@ -115,6 +125,8 @@ class ActionInputs:
             fail_on=fail_on_value,
             args=args,
             config=input_value(env, "config"),
+            max_inline_comments=int(max_inline),
+            inline_min_severity=as_severity(inline_min),
         )
 
 
@@ -330,6 +342,8 @@ def action_request(
                 review=inputs.review,
                 annotations=True,
                 upload_sarif=inputs.upload_sarif,
+                max_inline_comments=inputs.max_inline_comments,
+                inline_min_severity=inputs.inline_min_severity,
             ),
         ),
     )

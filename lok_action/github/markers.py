@@ -19,3 +19,22 @@ def fingerprints_in(text: str | None) -> set[str]:
 def finding_key(fingerprint: str, file: str, rule_id: str, start_line: int) -> str:
     """The fingerprint, or a stand-in when a finding has none (never empty, so dedup still works)."""
     return fingerprint or f"{file}:{rule_id}:{start_line}"
+
+
+# The lok comment of a pull request review keeps what the next review starts from: the head it
+# reviewed and its findings (zlib-compressed JSON in base64, so no "-->" can end the comment early).
+REVIEWED_HEAD_PATTERN = re.compile(r"<!-- lok:reviewed-head ([0-9a-f]{7,64}) -->")
+FINDINGS_STATE_PATTERN = re.compile(r"<!-- lok:findings ([A-Za-z0-9+/=]+) -->")
+
+
+def reviewed_head_marker(sha: str) -> str:
+    return f"<!-- lok:reviewed-head {sha} -->"
+
+
+def findings_state_marker(encoded: str) -> str:
+    return f"<!-- lok:findings {encoded} -->"
+
+
+def reviewed_head_in(text: str | None) -> str:
+    match = REVIEWED_HEAD_PATTERN.search(text or "")
+    return match.group(1) if match else ""

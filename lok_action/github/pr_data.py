@@ -41,11 +41,15 @@ def pull_request_diff(handle: RepoHandle, number: int) -> PullRequestDiff:
 
 
 def pull_request_patch(handle: RepoHandle, number: int) -> PullRequestPatch:
-    """What a pull request review analyses: the PR's diff and its head commit (lok_action.pipeline gets
-    it through this, as a PullRequestSource the caller hands it)."""
+    """What a pull request review analyses: the PR's diff, its head commit, and its last review (what
+    lok's comment kept and the compare API says changed since); lok_action.pipeline gets it through
+    this, as a PullRequestSource the caller hands it."""
+    from lok_action.github.review_state import earlier_review
+
     pull = handle.repo().get_pull(number)
     diff = pull_request_diff(handle, number)
-    return PullRequestPatch(number, pull.head.sha, diff.text, diff.skipped)
+    earlier = earlier_review(handle, number, pull.head.sha)
+    return PullRequestPatch(number, pull.head.sha, diff.text, diff.skipped, earlier)
 
 
 def diff_from_files(handle: RepoHandle, number: int) -> PullRequestDiff:

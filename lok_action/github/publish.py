@@ -130,6 +130,9 @@ def _write_to_github(
         sinks.append(
             ("pull request review", lambda: _post_review(handle, pr_number, outcome, options, posted))
         )
+    fixed = outcome.review.fixed if outcome.review is not None else []
+    if pr_number is not None and wanted.review != "off" and fixed:
+        sinks.append(("review threads", lambda: _settle_threads(handle, pr_number, outcome, posted)))
     number = pr_number if pr_number is not None else issue_number
     if number is not None and wanted.comment != "off":
         sinks.append(("lok comment", lambda: _post_comment(handle, number, outcome, options, posted)))
@@ -163,11 +166,24 @@ def _describe(error: Exception) -> str:
 def _post_review(
     handle: RepoHandle, number: int, outcome: Outcome, options: PublishOptions, posted: PublishResult
 ) -> None:
-    review = publish_review(handle, number, outcome, options.sinks.review)
+    sinks = options.sinks
+    review = publish_review(
+        handle, number, outcome, sinks.review, sinks.max_inline_comments, sinks.inline_min_severity
+    )
     posted.actions.append(
         f"review: {review.action} ({review.inline} inline, {review.in_body} in body, {review.already_posted} already posted)"
     )
     posted.actions.extend(review.errors)
+
+
+def _settle_threads(handle: RepoHandle, number: int, outcome: Outcome, posted: PublishResult) -> None:
+    from lok_action.github.threads import settle_fixed_threads
+
+    assert outcome.review is not None
+    settled = settle_fixed_threads(handle, number, outcome.review.fixed, outcome.review.head)
+    posted.actions.append(
+        f"review threads of fixed findings: {settled.resolved} resolved, {settled.replied} answered"
+    )
 
 
 def _post_comment(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from lok_action.findings.model import Finding
 from lok_action.github.markers import REPORT_MARKER, finding_key, fingerprint_marker
+from lok_action.github.review_state import state_markers
 from lok_action.markdown_text import block, cell, fence, location
 from lok_action.outcome import Outcome
 
@@ -105,7 +106,12 @@ def fit_body_limit(body: str, limit: int = BODY_LIMIT) -> str:
 
 def comment_markdown(outcome: Outcome, limit: int = BODY_LIMIT) -> str:
     """The one lok comment on an issue/PR (GitHub caps comment bodies at 65,536 characters)."""
-    parts = [REPORT_MARKER, headline(outcome)]
+    parts = [REPORT_MARKER]
+    if outcome.review is not None:  # what the next review of this pull request starts from
+        parts.append(state_markers(outcome.review.head, outcome.reported))
+    if outcome.analysed_code:
+        parts.append(review_summary(outcome))
+    parts.append(headline(outcome))
     parts.extend(f"> {note}" for note in outcome.notes)
     findings = outcome.reported
     if findings:
@@ -121,7 +127,7 @@ def comment_markdown(outcome: Outcome, limit: int = BODY_LIMIT) -> str:
         parts.append(table)
     if outcome.analysed_code:
         parts.append(f"**Coverage:** {outcome.coverage_line()}")
-    return fit_body_limit("\n\n".join(parts) + "\n", limit)
+    return fit_body_limit("\n\n".join(part for part in parts if part) + "\n", limit)
 
 
 def inline_comment_body(finding: Finding, suggestion: bool) -> str:
@@ -139,11 +145,47 @@ def inline_comment_body(finding: Finding, suggestion: bool) -> str:
 
 
 def review_body(outcome: Outcome, inline_count: int, outside: list[Finding], fallback: bool) -> str:
-    count = len(outcome.reported)
+    """What a review says besides its inline comments: each finding not posted inline (outside the
+    diff, past max-inline-comments, below inline-min-severity) in a table, and in full below it."""
+    count = inline_count + len(outside)
     parts = [f"**lok {outcome.workflow}**: {count} finding(s), {inline_count} as inline comments."]
     if fallback:
         parts.append("GitHub did not accept the inline comments, so every finding is listed here.")
     if outside:
-        label = "Findings" if fallback else "Findings outside the diff"
-        parts.append(f"### {label}\n\n" + "\n\n---\n\n".join(finding_details(f) for f in outside))
+        label = "Findings" if fallback else "Findings not posted inline"
+        details = "\n\n---\n\n".join(finding_details(f) for f in outside)
+        parts.append(f"### {label}\n\n{findings_table(outside)}")
+        parts.append(f"<details><summary>Details</summary>\n\n{details}\n\n</details>")
     return fit_body_limit("\n\n".join(parts))
+
+
+def review_summary(outcome: Outcome) -> str:
+    """The lok comment's first three lines: what was reviewed, the findings by severity, and what is
+    new, fixed or carried forward since the last review (two lines when it is no pull request review)."""
+    from lok_action.findings.model import SEVERITIES
+
+    review = outcome.review
+    if review is None:
+        reviewed = f"**Reviewed:** {outcome.target}: {outcome.coverage_line()}"
+    elif review.incremental:
+        files = len(review.reviewed)
+        reviewed = (
+            f"**Reviewed:** {files} file{'s' if files != 1 else ''} changed since {review.since[:7]}, "
+            f"at {review.head[:7]} ({outcome.target}; the unchanged files were not sent again)"
+        )
+    else:
+        why = f"; full review: {review.full_reason}" if review.full_reason else ""
+        reviewed = f"**Reviewed:** the whole {outcome.target} at {review.head[:7]}{why}"
+    reported = outcome.reported
+    counts = [(s, sum(1 for f in reported if f.severity == s)) for s in SEVERITIES]
+    by_severity = ", ".join(f"{n} {s}" for s, n in counts if n)
+    lines = [reviewed, f"**Findings:** {len(reported)}" + (f" ({by_severity})" if by_severity else "")]
+    if review is not None:
+        if not review.since:
+            lines.append("**Since the last review:** first review of this pull request")
+        else:
+            lines.append(
+                f"**Since the last review:** {review.new} new, {len(review.fixed)} fixed, "
+                f"{review.carried} carried forward from unchanged code, {review.again} found again"
+            )
+    return "\n".join(lines)

@@ -1,5 +1,8 @@
 """A pull request review: inline comments on diff lines, everything else in the review body.
 
+A quiet review: at most max-inline-comments inline (most severe, most agreed first), none below
+inline-min-severity; the others are listed in the review body's table.
+
 Findings already posted on this PR (by fingerprint marker, in a review comment, a review body or an
 earlier fallback issue comment) are not posted again. When GitHub refuses the inline comments (422), the same review is sent again with
 every finding in its body, and if that fails too, as an issue comment: a finding is never lost.
@@ -10,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from lok_action.findings.model import Finding
+from lok_action.findings.model import Finding, Severity, severity_at_least, sort_findings
 from lok_action.github.client import RepoHandle
 from lok_action.github.diffmap import DiffMap
 from lok_action.github.markers import fingerprints_in
@@ -44,11 +47,16 @@ def posted_fingerprints(pull: Any) -> set[str]:
     return seen
 
 
-def build_inline(findings: list[Finding], diff: DiffMap) -> tuple[list[dict[str, object]], list[Finding]]:
+def build_inline(
+    findings: list[Finding], diff: DiffMap, max_inline: int = 10, min_severity: Severity = "low"
+) -> tuple[list[dict[str, object]], list[Finding]]:
+    """Inline comments for at most ``max_inline`` findings at or above ``min_severity``, most severe and
+    most agreed first (the report order); the others, and those outside the diff, for the body."""
     comments: list[dict[str, object]] = []
     outside: list[Finding] = []
-    for finding in findings:
-        placement = diff.place(finding.file, finding.start_line, finding.end_line)
+    for finding in sort_findings(findings):
+        quiet = len(comments) >= max_inline or not severity_at_least(finding.severity, min_severity)
+        placement = None if quiet else diff.place(finding.file, finding.start_line, finding.end_line)
         if placement is None:
             outside.append(finding)
             continue
@@ -58,7 +66,12 @@ def build_inline(findings: list[Finding], diff: DiffMap) -> tuple[list[dict[str,
 
 
 def publish_review(
-    handle: RepoHandle, number: int, outcome: Outcome, mode: ReviewMode = "inline"
+    handle: RepoHandle,
+    number: int,
+    outcome: Outcome,
+    mode: ReviewMode = "inline",
+    max_inline: int = 10,
+    min_severity: Severity = "low",
 ) -> ReviewResult:
     from github import GithubException
 
@@ -73,7 +86,7 @@ def publish_review(
         return ReviewResult("nothing-new", already_posted=already)
     if mode == "inline":
         diff = DiffMap.from_patches((f.filename, f.patch) for f in pull.get_files())
-        comments, outside = build_inline(fresh, diff)
+        comments, outside = build_inline(fresh, diff, max_inline, min_severity)
     else:
         comments, outside = [], fresh
     path = f"/repos/{handle.full_name}/pulls/{number}/reviews"

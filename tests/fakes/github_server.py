@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from tests.fakes.git_repos import git_succeeds, run_git
+from tests.fakes.git_repos import GitFailed, git_succeeds, run_git
 from tests.fakes.github_graphql import GRAPHQL_PATH, GraphQLEndpoint, Viewer
 
 GITHUB = "https://api.github.com"
@@ -80,6 +80,7 @@ SERVED_OPERATIONS = (
     "reactions/list-for-issue-comment",
     "reactions/create-for-issue-comment",
     "reactions/create-for-pull-request-review-comment",
+    "repos/compare-commits-with-basehead",
     "pulls/get",
     "pulls/list-files",
     "pulls/list-review-comments",
@@ -283,6 +284,7 @@ class GitHubState:
         self.pulls: dict[tuple[str, int], dict[str, Any]] = {}
         self.pull_files: dict[tuple[str, int], list[FilePatch]] = {}
         self.pull_diffs: dict[tuple[str, int], str] = {}
+        self.git_dirs: dict[str, Path] = {}  # repository -> the git repository its pull requests come from
         self.comments: dict[int, dict[str, Any]] = {}  # issue comments by id
         self.reviews: dict[int, dict[str, Any]] = {}
         # a thread is a first comment and its replies, which name it in `in_reply_to_id`
@@ -415,6 +417,7 @@ class GitHubState:
         """A PR whose diff and files are computed by git from two refs of a real repository."""
         base_sha = run_git(git_dir, "rev-parse", base).strip()
         head_sha = run_git(git_dir, "rev-parse", head).strip()
+        self.git_dirs[full_name] = git_dir
         merge_base = run_git(git_dir, "merge-base", base_sha, head_sha).strip()
         diff = run_git(git_dir, "diff", "--no-color", "--no-ext-diff", merge_base, head_sha)
         issue = self.add_issue(full_name, title, body, author)
@@ -580,6 +583,7 @@ class GitHubState:
         pull = self.pulls[(full_name, number)]
         old_head = pull["head"]["sha"]
         new_head = run_git(git_dir, "rev-parse", head).strip()
+        self.git_dirs[full_name] = git_dir
         merge_base = run_git(git_dir, "merge-base", pull["base"]["sha"], new_head).strip()
         diff = run_git(git_dir, "diff", "--no-color", "--no-ext-diff", merge_base, new_head)
         files = {f.filename: f for f in split_diff(diff)}
@@ -937,6 +941,7 @@ class GitHubStandIn:
             ("GET", r"/issues/comments/(\d+)", self._get_comment),
             ("PATCH", r"/issues/comments/(\d+)", self._update_comment),
             ("DELETE", r"/issues/comments/(\d+)", self._delete_comment),
+            ("GET", r"/compare/([^/]+)", self._compare),
             ("GET", r"/pulls/(\d+)", self._get_pull),
             ("GET", r"/pulls/(\d+)/files", self._list_files),
             ("GET", r"/pulls/(\d+)/comments", self._list_review_comments),
@@ -1099,6 +1104,68 @@ class GitHubStandIn:
                 return 406, {}, too_large
             return 200, {"Content-Type": "text/plain; charset=utf-8"}, diff
         return 200, {}, pull
+
+    def _compare(self, full_name: str, basehead: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        """GET /compare/BASE...HEAD from the pull requests' git repository: status (ahead, behind,
+        diverged, identical), the counts and the files changed from the merge base to HEAD. A commit
+        the repository does not have is GitHub's 404."""
+        base, dots, head = unquote(basehead).partition("...")
+        git_dir = self.state.git_dirs.get(full_name)
+        if not dots or git_dir is None:
+            raise not_found()
+        try:
+            base_sha = run_git(git_dir, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}").strip()
+            head_sha = run_git(git_dir, "rev-parse", "--verify", "--quiet", f"{head}^{{commit}}").strip()
+            merge_base = run_git(git_dir, "merge-base", base_sha, head_sha).strip()
+        except GitFailed:
+            raise not_found() from None
+        status = (
+            "identical"
+            if base_sha == head_sha
+            else "ahead"
+            if merge_base == base_sha
+            else "behind"
+            if merge_base == head_sha
+            else "diverged"
+        )
+        ahead = run_git(git_dir, "rev-list", "--reverse", f"{base_sha}..{head_sha}").split()
+        behind = run_git(git_dir, "rev-list", "--count", f"{head_sha}..{base_sha}").strip()
+        diff = run_git(git_dir, "diff", "--no-color", "--no-ext-diff", merge_base, head_sha)
+        files = [
+            {
+                "sha": "0" * 40,
+                "filename": f.filename,
+                "status": f.status,
+                "additions": f.additions,
+                "deletions": f.deletions,
+                "changes": f.additions + f.deletions,
+                "blob_url": f"https://github.com/{full_name}/blob/{head_sha}/{f.filename}",
+                "raw_url": f"https://github.com/{full_name}/raw/{head_sha}/{f.filename}",
+                "contents_url": f"{self.state.origin}/repos/{full_name}/contents/{f.filename}",
+                "patch": f.patch,
+            }
+            for f in split_diff(diff)
+        ]
+        url = f"{self.state.origin}/repos/{full_name}/compare/{basehead}"
+        return (
+            200,
+            {},
+            {
+                "url": url,
+                "html_url": f"https://github.com/{full_name}/compare/{basehead}",
+                "permalink_url": f"https://github.com/{full_name}/compare/{base_sha}...{head_sha}",
+                "diff_url": f"https://github.com/{full_name}/compare/{basehead}.diff",
+                "patch_url": f"https://github.com/{full_name}/compare/{basehead}.patch",
+                "base_commit": {"sha": base_sha},
+                "merge_base_commit": {"sha": merge_base},
+                "status": status,
+                "ahead_by": len(ahead),
+                "behind_by": int(behind),
+                "total_commits": len(ahead),
+                "commits": [{"sha": sha} for sha in ahead],
+                "files": files,
+            },
+        )
 
     def _diff_too_large(self, files: int, diff: str) -> dict[str, Any] | None:
         """GitHub's answer when a diff is over its limits (then only `pulls/{n}/files` has the patches)."""
