@@ -16,6 +16,7 @@ from lok_action.ranges import CONSENSUS, ISSUE_NUMBER
 from lok_action.request import (
     COMMENT_MODES,
     REVIEW_MODES,
+    CassetteSpec,
     CommentMode,
     ContextKind,
     GitHubSinks,
@@ -66,6 +67,8 @@ class ActionInputs:
     fail_on: Severity | None = None
     args: list[str] = field(default_factory=list)
     config: str = ""
+    record: str = ""  # a cassette folder, relative to the workspace
+    replay: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ActionInputs:
@@ -115,6 +118,8 @@ class ActionInputs:
             fail_on=fail_on_value,
             args=args,
             config=input_value(env, "config"),
+            record=input_value(env, "record"),
+            replay=input_value(env, "replay"),
         )
 
 
@@ -332,4 +337,18 @@ def action_request(
                 upload_sarif=inputs.upload_sarif,
             ),
         ),
+        cassette=_cassette(inputs, workspace),
     )
+
+
+def _cassette(inputs: ActionInputs, workspace: Path) -> CassetteSpec | None:
+    """Inputs record / replay: a cassette folder inside the workspace."""
+    if inputs.record and inputs.replay:
+        raise UsageError("inputs record and replay exclude each other")
+    name, value = ("record", inputs.record) if inputs.record else ("replay", inputs.replay)
+    if not value:
+        return None
+    directory = (workspace / value).resolve()
+    if not directory.is_relative_to(workspace.resolve()):
+        raise UsageError(f"input {name}: {value} is outside the workspace")
+    return CassetteSpec(mode="record" if name == "record" else "replay", directory=directory)
