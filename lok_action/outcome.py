@@ -186,6 +186,8 @@ class Outcome:
     notes: list[str] = field(default_factory=list)  # for the reader: "analysed only the last commit"
     duration: float = 0.0
     run: RunResult | None = None  # every step's result (lok run --json); None when read back from JSON
+    # each backend's own validated findings before the merge (lok eval scores them); not in the JSON
+    raw_findings: list[Finding] = field(default_factory=list)
 
     @property
     def reported(self) -> list[Finding]:

@@ -114,3 +114,4 @@ SHARDS = NumberRange(integer=True, low=1, high=100_000)  # Kubernetes' most inde
 JOB_INDEX = NumberRange(integer=True, low=0, high=99_999)  # JOB_COMPLETION_INDEX: 0-based
 ISSUE_NUMBER = NumberRange(integer=True, low=1, high=2**31 - 1)
 RUN_ID = NumberRange(integer=True, low=1, high=2**63 - 1)
+F1_SCORE = NumberRange(integer=False, low=0, high=1)  # lok eval --min-f1

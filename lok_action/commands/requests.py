@@ -143,6 +143,29 @@ def analysis_request(args: argparse.Namespace, project_dir: Path, env: Mapping[s
     )
 
 
+def eval_case_request(
+    args: argparse.Namespace,
+    project_dir: Path,
+    target: Path,
+    revision_range: str | None,
+    cassette: CassetteSpec | None,
+) -> Request:
+    """`lok eval`: one case's analysis (its scratch copy of tree/, or its scratch repository's diff),
+    with the case's own cassette folder."""
+    is_diff = revision_range is not None
+    return Request(
+        command="eval",
+        workflow=args.diff_workflow if is_diff else args.workflow,
+        project_dir=project_dir,
+        target=target,
+        context="diff" if is_diff else "files",
+        revision_range=revision_range,
+        backends=backend_names(args.backends) if args.backends else None,
+        use_cache=not args.no_cache,
+        cassette=cassette,
+    )
+
+
 def run_request(
     args: argparse.Namespace, workflow: Workflow, workdir: Path, env: Mapping[str, str]
 ) -> Request:

@@ -1,0 +1,58 @@
+"""Record the shipped corpus's answers again: the fake reviewers (eval/fakes/) over every case of
+eval/corpus, one cassette per case in eval/cassettes/ (prompts kept as hashes only: small).
+
+    python eval/record.py            (from anywhere; it works from the repository root)
+
+The fakes are deterministic, so a re-recording changes only the measured durations, unless a prompt
+changed (a workflow's wording, the chunk layout): then every hash moves with it, which is why this
+is one command. The answers' figures are checked by tests/test_eval_command.py against the fakes'
+rules, never against these files.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "eval" / "corpus"
+CASSETTES = ROOT / "eval" / "cassettes"
+FAKE = ROOT / "eval" / "fakes" / "reviewer.py"
+BACKENDS = ("alpha", "beta", "gamma")
+
+
+def config_text() -> str:
+    """eval/fakes/lok.toml's backends, run by this Python with absolute paths (a case is analysed
+    in a scratch folder, where the relative ones would not resolve)."""
+    tables = []
+    for name in BACKENDS:
+        args = [str(FAKE), name, "--corpus", str(CORPUS)]
+        tables.append(
+            f'[backends.{name}]\nkind = "command"\ncommand = {json.dumps(sys.executable)}\n'
+            f"args = {json.dumps(args)}\n"
+        )
+    return "\n".join(tables)
+
+
+def main() -> int:
+    if CASSETTES.exists():  # cases removed from the corpus must not leave their cassettes behind
+        strangers = [p for p in CASSETTES.rglob("*") if p.is_file() and p.suffix not in (".jsonl", ".json")]
+        if strangers:
+            sys.exit(f"record: {CASSETTES} holds {strangers[0]}, not a cassette file; not replacing it")
+        shutil.rmtree(CASSETTES)
+    with tempfile.TemporaryDirectory(prefix="lok-record-") as scratch:
+        config = Path(scratch) / "lok.toml"
+        config.write_text(config_text(), encoding="utf-8")
+        command = [
+            sys.executable, "-m", "lok_action", "eval", str(CORPUS), "--config", str(config),
+            "-b", ",".join(BACKENDS), "--record", str(CASSETTES), "--record-prompts", "false", "--no-cache",
+        ]  # fmt: skip
+        return subprocess.run(command, cwd=ROOT).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
