@@ -92,6 +92,16 @@ def open_cassette(spec: CassetteSpec | None) -> Cassette | None:
     return Cassette.replay(spec.directory, missing=spec.missing, record_prompts=spec.record_prompts)
 
 
+def settle_wall_time(cassette: Cassette | None, measured: float) -> float:
+    """The wall time a report shows: measured (and kept in meta.json when recording), or in a replay
+    the recorded one. For the commands that call backends outside a workflow (ask, debate, spawn)."""
+    if cassette is None:
+        return measured
+    cassette.finish(wall_time=measured)
+    recorded = cassette.wall_time() if cassette.replaying else None
+    return measured if recorded is None else recorded
+
+
 def keep_durations(cassette: Cassette, wall_time: float, run: RunResult) -> None:
     """Recording: the run's and each step's duration go to meta.json. Replaying: they come from it,
     so that the same cassette gives the same report byte for byte (`lok run --json` shows them)."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.fakes.engine_fixtures import LokProject
+from tests.fakes.ensemble_fixtures import EnsembleProject
 from tests.fakes.github_fixtures import REPO, PullRequestRepo
 from tests.fakes.github_server import GitHubStandIn
 from tests.test_action_events import pr_payload, run_action
@@ -181,3 +182,24 @@ def test_pr_review_replayed_without_backends_posts_the_same_review(
         assert replayed.summary == recorded.summary
     finally:
         second_server.stop()
+
+
+def test_debate_records_and_replays_without_its_backends(ensemble_project: EnsembleProject) -> None:
+    from tests.fakes.ensemble_fixtures import fake_backend
+
+    def config(script: str) -> None:
+        ensemble_project.write_config(
+            *(
+                fake_backend(name, script, name, "--positions", positions, "--agree-from", "2")
+                for name, positions in (("alpha", "use async"), ("beta", "stay sync,use async"))
+            )
+        )
+
+    config("ensemble_debater.py")
+    args = ("debate", "Should we use async here?", "--rounds", "3", "-b", "alpha,beta", "--json")
+    recorded = ensemble_project.lok(*args, "--record", "tape")
+    assert recorded.returncode == 0, recorded.stderr
+    config("no_such_debater.py")  # the backends' programs are gone
+    replayed = ensemble_project.lok(*args, "--replay", "tape")
+    assert replayed.returncode == 0, replayed.stderr
+    assert replayed.stdout == recorded.stdout
