@@ -1,5 +1,6 @@
 """Record the shipped corpus's answers again: the fake reviewers (eval/fakes/) over every case of
-eval/corpus, one cassette per case in eval/cassettes/ (prompts kept as hashes only: small).
+eval/corpus, one cassette per case in eval/cassettes/ (prompts kept as hashes only: small); then the
+table in the README's "Measuring your setup" is printed again from them.
 
     python eval/record.py            (from anywhere; it works from the repository root)
 
@@ -23,6 +24,11 @@ CORPUS = ROOT / "eval" / "corpus"
 CASSETTES = ROOT / "eval" / "cassettes"
 FAKE = ROOT / "eval" / "fakes" / "reviewer.py"
 BACKENDS = ("alpha", "beta", "gamma")
+README = ROOT / "README.md"
+TABLE_START = "<!-- lok-eval-table: written by eval/record.py -->\n"
+TABLE_END = "<!-- /lok-eval-table -->\n"
+# what the README says printed its table (tests/test_eval_command.py checks the two agree)
+REPLAY = ["eval", "eval/corpus", "--config", "eval/fakes/lok.toml", "--replay", "eval/cassettes", "-q"]
 
 
 def config_text() -> str:
@@ -51,7 +57,17 @@ def main() -> int:
             sys.executable, "-m", "lok_action", "eval", str(CORPUS), "--config", str(config),
             "-b", ",".join(BACKENDS), "--record", str(CASSETTES), "--record-prompts", "false", "--no-cache",
         ]  # fmt: skip
-        return subprocess.run(command, cwd=ROOT).returncode
+        recorded = subprocess.run(command, cwd=ROOT).returncode
+    if recorded != 0:
+        return recorded
+    table = subprocess.run(
+        [sys.executable, "-m", "lok_action", *REPLAY], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    readme = README.read_text(encoding="utf-8")
+    start, end = readme.index(TABLE_START) + len(TABLE_START), readme.index(TABLE_END)
+    README.write_text(readme[:start] + "```\n" + table + "```\n" + readme[end:], encoding="utf-8")
+    print(f"record: {CASSETTES.relative_to(ROOT)} and the table in README.md rewritten")
+    return 0
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -250,3 +251,22 @@ def test_matching_is_one_to_one_closest_first_and_duplicates_are_false_positives
     t = Tally(3, 1, 2)
     assert (t.precision, t.recall, round(t.f1, 4)) == (0.75, 0.6, round(6 / 9, 4))
     assert Tally().precision is None and Tally().f1 == 0.0
+
+
+def test_the_readme_table_is_what_the_replay_prints(lok_project: LokProject) -> None:
+    """README's "Measuring your setup" table: printed by the command it names (eval/record.py writes it)."""
+    sys.path.insert(0, str(ROOT / "eval"))
+    try:
+        import record  # eval/record.py
+    finally:
+        sys.path.pop(0)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index(record.TABLE_START) + len(record.TABLE_START)
+    shown = readme[start : readme.index(record.TABLE_END)]
+    assert "`lok " + " ".join(record.REPLAY[:-1]) + "`" in readme
+    run = subprocess.run(
+        [sys.executable, "-m", "lok_action", *record.REPLAY], cwd=ROOT, env=lok_project.env,
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert shown == "```\n" + run.stdout + "```\n"
