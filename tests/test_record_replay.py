@@ -56,8 +56,14 @@ def test_hunt_replayed_without_backends_gives_byte_identical_json_and_sarif(lok_
     assert json.loads((p.root / "tape" / "meta.json").read_text())["wall_time"] > 0
     # another machine: the programs do not exist there
     p.write_config(*backends({"a": "/nonexistent/lok-a", "b": "/nonexistent/lok-b"}))
-    doctor = p.lok("doctor")
-    assert "lok-a" in doctor.stdout + doctor.stderr  # not installed, as far as doctor can tell
+    doctor = p.lok("doctor", "--json")
+    ready = {row["name"]: row["ready"] for row in json.loads(doctor.stdout)["backends"]}
+    assert ready["a"] is ready["b"] is False  # not installed here
+    replaying = {
+        row["name"]: row
+        for row in json.loads(p.lok("doctor", "--json", "--replay", "tape").stdout)["backends"]
+    }
+    assert replaying["a"]["ready"] and "replayed from" in replaying["a"]["reason"]
     replayed = p.lok("hunt", "src", "--json", "-o", "rep.json", "--sarif", "rep.sarif", "--replay", "tape")
     assert replayed.returncode == 0, replayed.stderr
     assert (p.root / "rep.json").read_bytes() == (p.root / "rec.json").read_bytes()
