@@ -209,3 +209,20 @@ def test_debate_records_and_replays_without_its_backends(ensemble_project: Ensem
     replayed = ensemble_project.lok(*args, "--replay", "tape")
     assert replayed.returncode == 0, replayed.stderr
     assert replayed.stdout == recorded.stdout
+
+
+def test_no_secret_of_the_campaign_reaches_a_cassette(lok_project: LokProject) -> None:
+    """The secrets campaign's set (tests/test_secrets_campaign.py), every command it runs, recorded."""
+    from tests.test_secrets_campaign import COMMANDS, plant
+    from tests.test_secrets_campaign import SECRETS as CAMPAIGN
+
+    plant(lok_project)
+    for number, args in enumerate(COMMANDS):
+        done = lok_project.lok(*args, "--record", f"tape-{number}", timeout=120)
+        assert "Traceback" not in done.stderr, (args, done.stderr)
+    tapes = sorted(lok_project.root.glob("tape-*"))
+    assert len(tapes) == len(COMMANDS)
+    written = "\n".join(path.read_text() for tape in tapes for path in tape.iterdir())
+    assert "k=***" in written  # the echoer's answer was recorded, masked
+    for secret in CAMPAIGN:
+        assert secret not in written, secret
