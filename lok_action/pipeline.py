@@ -127,7 +127,8 @@ def code_context(request: Request, pull_requests: PullRequestSource | None = Non
     from lok_action.context import providers
 
     if request.context == "files":
-        return providers.files_context(request.target, request.shard)
+        own = [request.cassette.directory] if request.cassette is not None else []
+        return providers.files_context(request.target, request.shard, own)
     if request.context == "diff":
         return providers.diff_context(request.target, request.revision_range, request.shard)
     if request.context == "pull_request":

@@ -226,3 +226,18 @@ def test_no_secret_of_the_campaign_reaches_a_cassette(lok_project: LokProject) -
     assert "k=***" in written  # the echoer's answer was recorded, masked
     for secret in CAMPAIGN:
         assert secret not in written, secret
+
+
+def test_a_cassette_inside_the_analysed_folder_is_not_analysed(lok_project: LokProject) -> None:
+    p = project(lok_project)
+    p.write_config(*backends({"a": sys.executable}))
+    recorded = p.lok("hunt", ".", "-b", "a", "-q", "--json", "--record", "tape")
+    assert recorded.returncode == 0, recorded.stderr
+    again = p.lok("hunt", ".", "-b", "a", "-q", "--json", "--record", "tape")  # the old tape is there now
+    replayed = p.lok("hunt", ".", "-b", "a", "-q", "--json", "--replay", "tape")
+    assert replayed.returncode == 0, replayed.stderr
+    coverage = json.loads(replayed.stdout)["coverage"]
+    assert "src/stats.py" in coverage["analysed"]
+    assert not [path for path in [*coverage["analysed"], *coverage["skipped"]] if path.startswith("tape/")]
+    assert replayed.stdout == again.stdout
+    assert json.loads(recorded.stdout)["coverage"] == json.loads(replayed.stdout)["coverage"]
