@@ -218,6 +218,7 @@ def ci_request(args: argparse.Namespace, pr: int | None, run_id: int | None, wor
         args=(str(pr),) if pr is not None else (),
         named_args=frozen_map({"run": str(run_id)} if run_id is not None else {}),
         use_cache=not args.no_cache,
+        cassette=cassette_spec(args),
     )
 
 
