@@ -270,3 +270,48 @@ def test_the_readme_table_is_what_the_replay_prints(lok_project: LokProject) -> 
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert shown == "```\n" + run.stdout + "```\n"
+
+
+def test_a_progress_bar_on_a_terminal_only(lok_project: LokProject) -> None:
+    import os
+    import pty
+
+    config = unrunnable_config(lok_project.root / "lok.toml")
+    args = [
+        sys.executable,
+        "-m",
+        "lok_action",
+        "eval",
+        str(CORPUS / "go-secret-dsn"),
+        "--config",
+        str(config),
+    ]
+    args += ["--replay", str(lok_project.root / "tape")]
+    shutil.copytree(CASSETTES / "go-secret-dsn", lok_project.root / "tape" / "go-secret-dsn")
+
+    def stderr_on_a_terminal(*extra: str) -> str:
+        controller, terminal = pty.openpty()
+        try:
+            done = subprocess.run(
+                [*args, *extra], cwd=lok_project.root, env=lok_project.env, stdout=subprocess.PIPE,
+                stderr=terminal, timeout=120,
+            )  # fmt: skip
+            assert done.returncode == 0
+        finally:
+            os.close(terminal)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # EIO: the terminal's other end is closed and everything was read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(controller)
+        return b"".join(chunks).decode()
+
+    assert "] 0/1 go-secret-dsn" in stderr_on_a_terminal() and "1/1 done" in stderr_on_a_terminal()
+    assert "/1" not in stderr_on_a_terminal("-q")
+    piped = subprocess.run([*args], cwd=lok_project.root, env=lok_project.env, capture_output=True, text=True)
+    assert piped.returncode == 0 and piped.stderr == ""  # not a terminal: no bar
