@@ -13,6 +13,7 @@ rules, never against these files.
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -36,10 +37,11 @@ def config_text() -> str:
     in a scratch folder, where the relative ones would not resolve)."""
     tables = []
     for name in BACKENDS:
-        args = [str(FAKE), name, "--corpus", str(CORPUS)]
+        command = shlex.join([sys.executable, str(FAKE), name, "--corpus", str(CORPUS)])
+        # a claude backend is ready only logged in, as the real CLI; the fake never reads the key
         tables.append(
-            f'[backends.{name}]\nkind = "command"\ncommand = {json.dumps(sys.executable)}\n'
-            f"args = {json.dumps(args)}\n"
+            f'[backends.{name}]\nkind = "claude"\ncommand = {json.dumps(command)}\n'
+            'env = { ANTHROPIC_API_KEY = "placeholder-not-a-key" }\n'
         )
     return "\n".join(tables)
 

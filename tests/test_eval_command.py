@@ -12,6 +12,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,6 @@ from tests.fakes.engine_fixtures import LokProject
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "eval" / "corpus"
 CASSETTES = ROOT / "eval" / "cassettes"
-FAKE = ROOT / "eval" / "fakes" / "reviewer.py"
 NAMES = ("alpha", "beta", "gamma")
 CHALLENGE_LANDED = importlib.util.find_spec("lok_action.findings.challenge") is not None
 
@@ -115,9 +115,21 @@ def as_tuples(tallies: dict[str, Tally]) -> dict[str, tuple[int, int, int]]:
     return {label: (t.tp, t.fp, t.fn) for label, t in tallies.items()}
 
 
+def recorder() -> Any:
+    """eval/record.py, the recording script, as a module."""
+    sys.path.insert(0, str(ROOT / "eval"))
+    try:
+        import record
+    finally:
+        sys.path.pop(0)
+    return record
+
+
 def unrunnable_config(path: Path) -> Path:
     """eval/fakes/lok.toml with programs that do not exist: a replay must not need them."""
-    text = (ROOT / "eval" / "fakes" / "lok.toml").read_text().replace('"python3"', '"/nonexistent/python3"')
+    text = (ROOT / "eval" / "fakes" / "lok.toml").read_text()
+    text = text.replace('command = "python3 ', 'command = "/nonexistent/python3 ')
+    assert text.count("/nonexistent/") == len(NAMES)
     path.write_text(text)
     return path
 
@@ -140,18 +152,17 @@ def test_shipped_corpus_replayed_prints_the_figures_its_fakes_imply(lok_project:
     rows = {row["row"]: row for row in data["rows"]}
     assert rows["alpha"]["calls"] > 0 and rows["k=1"]["calls"] == sum(rows[n]["calls"] for n in NAMES)
     assert rows["k=1"]["wall_time"] > 0
+    # the fakes answer as claude's JSON does: tokens and a cost per call, summed per row
+    assert all(rows[n]["tokens"] > 0 and rows[n]["cost_usd"] > 0 for n in NAMES)
+    assert rows["k=1"]["tokens"] == sum(rows[n]["tokens"] for n in NAMES)
+    assert not any("placeholder-not-a-key" in path.read_text() for path in CASSETTES.rglob("*.json*"))
 
 
 def test_a_small_corpus_recorded_live_replays_to_the_same_figures(lok_project: LokProject) -> None:
     corpus = lok_project.root / "corpus"
     for name in ("py-sql-injection-sort", "py-clean-checked-optionals", "js-off-by-one-retry"):
         shutil.copytree(CORPUS / name, corpus / name)  # two diff cases and one files case
-    tables = [
-        f'[backends.{n}]\nkind = "command"\ncommand = {json.dumps(sys.executable)}\n'
-        f"args = {json.dumps([str(FAKE), n, '--corpus', str(corpus)])}\n"
-        for n in NAMES
-    ]
-    lok_project.write_config(*tables)
+    (lok_project.root / "lok.toml").write_text(recorder().config_text())  # the fakes, run for real
     live = lok_project.lok("eval", "corpus", "-b", "alpha,beta,gamma", "--record", "tape", "--json")
     assert live.returncode == 0, live.stderr
     assert sorted(p.name for p in (lok_project.root / "tape").iterdir()) == sorted(
@@ -255,11 +266,7 @@ def test_matching_is_one_to_one_closest_first_and_duplicates_are_false_positives
 
 def test_the_readme_table_is_what_the_replay_prints(lok_project: LokProject) -> None:
     """README's "Measuring your setup" table: printed by the command it names (eval/record.py writes it)."""
-    sys.path.insert(0, str(ROOT / "eval"))
-    try:
-        import record  # eval/record.py
-    finally:
-        sys.path.pop(0)
+    record = recorder()
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     start = readme.index(record.TABLE_START) + len(record.TABLE_START)
     shown = readme[start : readme.index(record.TABLE_END)]

@@ -2,7 +2,12 @@
 on stdout) whose answers are known by construction, so `lok eval` over the recorded cassettes must
 print figures a test can compute from these rules and the corpus labels alone.
 
-    python3 eval/fakes/reviewer.py NAME --corpus eval/corpus
+    python3 eval/fakes/reviewer.py NAME --corpus eval/corpus [claude's flags: -p --output-format json ...]
+
+Configured as `kind = "claude"` (eval/fakes/lok.toml): given claude's `--output-format json` it
+prints its answer the way `claude -p --output-format json` does, with usage and a cost, so `lok eval`
+shows tokens and cost (a token is 4 characters; the prices per million tokens are made up, one per
+reviewer, in PRICES).
 
 The fake is an oracle: it reads the corpus's expected.toml files (a real backend never sees them)
 and finds in its prompt the labelled problems whose evidence stands on a numbered line of the
@@ -40,6 +45,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 HEADER = re.compile(r"^### FILE (\S+) \((.*)\)\s*$")
 NUMBERED = re.compile(r"^\s*(\d+)\| ?(.*)$")
+PRICES = {"alpha": (3.0, 15.0), "beta": (1.0, 5.0), "gamma": (0.25, 1.25)}  # USD per 1M in, out
 DECOY_TITLE = "Module-level setup runs on import"
 DECOY_TEXT = "Setup at the top of the module runs on every import and cannot be configured by callers."
 
@@ -193,10 +199,21 @@ def answer(name: str, prompt: str, problems: list[Problem]) -> str:
     return json.dumps({"findings": findings_for(name, prompt, problems)})
 
 
+def as_claude(name: str, prompt: str, text: str) -> str:
+    """The answer as `claude -p --output-format json` prints it."""
+    tokens_in, tokens_out = len(prompt) // 4, len(text) // 4
+    price_in, price_out = PRICES[name]
+    cost = round((tokens_in * price_in + tokens_out * price_out) / 1_000_000, 8)
+    usage = {"input_tokens": tokens_in, "output_tokens": tokens_out}
+    return json.dumps({"type": "result", "result": text, "total_cost_usd": cost, "usage": usage})
+
+
 def main() -> None:
     name = sys.argv[1]
     corpus = Path(sys.argv[sys.argv.index("--corpus") + 1]) if "--corpus" in sys.argv else Path("eval/corpus")
-    sys.stdout.write(answer(name, sys.stdin.read(), labels(corpus)) + "\n")
+    prompt = sys.stdin.read()
+    text = answer(name, prompt, labels(corpus))
+    sys.stdout.write((as_claude(name, prompt, text) if "--output-format" in sys.argv else text) + "\n")
 
 
 if __name__ == "__main__":
