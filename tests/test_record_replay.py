@@ -241,3 +241,47 @@ def test_a_cassette_inside_the_analysed_folder_is_not_analysed(lok_project: LokP
     assert not [path for path in [*coverage["analysed"], *coverage["skipped"]] if path.startswith("tape/")]
     assert replayed.stdout == again.stdout
     assert json.loads(recorded.stdout)["coverage"] == json.loads(replayed.stdout)["coverage"]
+
+
+def test_run_json_replayed_is_byte_identical_step_durations_included(lok_project: LokProject) -> None:
+    from tests.fakes.engine_fixtures import command_backend
+    from tests.test_cassette import WORKFLOW
+
+    lok_project.write_workflow("rec", WORKFLOW)
+    lok_project.write_config(
+        command_backend("alpha", "--echo"), command_backend("beta", "--reply", '{"ok": 1}')
+    )
+    recorded = lok_project.lok("run", "rec", "sorting", "--json", "-q", "--record", "tape")
+    assert recorded.returncode == 0, recorded.stderr
+    assert json.loads(recorded.stdout)["duration"] > 0
+    lok_project.write_config(
+        '[backends.alpha]\nkind = "command"\ncommand = "/nonexistent/alpha"\n',
+        '[backends.beta]\nkind = "command"\ncommand = "/nonexistent/beta"\n',
+    )
+    replayed = lok_project.lok("run", "rec", "sorting", "--json", "-q", "--replay", "tape")
+    assert replayed.returncode == 0, replayed.stderr
+    assert replayed.stdout == recorded.stdout
+
+
+def test_the_actions_record_and_replay_inputs(tmp_path: Path) -> None:
+    import pytest
+
+    from lok_action.errors import UsageError
+    from lok_action.github.context import ActionInputs, Plan, action_request
+
+    def request(**inputs: str):
+        env = {f"INPUT_{name.upper()}": value for name, value in inputs.items()}
+        return action_request(
+            Plan("analysis", "hunt"), ActionInputs.from_env(env), tmp_path, None, tmp_path / "s"
+        )
+
+    assert request().cassette is None
+    recording = request(record="tapes/today").cassette
+    assert recording is not None and recording.mode == "record"
+    assert recording.directory == (tmp_path / "tapes" / "today").resolve()
+    replaying = request(replay="tapes/today").cassette
+    assert replaying is not None and replaying.mode == "replay" and replaying.missing == "fail"
+    with pytest.raises(UsageError, match="input replay: ../elsewhere is outside the workspace"):
+        request(replay="../elsewhere")
+    with pytest.raises(UsageError, match="inputs record and replay exclude each other"):
+        request(record="a", replay="b")
