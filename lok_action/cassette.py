@@ -391,7 +391,9 @@ class Cassette:
                 if analyzers
                 else default_backend_names(config, env=env)
             )
-            names += [name for name in live if name not in recorded]
+            # not the fallback of "nothing is ready" (it may be disabled): only enabled ones join
+            enabled = [name for name in live if name in config.backends and config.backends[name].enabled]
+            names += [name for name in enabled if name not in recorded]
             order = list(config.backends)
             names.sort(key=lambda name: order.index(name) if name in order else len(order))
         return [

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("analyze", "explain the code base structure:  lok explain ."),
     "diff": ("analyze", "review staged changes or a range:  lok diff main..HEAD"),
     "merge": ("merge", "merge shard results:  lok merge shard-*.json --sarif lok.sarif"),
+    "eval": ("eval", "measure backends on labelled cases:  lok eval eval/corpus --replay runs/today"),
     "run": ("run", "run a workflow:  lok run review-pr 123"),
     "workflow": ("workflow", "list or validate workflows:  lok workflow list"),
     "debate": ("debate", "backends argue and refine:  lok debate 'Should we use async here?'"),

@@ -84,6 +84,7 @@ def collect(workflow: Workflow, run: RunResult, source: CodeContext, min_consens
         path_prefix=source.path_prefix,
         text=final_text(workflow, run),
         run=run,
+        raw_findings=raw,
     )
 
 

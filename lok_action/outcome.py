@@ -188,6 +188,8 @@ class Outcome:
     duration: float = 0.0
     run: RunResult | None = None  # every step's result (lok run --json); None when read back from JSON
     review: ReviewDelta | None = None  # a pull request review: what it is to the last review
+    # each backend's own validated findings before the merge (lok eval scores them); not in the JSON
+    raw_findings: list[Finding] = field(default_factory=list)
 
     @property
     def reported(self) -> list[Finding]:

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lok_action.errors import UsageError
 
 if TYPE_CHECKING:
+    from lok_action.cassette import Cassette
     from lok_action.config import Config
     from lok_action.context.diffs import PullRequestSource
     from lok_action.context.providers import CodeContext
     from lok_action.outcome import Outcome
     from lok_action.progress import Progress
-    from lok_action.request import Request
+    from lok_action.request import CassetteSpec, Request
+    from lok_action.workflow.result import RunResult
 
 
 def execute(
@@ -46,6 +48,7 @@ def execute(
         raise UsageError(f"--min-consensus must be at least 1, got {request.min_consensus}")
     workflow = find_workflow(request.workflow, request.project_dir)
     source = code_context(request, pull_requests)
+    cassette = open_cassette(request.cassette)
     # issue 14: the plan goes here (calls x chunks x backends, characters, estimated cost, from
     # `source.chunker` and the resolved backends); `plan_only` returns it before anything is called,
     # and `max_cost` becomes a budget guard handed to the RunContext below
@@ -56,7 +59,7 @@ def execute(
         named_args=dict(request.named_args),
         env=env,
         cache=open_cache(config.cache_enabled, config.cache_ttl_hours, not request.use_cache),
-        default_backends=_backend_names(request, config, env, source.chunker is not None),
+        default_backends=_backend_names(request, config, env, source.chunker is not None, cassette),
         chunker=source.chunker,
         template_vars={"target": source.label, "workflow_name": workflow.name}
         if source.coverage is not None
@@ -64,9 +67,10 @@ def execute(
         progress=progress,
         max_parallel=request.max_parallel,
         deadline=deadline,
+        cassette=cassette,
     )
-    # issue 13: record/replay is not a stage here: it sits where a reply leaves a backend,
-    # lok_action.backends.calling.call_backend (beside the cache and the redaction)
+    # record/replay sits where a reply leaves a backend (backends.calling.call_backend); here only
+    # the durations lok measures itself, which a replay reports from the cassette
     run = run_workflow(workflow, context)
     outcome = collect(workflow, run, source, request.min_consensus)
     if request.is_pull_request_review:  # issue 14: earlier findings in unchanged code carry forward
@@ -74,7 +78,50 @@ def execute(
     # issue 12: the challenge round goes here (each reported finding put, blind, to backends that did
     # not report it; their verdicts fill Finding.confirmed_by / refuted_by), then quorum + floor
     outcome.duration = time.monotonic() - started
+    if cassette is not None:
+        keep_durations(cassette, outcome.duration, run)
+        if cassette.replaying and cassette.wall_time() is not None:
+            outcome.duration = cassette.wall_time() or 0.0
     return outcome
+
+
+def open_cassette(spec: CassetteSpec | None) -> Cassette | None:
+    if spec is None:
+        return None
+    from lok_action.cassette import Cassette
+
+    if spec.mode == "record":
+        return Cassette.record(spec.directory, record_prompts=spec.record_prompts)
+    return Cassette.replay(spec.directory, missing=spec.missing, record_prompts=spec.record_prompts)
+
+
+def settle_wall_time(cassette: Cassette | None, measured: float) -> float:
+    """The wall time a report shows: measured (and kept in meta.json when recording), or in a replay
+    the recorded one. For the commands that call backends outside a workflow (ask, debate, spawn)."""
+    if cassette is None:
+        return measured
+    cassette.finish(wall_time=measured)
+    recorded = cassette.wall_time() if cassette.replaying else None
+    return measured if recorded is None else recorded
+
+
+def keep_durations(cassette: Cassette, wall_time: float, run: RunResult) -> None:
+    """Recording: the run's and each step's duration go to meta.json. Replaying: they come from it,
+    so that the same cassette gives the same report byte for byte (`lok run --json` shows them)."""
+    if not cassette.replaying:
+        measured = {name: step.duration for name, step in run.steps.items()}
+        cassette.finish(wall_time=wall_time, run_duration=run.duration, steps=measured)
+        return
+    facts = (cassette.meta() or {}).get("facts") or {}
+    if isinstance(facts.get("run_duration"), (int, float)):
+        run.duration = float(facts["run_duration"])
+    steps = facts.get("steps")
+    recorded: dict[str, Any] = steps if isinstance(steps, dict) else {}
+    for name, step in run.steps.items():
+        value = recorded.get(name)
+        if isinstance(value, (int, float)):
+            step.duration = float(value)
+    cassette.finish(wall_time=wall_time, run_duration=run.duration)  # only when it recorded misses
 
 
 def code_context(request: Request, pull_requests: PullRequestSource | None = None) -> CodeContext:
@@ -83,7 +130,8 @@ def code_context(request: Request, pull_requests: PullRequestSource | None = Non
     from lok_action.context import providers
 
     if request.context == "files":
-        return providers.files_context(request.target, request.shard)
+        own = [request.cassette.directory] if request.cassette is not None else []
+        return providers.files_context(request.target, request.shard, own)
     if request.context == "diff":
         return providers.diff_context(request.target, request.revision_range, request.shard)
     if request.context == "pull_request":
@@ -106,14 +154,21 @@ def _carry_forward(outcome: Outcome, source: CodeContext) -> None:
 
 
 def _backend_names(
-    request: Request, config: Config, env: Mapping[str, str], analyses_code: bool
+    request: Request,
+    config: Config,
+    env: Mapping[str, str],
+    analyses_code: bool,
+    cassette: Cassette | None = None,
 ) -> list[str] | None:
     """The backends asked: the request's, else the ready ones; when code is analysed, the ready
-    static analyzers join them (they take part only in findings steps over chunks)."""
+    static analyzers join them (they take part only in findings steps over chunks). In a replay the
+    ready ones are those the cassette holds answers from, installed or not."""
     if request.backends:
         return list(request.backends)
     if not analyses_code:
         return None  # the runner's own rule: the ready backends that answer prompts
+    if cassette is not None and cassette.replaying:
+        return cassette.default_backends(config, env) + cassette.default_backends(config, env, analyzers=True)
     from lok_action.backends.selection import default_analyzer_names, default_backend_names
 
     return list(default_backend_names(config, env=env)) + default_analyzer_names(config, env=env)

@@ -115,3 +115,4 @@ JOB_INDEX = NumberRange(integer=True, low=0, high=99_999)  # JOB_COMPLETION_INDE
 INLINE_COMMENTS = NumberRange(integer=True, low=0, high=100)  # inline comments per review (0: body only)
 ISSUE_NUMBER = NumberRange(integer=True, low=1, high=2**31 - 1)
 RUN_ID = NumberRange(integer=True, low=1, high=2**63 - 1)
+F1_SCORE = NumberRange(integer=False, low=0, high=1)  # lok eval --min-f1

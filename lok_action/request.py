@@ -30,6 +30,8 @@ REPORT_FORMATS: tuple[ReportFormat, ...] = ("text", "md", "json")
 COMMENT_MODES: tuple[CommentMode, ...] = ("update", "new", "off")
 REVIEW_MODES: tuple[ReviewMode, ...] = ("inline", "summary", "off")
 PR_REVIEW = "pr-review"  # a workflow's `publish` that makes it a pull request review
+ReplayMissing = Literal["fail", "call"]  # a call the cassette does not hold: an error, or asked live
+REPLAY_MISSING: tuple[ReplayMissing, ...] = ("fail", "call")
 
 
 def workflow_context(publish: str | None, pr_number: int | None) -> ContextKind:
@@ -65,6 +67,17 @@ class PublishSpec:
     github: GitHubSinks | None = None  # None: nothing goes to GitHub
 
 
+@dataclass(frozen=True)
+class CassetteSpec:
+    """--record DIR / --replay DIR: every backend call recorded to, or answered from, a cassette
+    (lok_action.cassette)."""
+
+    mode: Literal["record", "replay"]
+    directory: Path
+    missing: ReplayMissing = "fail"  # replay only
+    record_prompts: bool = True  # whether a recorded line keeps the prompt itself (its hash always)
+
+
 def frozen_map(values: Mapping[str, str] | None = None) -> Mapping[str, str]:
     return MappingProxyType(dict(values or {}))
 
@@ -88,6 +101,7 @@ class Request:
     max_seconds: float | None = None  # a hard limit on the whole run
     use_cache: bool = True
     publish: PublishSpec = field(default_factory=PublishSpec)
+    cassette: CassetteSpec | None = None  # None: backends are asked, nothing recorded
 
     @property
     def is_pull_request_review(self) -> bool:

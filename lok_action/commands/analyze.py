@@ -71,6 +71,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         help="analyse shard I of N (1-based; N alone takes I from JOB_COMPLETION_INDEX); combine with lok merge",
     )
     add_report_options(parser)
+    from lok_action.commands.options import add_cassette_options
+
+    add_cassette_options(parser)
     if name in ("hunt", "audit"):
         parser.add_argument(
             "--issues",

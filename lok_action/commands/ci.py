@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--post", action="store_true", help="post the answer as the PR's lok comment")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("-C", "--dir", metavar="DIR", default=".", help="repository checkout (default .)")
+    from lok_action.commands.options import add_cassette_options
+
+    add_cassette_options(parser)
 
 
 def _object(value: Any) -> dict[str, Any]:

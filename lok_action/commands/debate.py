@@ -30,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         "--synthesizer", metavar="BACKEND", help="backend that writes the final synthesis (default: computed)"
     )
     parser.add_argument("-o", "--output", metavar="FILE", help="write the transcript as markdown")
+    from lok_action.commands.options import add_cassette_options
+
+    add_cassette_options(parser)
     add_json_and_dir(parser, "directory the backends work in (default .)")
 
 
@@ -41,7 +44,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.question.strip():
         raise UsageError("the question is empty")
     names = split_names(args.backends, "-b") if args.backends else None
-    ensemble = open_ensemble(args.dir, args.config, names, make_progress(args))
+    from lok_action.commands.requests import cassette_spec
+    from lok_action.pipeline import open_cassette, settle_wall_time
+
+    cassette = open_cassette(cassette_spec(args))
+    ensemble = open_ensemble(args.dir, args.config, names, make_progress(args), cassette)
     if len(ensemble.names) < 2:
         raise UsageError(
             f"a debate needs at least 2 backends, got {len(ensemble.names)}"
@@ -52,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     synthesizer = ensemble.backend(args.synthesizer) if args.synthesizer else None
     settings = ensemble.call_settings(use_cache=not args.no_cache)
     result = run_debate(args.question, backends, settings, synthesizer, rounds=args.rounds)
+    result.duration = settle_wall_time(cassette, result.duration)
     transcript = transcript_markdown(result)
     if args.output:
         atomic_write_text(Path(args.output), transcript)

@@ -43,3 +43,27 @@ def add_json_and_dir(parser: argparse.ArgumentParser, dir_help: str) -> None:
     """--json (the result as JSON on stdout) and -C/--dir (where the run works)."""
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("-C", "--dir", default=".", help=dir_help)
+
+
+def add_cassette_options(parser: argparse.ArgumentParser) -> None:
+    """--record DIR / --replay DIR (lok_action.cassette), on every command that calls backends."""
+    parser.add_argument(
+        "--record", metavar="DIR", help="record every backend call to the cassette folder DIR (replaced)"
+    )
+    parser.add_argument(
+        "--replay",
+        metavar="DIR",
+        help="answer every backend call from the cassette in DIR; no backend is asked (or installed)",
+    )
+    parser.add_argument(
+        "--replay-missing",
+        choices=("fail", "call"),
+        default=None,
+        help="a call the cassette does not hold: fail (default; exit 2) or call the backend and record it",
+    )
+    parser.add_argument(
+        "--record-prompts",
+        choices=("true", "false"),
+        default=None,
+        help="keep each prompt in the cassette (default true; false keeps only its hash)",
+    )

@@ -17,6 +17,7 @@ from lok_action.findings.model import as_severity
 from lok_action.ranges import CONSENSUS, ISSUE_NUMBER
 from lok_action.request import (
     REPORT_FORMATS,
+    CassetteSpec,
     GitHubSinks,
     PublishSpec,
     ReportFormat,
@@ -50,6 +51,26 @@ def split_args(raw: list[str]) -> tuple[list[str], dict[str, str]]:
         else:
             positional.append(item)
     return positional, named
+
+
+def cassette_spec(args: argparse.Namespace) -> CassetteSpec | None:
+    """--record DIR | --replay DIR [--replay-missing call] [--record-prompts false], checked now."""
+    record, replay = getattr(args, "record", None), getattr(args, "replay", None)
+    missing, prompts = getattr(args, "replay_missing", None), getattr(args, "record_prompts", None)
+    if record and replay:
+        raise UsageError("--record and --replay exclude each other (--replay-missing call records misses)")
+    if missing is not None and not replay:
+        raise UsageError("--replay-missing needs --replay DIR")
+    if prompts is not None and not (record or missing == "call"):
+        raise UsageError("--record-prompts needs --record DIR (or --replay DIR --replay-missing call)")
+    if not (record or replay):
+        return None
+    return CassetteSpec(
+        mode="record" if record else "replay",
+        directory=Path(str(record or replay)),
+        missing="call" if missing == "call" else "fail",
+        record_prompts=prompts != "false",
+    )
 
 
 def report_format(args: argparse.Namespace) -> ReportFormat:
@@ -118,6 +139,30 @@ def analysis_request(args: argparse.Namespace, project_dir: Path, env: Mapping[s
         shard=parse_shard(args.shard, env),
         use_cache=not args.no_cache,
         publish=publish,
+        cassette=cassette_spec(args),
+    )
+
+
+def eval_case_request(
+    args: argparse.Namespace,
+    project_dir: Path,
+    target: Path,
+    revision_range: str | None,
+    cassette: CassetteSpec | None,
+) -> Request:
+    """`lok eval`: one case's analysis (its scratch copy of tree/, or its scratch repository's diff),
+    with the case's own cassette folder."""
+    is_diff = revision_range is not None
+    return Request(
+        command="eval",
+        workflow=args.diff_workflow if is_diff else args.workflow,
+        project_dir=project_dir,
+        target=target,
+        context="diff" if is_diff else "files",
+        revision_range=revision_range,
+        backends=backend_names(args.backends) if args.backends else None,
+        use_cache=not args.no_cache,
+        cassette=cassette,
     )
 
 
@@ -163,6 +208,7 @@ def run_request(
         max_seconds=args.max_seconds,
         use_cache=not args.no_cache,
         publish=PublishSpec(github=github),
+        cassette=cassette_spec(args),
     )
 
 
@@ -178,6 +224,7 @@ def ci_request(args: argparse.Namespace, pr: int | None, run_id: int | None, wor
         args=(str(pr),) if pr is not None else (),
         named_args=frozen_map({"run": str(run_id)} if run_id is not None else {}),
         use_cache=not args.no_cache,
+        cassette=cassette_spec(args),
     )
 
 

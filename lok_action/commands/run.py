@@ -63,6 +63,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         help=f"hard limit on the whole run ({ranges.SECONDS.span()}): no step starts after it, running calls"
         " are cut to it",
     )
+    from lok_action.commands.options import add_cassette_options
+
+    add_cassette_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:

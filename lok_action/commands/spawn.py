@@ -39,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument(
         "--merger", metavar="BACKEND", help="backend that merges the outputs (default: concatenate)"
     )
+    from lok_action.commands.options import add_cassette_options
+
+    add_cassette_options(parser)
     add_json_and_dir(parser, "project directory (default .); runs go in its .lok/runs/")
 
 
@@ -50,10 +53,15 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("the task is empty")
     explicit = parse_subtask_specs(args.agent)
     names = split_names(args.backends, "--backends") if args.backends else None
-    ensemble = open_ensemble(args.dir, args.config, names, make_progress(args))
+    from lok_action.commands.requests import cassette_spec
+    from lok_action.pipeline import open_cassette, settle_wall_time
+
+    cassette = open_cassette(cassette_spec(args))
+    ensemble = open_ensemble(args.dir, args.config, names, make_progress(args), cassette)
     settings = ensemble.call_settings(use_cache=not args.no_cache)
     result = run_spawn(
         args.task, ensemble, settings, explicit=explicit, planner_name=args.planner, merger_name=args.merger
     )
+    result.duration = settle_wall_time(cassette, result.duration)
     print(as_json(result.to_dict()) if args.json else result.merged)
     return 0 if result.success else 1

@@ -56,13 +56,14 @@ class CodeContext:
         return source_lines(shown) if shown is not None else None
 
 
-def files_context(target: Path, shard: Shard | None) -> CodeContext:
-    """Every file under ``target`` (git's listing, else a .gitignore-aware walk), or its shard."""
+def files_context(target: Path, shard: Shard | None, own: Sequence[Path] = ()) -> CodeContext:
+    """Every file under ``target`` (git's listing, else a .gitignore-aware walk), or its shard.
+    ``own`` are folders lok writes itself during the run (a cassette): not code, never listed."""
     # issue 14: `--since REF` narrows the candidates here to the files changed since REF
     root = target.resolve()
     if not root.is_dir():
         raise UsageError(f"{target}: not a directory")
-    coverage = collect_files(root, shard=shard)
+    coverage = _without(collect_files(root, shard=shard), root, own)
     return CodeContext(
         root,
         str(target),
@@ -71,6 +72,19 @@ def files_context(target: Path, shard: Shard | None) -> CodeContext:
         [source.path for source in coverage.files],
         path_prefix=git.prefix(root),
     )
+
+
+def _without(coverage: Coverage, root: Path, own: Sequence[Path]) -> Coverage:
+    inside = [folder.resolve() for folder in own if folder.resolve().is_relative_to(root)]
+    if not inside:
+        return coverage
+
+    def ours(path: str) -> bool:
+        return any((root / path).resolve().is_relative_to(folder) for folder in inside)
+
+    coverage.files = [source for source in coverage.files if not ours(source.path)]
+    coverage.skipped = {path: why for path, why in coverage.skipped.items() if not ours(path)}
+    return coverage
 
 
 def diff_context(target: Path, revision_range: str | None, shard: Shard | None) -> CodeContext:

@@ -20,6 +20,7 @@ from lok_action.errors import UsageError
 if TYPE_CHECKING:
     from lok_action.backends.base import Backend
     from lok_action.cache import AnswerCache
+    from lok_action.cassette import Cassette
     from lok_action.config import Config
     from lok_action.progress import Progress
     from lok_action.reply import Reply
@@ -37,9 +38,12 @@ class CallSettings:
     note: Callable[[str], None]  # progress lines as things happen
     cache: AnswerCache | None = None
     max_parallel: int = 8
+    cassette: Cassette | None = None  # --record / --replay
 
     def ask(self, backend: Backend, prompt: str) -> Reply:
-        return call_backend(backend, prompt, self.workdir, self.timeout_for(backend), cache=self.cache)
+        return call_backend(
+            backend, prompt, self.workdir, self.timeout_for(backend), cache=self.cache, cassette=self.cassette
+        )
 
     def each(self, work: Callable[[Item], Answer], items: Sequence[Item]) -> list[Answer]:
         """``work`` on every item at once (at most max_parallel at a time); results in item order."""
@@ -56,6 +60,7 @@ class Ensemble:
     names: list[str]  # backends named on the command line, else every ready one
     progress: Progress
     env: Mapping[str, str]  # what the backends' processes see
+    cassette: Cassette | None = None  # --record / --replay: every call recorded, or answered from it
 
     def backends(self, names: Sequence[str]) -> list[Backend]:
         """Backends by name; unknown or disabled names are a one-line error naming them."""
@@ -83,14 +88,20 @@ class Ensemble:
             note=self.progress.note,
             cache=open_cache(config.cache_enabled, config.cache_ttl_hours, not use_cache),
             max_parallel=config.max_parallel if config.parallel else 1,
+            cassette=self.cassette,
         )
 
 
 def open_ensemble(
-    directory: str, config_file: str | None, names: list[str] | None, progress: Progress
+    directory: str,
+    config_file: str | None,
+    names: list[str] | None,
+    progress: Progress,
+    cassette: Cassette | None = None,
 ) -> Ensemble:
     """The frame for a run in ``directory`` (`-C`), with ``config_file`` (`--config`) and the backends
-    ``names`` (None: the ready ones, by the backends' own selection rule)."""
+    ``names`` (None: the ready ones, by the backends' own selection rule; in a replay, the ones the
+    cassette holds answers from)."""
     from lok_action.backends.selection import default_backend_names
     from lok_action.config import load_config
 
@@ -99,8 +110,13 @@ def open_ensemble(
         raise UsageError(f"--dir {directory}: not a directory")
     env = os.environ
     config = load_config(workdir, Path(config_file) if config_file else None, env)
-    chosen = list(names) if names is not None else default_backend_names(config, env=env)
-    return Ensemble(workdir, config, chosen, progress, env)
+    if names is not None:
+        chosen = list(names)
+    elif cassette is not None and cassette.replaying:
+        chosen = cassette.default_backends(config, env)
+    else:
+        chosen = default_backend_names(config, env=env)
+    return Ensemble(workdir, config, chosen, progress, env, cassette)
 
 
 def as_json(data: Any) -> str:

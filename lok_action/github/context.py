@@ -16,6 +16,7 @@ from lok_action.ranges import CONSENSUS, INLINE_COMMENTS, ISSUE_NUMBER
 from lok_action.request import (
     COMMENT_MODES,
     REVIEW_MODES,
+    CassetteSpec,
     CommentMode,
     ContextKind,
     GitHubSinks,
@@ -68,6 +69,8 @@ class ActionInputs:
     config: str = ""
     max_inline_comments: int = 10
     inline_min_severity: Severity = "low"
+    record: str = ""  # a cassette folder, relative to the workspace
+    replay: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ActionInputs:
@@ -127,6 +130,8 @@ class ActionInputs:
             config=input_value(env, "config"),
             max_inline_comments=int(max_inline),
             inline_min_severity=as_severity(inline_min),
+            record=input_value(env, "record"),
+            replay=input_value(env, "replay"),
         )
 
 
@@ -346,4 +351,18 @@ def action_request(
                 inline_min_severity=inputs.inline_min_severity,
             ),
         ),
+        cassette=_cassette(inputs, workspace),
     )
+
+
+def _cassette(inputs: ActionInputs, workspace: Path) -> CassetteSpec | None:
+    """Inputs record / replay: a cassette folder inside the workspace."""
+    if inputs.record and inputs.replay:
+        raise UsageError("inputs record and replay exclude each other")
+    name, value = ("record", inputs.record) if inputs.record else ("replay", inputs.replay)
+    if not value:
+        return None
+    directory = (workspace / value).resolve()
+    if not directory.is_relative_to(workspace.resolve()):
+        raise UsageError(f"input {name}: {value} is outside the workspace")
+    return CassetteSpec(mode="record" if name == "record" else "replay", directory=directory)
