@@ -19,7 +19,7 @@ import pytest
 from lok_action.eval_corpus import Case, ExpectedProblem, load_corpus
 from lok_action.eval_score import Tally, match, tally
 from lok_action.findings.model import Finding
-from tests.fakes.engine_fixtures import LokProject
+from tests.fakes.project import LokProject
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "eval" / "corpus"
@@ -271,10 +271,7 @@ def test_the_readme_table_is_what_the_replay_prints(lok_project: LokProject) -> 
     start = readme.index(record.TABLE_START) + len(record.TABLE_START)
     shown = readme[start : readme.index(record.TABLE_END)]
     assert "`lok " + " ".join(record.REPLAY[:-1]) + "`" in readme
-    run = subprocess.run(
-        [sys.executable, "-m", "lok_action", *record.REPLAY], cwd=ROOT, env=lok_project.env,
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    run = lok_project.lok(*record.REPLAY, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert shown == "```\n" + run.stdout + "```\n"
 
@@ -284,25 +281,15 @@ def test_a_progress_bar_on_a_terminal_only(lok_project: LokProject) -> None:
     import pty
 
     config = unrunnable_config(lok_project.root / "lok.toml")
-    args = [
-        sys.executable,
-        "-m",
-        "lok_action",
-        "eval",
-        str(CORPUS / "go-secret-dsn"),
-        "--config",
-        str(config),
-    ]
+    args = ["eval", str(CORPUS / "go-secret-dsn"), "--config", str(config)]
     args += ["--replay", str(lok_project.root / "tape")]
     shutil.copytree(CASSETTES / "go-secret-dsn", lok_project.root / "tape" / "go-secret-dsn")
 
     def stderr_on_a_terminal(*extra: str) -> str:
         controller, terminal = pty.openpty()
         try:
-            done = subprocess.run(
-                [*args, *extra], cwd=lok_project.root, env=lok_project.env, stdout=subprocess.PIPE,
-                stderr=terminal, timeout=120,
-            )  # fmt: skip
+            done = lok_project.popen(*args, *extra, stdout=subprocess.PIPE, stderr=terminal)
+            done.communicate(timeout=120)
             assert done.returncode == 0
         finally:
             os.close(terminal)
@@ -320,5 +307,5 @@ def test_a_progress_bar_on_a_terminal_only(lok_project: LokProject) -> None:
 
     assert "] 0/1 go-secret-dsn" in stderr_on_a_terminal() and "1/1 done" in stderr_on_a_terminal()
     assert "/1" not in stderr_on_a_terminal("-q")
-    piped = subprocess.run([*args], cwd=lok_project.root, env=lok_project.env, capture_output=True, text=True)
+    piped = lok_project.lok(*args)
     assert piped.returncode == 0 and piped.stderr == ""  # not a terminal: no bar

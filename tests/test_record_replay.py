@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.fakes.engine_fixtures import LokProject
-from tests.fakes.ensemble_fixtures import EnsembleProject
-from tests.fakes.github_fixtures import REPO, PullRequestRepo
+from tests.fakes.git_repos import PullRequestRepo
+from tests.fakes.github_fixtures import REPO
 from tests.fakes.github_server import GitHubStandIn
+from tests.fakes.project import LokProject
 from tests.test_action_events import pr_payload, run_action
 
 FINDER = Path(__file__).parent / "fakes" / "finding_backend.py"
@@ -190,11 +190,11 @@ def test_pr_review_replayed_without_backends_posts_the_same_review(
         second_server.stop()
 
 
-def test_debate_records_and_replays_without_its_backends(ensemble_project: EnsembleProject) -> None:
+def test_debate_records_and_replays_without_its_backends(lok_project: LokProject) -> None:
     from tests.fakes.ensemble_fixtures import fake_backend
 
     def config(script: str) -> None:
-        ensemble_project.write_config(
+        lok_project.write_config_only(
             *(
                 fake_backend(name, script, name, "--positions", positions, "--agree-from", "2")
                 for name, positions in (("alpha", "use async"), ("beta", "stay sync,use async"))
@@ -203,18 +203,18 @@ def test_debate_records_and_replays_without_its_backends(ensemble_project: Ensem
 
     config("ensemble_debater.py")
     args = ("debate", "Should we use async here?", "--rounds", "3", "-b", "alpha,beta", "--json")
-    recorded = ensemble_project.lok(*args, "--record", "tape")
+    recorded = lok_project.lok(*args, "--record", "tape")
     assert recorded.returncode == 0, recorded.stderr
     config("no_such_debater.py")  # the backends' programs are gone
-    replayed = ensemble_project.lok(*args, "--replay", "tape")
+    replayed = lok_project.lok(*args, "--replay", "tape")
     assert replayed.returncode == 0, replayed.stderr
     assert replayed.stdout == recorded.stdout
 
 
 def test_no_secret_of_the_campaign_reaches_a_cassette(lok_project: LokProject) -> None:
-    """The secrets campaign's set (tests/test_secrets_campaign.py), every command it runs, recorded."""
-    from tests.test_secrets_campaign import COMMANDS, plant
-    from tests.test_secrets_campaign import SECRETS as CAMPAIGN
+    """The secrets campaign's set (tests/test_secrets.py), every command it runs, recorded."""
+    from tests.test_secrets import COMMANDS, plant
+    from tests.test_secrets import SECRETS as CAMPAIGN
 
     plant(lok_project)
     for number, args in enumerate(COMMANDS):
