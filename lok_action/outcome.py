@@ -186,6 +186,22 @@ class Outcome:
     notes: list[str] = field(default_factory=list)  # for the reader: "analysed only the last commit"
     duration: float = 0.0
     run: RunResult | None = None  # every step's result (lok run --json); None when read back from JSON
+    stop_reason: str = ""  # why the run stopped before asking everything (the cost budget), or ""
+
+    def record_spend(self, by_backend: Mapping[str, float], stop_reason: str = "") -> None:
+        """The run's spend (USD, reported by the backends where they do, else estimated) per backend;
+        ``stop_reason`` when the cost budget stopped the run."""
+        for status in self.backends:
+            if status.name in by_backend:
+                status.cost_usd = by_backend[status.name]
+        if stop_reason:
+            self.stop_reason = stop_reason
+            self.notes.append(stop_reason)
+
+    @property
+    def cost_usd(self) -> float | None:
+        known = [status.cost_usd for status in self.backends if status.cost_usd is not None]
+        return sum(known) if known else None
 
     @property
     def reported(self) -> list[Finding]:
@@ -250,12 +266,15 @@ class Outcome:
                 "findings": len(reported),
                 "below_consensus": self.hidden,
                 "coverage": self.coverage_line(),
+                "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
+                "stop_reason": self.stop_reason,
             },
             "findings": [finding.to_dict() for finding in reported],
             "below_consensus": [f.to_dict() for f in self.findings if id(f) not in passed],
             "backends": [status.to_dict() for status in self.backends],
             "coverage": {"analysed": list(coverage.analysed), "skipped": dict(coverage.skipped)},
             "text": self.text,
+            "notes": list(self.notes),
             "duration": round(self.duration, 1),
         }
 
@@ -293,6 +312,10 @@ class Outcome:
                 ),
                 path_prefix=f.text(data, "path_prefix", "", ""),
                 text=f.text(data, "text", "", ""),
+                notes=f.text_list(data, "notes", "") if "notes" in data else [],
+                stop_reason=f.text(
+                    f.as_mapping(data.get("summary", {}), "summary"), "stop_reason", "summary.", ""
+                ),
                 duration=f.number(data, "duration", "", 0.0),
             )
         except f.FieldError as error:

@@ -1,7 +1,7 @@
 """Run one Request: the only orchestration entry. Every command that analyses or runs a workflow, and
 the GitHub Action, comes through here and hands the Outcome to its sinks.
 
-    workflow lookup -> code context (files | diff | pull request | none) -> [plan, budget] -> runner
+    workflow lookup -> code context (files | diff | pull request | none) -> plan | budget -> runner
       -> collect (validated, [evidence-checked], merged) -> [challenge round -> quorum + floor] -> Outcome
 
 The bracketed stages are the features to come; each has its one marked place below.
@@ -19,9 +19,12 @@ if TYPE_CHECKING:
     from lok_action.config import Config
     from lok_action.context.diffs import PullRequestSource
     from lok_action.context.providers import CodeContext
+    from lok_action.costs import Plan
     from lok_action.outcome import Outcome
     from lok_action.progress import Progress
     from lok_action.request import Request
+    from lok_action.workflow.model import Workflow
+    from lok_action.workflow.runner import RunContext
 
 
 def execute(
@@ -34,25 +37,66 @@ def execute(
 ) -> Outcome:
     """``env`` is what the steps and backends see (the caller's environment, plus e.g. the action's
     token); a pull request review fetches its diff through ``pull_requests``."""
-    from lok_action.backends.calling import open_cache
     from lok_action.collect import collect
-    from lok_action.workflow.lookup import find_workflow
-    from lok_action.workflow.runner import RunContext, run_workflow
+    from lok_action.workflow.runner import run_workflow
 
     started = time.monotonic()
+    workflow, source, context = _prepare(request, config, env, progress, pull_requests, started)
+    # issue 13: record/replay is not a stage here: it sits where a reply leaves a backend,
+    # lok_action.backends.calling.call_backend (beside the cache and the redaction)
+    run = run_workflow(workflow, context)
+    outcome = collect(workflow, run, source, request.min_consensus)
+    if context.spend is not None:
+        outcome.record_spend(context.spend.by_backend, context.spend.summary())
+    # issue 12: the challenge round goes here (each reported finding put, blind, to backends that did
+    # not report it; their verdicts fill Finding.confirmed_by / refuted_by), then quorum + floor
+    outcome.duration = time.monotonic() - started
+    return outcome
+
+
+def plan(
+    request: Request,
+    config: Config,
+    *,
+    env: Mapping[str, str],
+    pull_requests: PullRequestSource | None = None,
+) -> Plan:
+    """What ``execute`` would send and what it would cost, from the real prompts; calls no one."""
+    from lok_action.plan import make_plan
+
+    workflow, source, context = _prepare(request, config, env, None, pull_requests, time.monotonic())
+    return make_plan(workflow, context, source)
+
+
+def _prepare(
+    request: Request,
+    config: Config,
+    env: Mapping[str, str],
+    progress: Progress | None,
+    pull_requests: PullRequestSource | None,
+    started: float,
+) -> tuple[Workflow, CodeContext, RunContext]:
+    """workflow lookup -> code context -> the RunContext with its spend and cost budget."""
+    from lok_action.backends.calling import open_cache
+    from lok_action.budget import Spend
+    from lok_action.workflow.lookup import find_workflow
+    from lok_action.workflow.runner import RunContext
+
     deadline = started + request.max_seconds if request.max_seconds is not None else None
     if request.min_consensus < 1:
         raise UsageError(f"--min-consensus must be at least 1, got {request.min_consensus}")
     workflow = find_workflow(request.workflow, request.project_dir)
     source = code_context(request, pull_requests)
-    # issue 14: the plan goes here (calls x chunks x backends, characters, estimated cost, from
-    # `source.chunker` and the resolved backends); `plan_only` returns it before anything is called,
-    # and `max_cost` becomes a budget guard handed to the RunContext below
+    named_args = dict(request.named_args)
+    if request.depth is not None:
+        named_args.setdefault("depth", request.depth)
+    # the plan (lok_action.plan) is made from this context; the budget guard is its Spend
+    max_cost = request.max_cost if request.max_cost is not None else config.max_cost
     context = RunContext(
         config=config,
         workdir=source.workdir,
         args=list(request.args),
-        named_args=dict(request.named_args),
+        named_args=named_args,
         env=env,
         cache=open_cache(config.cache_enabled, config.cache_ttl_hours, not request.use_cache),
         default_backends=_backend_names(request, config, env, source.chunker is not None),
@@ -63,15 +107,9 @@ def execute(
         progress=progress,
         max_parallel=request.max_parallel,
         deadline=deadline,
+        spend=Spend(limit=max_cost),
     )
-    # issue 13: record/replay is not a stage here: it sits where a reply leaves a backend,
-    # lok_action.backends.calling.call_backend (beside the cache and the redaction)
-    run = run_workflow(workflow, context)
-    outcome = collect(workflow, run, source, request.min_consensus)
-    # issue 12: the challenge round goes here (each reported finding put, blind, to backends that did
-    # not report it; their verdicts fill Finding.confirmed_by / refuted_by), then quorum + floor
-    outcome.duration = time.monotonic() - started
-    return outcome
+    return workflow, source, context
 
 
 def code_context(request: Request, pull_requests: PullRequestSource | None = None) -> CodeContext:
@@ -80,7 +118,7 @@ def code_context(request: Request, pull_requests: PullRequestSource | None = Non
     from lok_action.context import providers
 
     if request.context == "files":
-        return providers.files_context(request.target, request.shard)
+        return providers.files_context(request.target, request.shard, request.since)
     if request.context == "diff":
         return providers.diff_context(request.target, request.revision_range, request.shard)
     if request.context == "pull_request":

@@ -118,6 +118,10 @@ def analysis_request(args: argparse.Namespace, project_dir: Path, env: Mapping[s
         shard=parse_shard(args.shard, env),
         use_cache=not args.no_cache,
         publish=publish,
+        depth=getattr(args, "depth", None),
+        plan_only=args.plan,
+        max_cost=args.max_cost,
+        since=getattr(args, "since", None),
     )
 
 

@@ -38,6 +38,8 @@ class CodeContext:
     candidates: list[str] | None = None  # the files a finding may name; None = any file of workdir
     revision: str | None = None  # whose code the line numbers refer to; None = the working tree
     path_prefix: str = ""  # workdir relative to the repository's top ("src/"), for SARIF URIs
+    gone: list[str] = field(default_factory=list)  # --since: files deleted or renamed away since then
+    since: str | None = None  # --since REF: only the files changed since REF were candidates
     _lines: dict[str, list[str] | None] = field(default_factory=dict, repr=False)
 
     def lines_of(self, path: str) -> list[str] | None:
@@ -54,13 +56,16 @@ class CodeContext:
         return source_lines(shown) if shown is not None else None
 
 
-def files_context(target: Path, shard: Shard | None) -> CodeContext:
-    """Every file under ``target`` (git's listing, else a .gitignore-aware walk), or its shard."""
-    # issue 14: `--since REF` narrows the candidates here to the files changed since REF
+def files_context(target: Path, shard: Shard | None, since: str | None = None) -> CodeContext:
+    """Every file under ``target`` (git's listing, else a .gitignore-aware walk), or its shard; with
+    ``since`` only the files changed since that revision, the others skipped as unchanged."""
     root = target.resolve()
     if not root.is_dir():
         raise UsageError(f"{target}: not a directory")
     coverage = collect_files(root, shard=shard)
+    gone: list[str] = []
+    if since is not None:
+        gone = only_changed(coverage, root, since)
     return CodeContext(
         root,
         str(target),
@@ -68,7 +73,32 @@ def files_context(target: Path, shard: Shard | None) -> CodeContext:
         file_chunker(coverage),
         [source.path for source in coverage.files],
         path_prefix=git.prefix(root),
+        gone=gone,
+        since=since,
     )
+
+
+def only_changed(coverage: Coverage, root: Path, since: str) -> list[str]:
+    """Keep in ``coverage`` the files changed since ``since``; the others become skipped
+    "unchanged since REF". Returns the files deleted or renamed away since then."""
+    from lok_action.errors import GitError, GitNotFound
+
+    try:
+        sha = git.resolve_commit(root, since) if git.in_work_tree(root) else None
+        if sha is None:
+            raise UsageError(f"--since {since}: not a commit of the git repository at {root}")
+        changed, gone = git.changed_since(root, sha)
+    except (GitError, GitNotFound) as error:
+        raise UsageError(f"--since {since}: {error}") from None
+    reason = f"unchanged since {since}"
+    kept = []
+    for source in coverage.files:
+        if source.path in changed:
+            kept.append(source)
+        else:
+            coverage.skipped[source.path] = reason
+    coverage.files = kept
+    return sorted(path for path in gone if coverage.shard is None or coverage.shard.owns(path))
 
 
 def diff_context(target: Path, revision_range: str | None, shard: Shard | None) -> CodeContext:

@@ -21,6 +21,7 @@ from lok_action.workflow.templating import TemplateProblem, evaluate_condition, 
 
 if TYPE_CHECKING:
     from lok_action.backends.base import Backend
+    from lok_action.budget import Spend
     from lok_action.cache import AnswerCache
     from lok_action.cassette import Cassette
     from lok_action.config import Config
@@ -58,6 +59,8 @@ class RunContext:
     deadline: float | None = None
     # record every backend call, or replay them without asking any backend (lok_action.cassette)
     cassette: Cassette | None = None
+    # the run's spend by backend and its cost budget, consulted before each call (lok_action.budget)
+    spend: Spend | None = None
 
     def parallelism(self) -> int:
         if self.max_parallel is not None:
@@ -103,7 +106,15 @@ def resolve_step_backends(workflow: Workflow, ctx: RunContext) -> dict[str, list
     mapping: dict[str, list[Backend]] = {}
     # static analyzers give the same answer to every findings step: from the defaults they join the
     # first one only (their findings count once); a step that names one gets it
-    first_findings = next((step.name for step in workflow.steps if analyses_files(step)), None)
+    # (the first whose `when` does not rule it out before the run: `depth` picks the passes)
+    first_findings = next(
+        (
+            s.name
+            for s in workflow.steps
+            if analyses_files(s) and static_condition(s, workflow, ctx) is not False
+        ),
+        None,
+    )
     for step in workflow.steps:
         if step.is_shell:
             continue
@@ -137,6 +148,33 @@ def resolve_step_backends(workflow: Workflow, ctx: RunContext) -> dict[str, list
                 f" (static analyzers answer none: {', '.join(b.name for b in backends)})"
             )
     return mapping
+
+
+def static_condition(step: Step, workflow: Workflow, ctx: RunContext) -> bool | None:
+    """A step's `when` as known before anything runs (from args, arg, env): True or False, or None
+    when it depends on earlier steps' results (or fails: the step reports that when it runs)."""
+    if step.when is None:
+        return True
+    try:
+        return evaluate_condition(
+            step.when, template_variables(workflow, ctx, {}), [s.name for s in workflow.steps]
+        )
+    except TemplateProblem:
+        return None
+
+
+def template_variables(workflow: Workflow, ctx: RunContext, steps: dict[str, Any]) -> dict[str, Any]:
+    """What a step's templates see: the run's own variables, ``steps`` (the finished ones' views),
+    env, args, arg and the workflow."""
+    variables: dict[str, Any] = dict(ctx.template_vars)
+    variables.update(
+        steps=steps,
+        env=dict(ctx.env),
+        args=list(ctx.args),
+        arg=dict(ctx.named_args),
+        workflow={"name": workflow.name, "description": workflow.description},
+    )
+    return variables
 
 
 def analyses_files(step: Step) -> bool:
@@ -223,16 +261,8 @@ class _Scheduler:
         )
 
     def variables(self) -> dict[str, Any]:
-        ctx = self.ctx
-        variables: dict[str, Any] = dict(ctx.template_vars)
-        variables.update(
-            steps={name: step_view(result) for name, result in self.results.items()},
-            env=dict(ctx.env),
-            args=list(ctx.args),
-            arg=dict(ctx.named_args),
-            workflow={"name": self.workflow.name, "description": self.workflow.description},
-        )
-        return variables
+        steps = {name: step_view(result) for name, result in self.results.items()}
+        return template_variables(self.workflow, self.ctx, steps)
 
     def execute(self, step: Step, variables: dict[str, Any]) -> StepResult:
         """Run one step; never raises (every problem becomes the step's failure)."""
@@ -383,18 +413,27 @@ class _Scheduler:
             from lok_action.reply import Reply
 
             return Reply(backend.name, error=f"not called: {TIME_LIMIT_NOTE}", attempts=0)
-        return call_backend(
-            backend,
-            prompt,
-            self.ctx.workdir,
-            self._timeout(step, backend),
-            cache=self.ctx.cache,
-            retries=step.retries,
-            retry_delay_ms=step.retry_delay_ms,
-            deadline=self.ctx.deadline,
-            schema=schema,
-            cassette=self.ctx.cassette,
-        )
+
+        def call() -> Reply:
+            return call_backend(
+                backend,
+                prompt,
+                self.ctx.workdir,
+                self._timeout(step, backend),
+                cache=self.ctx.cache,
+                retries=step.retries,
+                retry_delay_ms=step.retry_delay_ms,
+                deadline=self.ctx.deadline,
+                schema=schema,
+                cassette=self.ctx.cassette,
+            )
+
+        if self.ctx.spend is None:
+            return call()
+        from lok_action.costs import price_of
+
+        # the cost budget: refused (never started) when its estimate would pass the budget
+        return self.ctx.spend.call(backend.name, price_of(backend), len(prompt), call)
 
     def _analyse(self, step: Step, backend: Backend, chunk: Any) -> Reply:
         """A static analyzer over the chunk's files. Not cached: the answer depends on the tool's own
