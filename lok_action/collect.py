@@ -125,6 +125,7 @@ def _coverage(
         analysed=sorted(path for path in candidates if path in analysed_by),
         skipped={path: skipped[path] for path in sorted(skipped)},
         shard=str(shard) if shard else None,
+        gone=list(source.gone),
     )
 
 

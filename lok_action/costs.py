@@ -81,11 +81,12 @@ class BackendPlan:
     chunks: int = 0  # chunks it is given (its budget decides how many)
     calls: int = 0
     prompt_chars: int = 0
+    tokens_in: int = 0  # estimated per call, as the budget guard estimates each call
     estimated_calls: int = 0  # calls whose prompt depends on earlier steps' output (not known yet)
 
-    @property
-    def tokens_in(self) -> int:
-        return tokens(self.prompt_chars)
+    def add_prompt(self, chars: int) -> None:
+        self.prompt_chars += chars
+        self.tokens_in += tokens(chars)
 
     @property
     def tokens_out(self) -> int:

@@ -153,6 +153,7 @@ class CoverageSummary:
     analysed: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # path -> reason
     shard: str | None = None  # "2/4"
+    gone: list[str] = field(default_factory=list)  # --since: files deleted or renamed away since REF
 
     def line(self) -> str:
         """'12 files analysed, 3 skipped (2 binary, 1 vendored)' — the line every report carries."""

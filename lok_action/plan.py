@@ -61,7 +61,7 @@ def make_plan(workflow: Workflow, ctx: RunContext, source: CodeContext) -> Plan:
                     continue  # a static analyzer is given the chunk's files, not a prompt
                 scope = dict(variables, chunk=chunk) if chunk is not None else variables
                 try:
-                    row.prompt_chars += len(render_text(step.prompt, scope, names))
+                    row.add_prompt(len(render_text(step.prompt, scope, names)))
                 except TemplateProblem as error:
                     plan.notes.append(
                         f"step '{step.name}': prompt cannot be rendered before the run ({error})"

@@ -159,14 +159,13 @@ def write_reports(outcome: Outcome, spec: PublishSpec) -> int:
     why = outcome.nothing_analysed()
     if why:
         print(f"lok: nothing was analysed: {why} ({outcome.coverage_line()})", file=sys.stderr)
-        return 1
     fail_on = spec.fail_on
     if fail_on and any(severity_at_least(f.severity, fail_on) for f in outcome.reported):
-        return 1
+        return 1  # a finding at --fail-on is the news, budget or not
     if outcome.stop_reason:
         print(f"lok: {outcome.stop_reason} ({outcome.coverage_line()})", file=sys.stderr)
         return BUDGET_EXIT
-    return 0
+    return 1 if why else 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -209,23 +208,42 @@ def print_plan(request: Request, config: Config, env: Mapping[str, str]) -> int:
 
 
 def file_issues(outcome: Outcome, target: Path, assume_yes: bool, env: Mapping[str, str]) -> None:
-    """`--issues`: one GitHub issue per reported finding, deduplicated by fingerprint."""
+    """`--issues`: one GitHub issue per reported finding, deduplicated by fingerprint; the open issues
+    of findings no longer found in a file this run analysed are closed."""
+    from lok_action import git
     from lok_action.commands.requests import github_repository
     from lok_action.github.client import open_repo
-    from lok_action.github.issues import create_finding_issues
+    from lok_action.github.issues import close_fixed_issues, create_finding_issues
+    from lok_action.github.render import key_of
 
     findings = outcome.reported
-    if not findings:
+    coverage = outcome.coverage
+    analysed = set(coverage.analysed) | set(coverage.gone) if coverage is not None else set()
+    if not findings and not analysed:
         print("lok: no findings to file as issues", file=sys.stderr)
         return
     handle = open_repo(github_repository(target, env), env)
     if not assume_yes:
         if not sys.stdin.isatty():
             raise UsageError("--issues would open GitHub issues; pass -y to confirm when not on a terminal")
-        answer = input(f"Open up to {len(findings)} issue(s) in {handle.full_name}? [y/N] ")
+        answer = input(
+            f"Open up to {len(findings)} issue(s) in {handle.full_name}, and close those no longer found? [y/N] "
+        )
         if answer.strip().lower() not in ("y", "yes"):
             print("lok: no issues opened", file=sys.stderr)
             return
+    # every finding of any agreement counts as still found: a drop below --min-consensus fixes nothing
+    found = {key_of(finding) for finding in outcome.findings}
+    commit = git.head_sha(target) or "the working tree"
+    closed = close_fixed_issues(handle, found, analysed, commit) if analysed else []
+    if closed:
+        print(
+            f"lok: {len(closed)} issue(s) closed, no longer found (#{', #'.join(map(str, closed))})",
+            file=sys.stderr,
+        )
+    if not findings:
+        print("lok: no findings to file as issues", file=sys.stderr)
+        return
     filed = create_finding_issues(handle, findings)
     print(
         f"lok: {len(filed.created)} issue(s) opened"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -346,16 +347,19 @@ class _Scheduler:
 
     def _run_prompt(self, step: Step, variables: dict[str, Any], result: StepResult) -> None:
         assert step.prompt is not None
-        calls: list[tuple[Backend, Any]] = []
+        per_backend: list[list[tuple[Backend, Any]]] = []
         for backend in self.backends[step.name]:
             if step.for_each == "chunk":
                 if self.ctx.chunker is None:
                     raise StepFailure(
                         'for_each = "chunk" needs code chunks, which this command does not provide'
                     )
-                calls.extend((backend, chunk) for chunk in self.ctx.chunker(backend))
+                per_backend.append([(backend, chunk) for chunk in self.ctx.chunker(backend)])
             else:
-                calls.append((backend, None))
+                per_backend.append([(backend, None)])
+        # chunk by chunk, every backend's call for a chunk before the next chunk's: a run the cost
+        # budget or the deadline stops leaves whole chunks unasked, not one backend's share of all
+        calls = [call for group in itertools.zip_longest(*per_backend) for call in group if call is not None]
         if not calls:
             result.output = [] if step.output_format in ("json_array", "jsonl") else ""
             result.message = (
