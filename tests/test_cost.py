@@ -122,7 +122,9 @@ def test_max_cost_at_half_the_plan_stops_under_budget_lists_the_rest_and_exits_3
     ]
     assert unanalysed and not set(unanalysed) & set(report["coverage"]["analysed"])
     # every file is analysed or listed; the ones listed were in no prompt any backend was sent
-    assert set(unanalysed) | set(report["coverage"]["analysed"]) == {f"src/m{i}.py" for i in range(8)} | {"lok.toml"}
+    assert set(unanalysed) | set(report["coverage"]["analysed"]) == {f"src/m{i}.py" for i in range(8)} | {
+        "lok.toml"
+    }
     prompted = {path for record in sent(log) for path in record["files"]}
     assert not prompted & set(unanalysed)
     assert "not analysed: cost budget reached" in report["summary"]["coverage"]
@@ -266,5 +268,57 @@ def test_a_nightly_pair_sends_only_the_changed_file_and_closes_only_the_fixed_is
     assert issues[(REPO, 1)]["state"] == "open"
     comments = [c for c in github_stand_in.state.comments.values() if c["issue_url"] == fixed["url"]]
     assert len(comments) == 1 and second_sha in comments[0]["body"]
-    assert "1 issue(s) closed, no longer found (#%d)" % by_file["src/m1.py"] in second.stderr
+    assert f"1 issue(s) closed, no longer found (#{by_file['src/m1.py']})" in second.stderr
     assert len(github_stand_in.requests_matching("PATCH", r"/repos/lok-test/demo/issues/\d+$")) == 1
+
+
+def test_the_nightly_example_hunts_since_the_cached_commit_and_sweeps_weekly(tmp_path):
+    import datetime
+    import os
+    import re
+    import subprocess
+
+    import yaml
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "workflows" / "nightly-hunt.yml"
+    jobs = yaml.safe_load(example.read_text(encoding="utf-8"))["jobs"]
+    steps = {name: job["steps"] for name, job in jobs.items()}
+    uses = [step["uses"] for job in steps.values() for step in job if "uses" in step]
+    assert all(re.fullmatch(r"[\w./-]+@[0-9a-f]{40}", use) for use in uses), uses  # pinned by SHA
+    restore = next(s for s in steps["decide"] if "cache/restore" in s.get("uses", ""))
+    save = next(s for s in steps["remember"] if "cache/save" in s.get("uses", ""))
+    assert restore["with"]["restore-keys"] == "lok-last-hunted-" and save["with"]["key"].startswith(
+        "lok-last-hunted-"
+    )
+    assert set(jobs["remember"]["needs"]) == {"hunt", "merge"}  # remembered only when the hunt succeeded
+    hunt_run = " ".join(step.get("run", "") for step in steps["hunt"])
+    assert '${SINCE:+--since "$SINCE"}' in hunt_run and "--issues -y" in hunt_run
+    upload = next(s for s in steps["merge"] if "upload-sarif" in s.get("uses", ""))
+    assert upload["if"] == "${{ needs.decide.outputs.since == '' }}"  # only a full sweep is uploaded
+
+    # the decision itself, run as the runner runs it (bash -e), in a real repository
+    script = next(s for s in steps["decide"] if s.get("id") == "mode")["run"]
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "a.py").write_text("x = 1\n", encoding="utf-8")
+    git(repo, "add", "a.py")
+    git(repo, "commit", "-qm", "one")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    sunday = datetime.datetime.now(datetime.timezone.utc).isoweekday() == 7
+
+    def decide(last: str | None, full: str = "false") -> str:
+        out = tmp_path / "out"
+        out.write_text("", encoding="utf-8")
+        if last is None:
+            (repo / ".lok-last-hunted").unlink(missing_ok=True)
+        else:
+            (repo / ".lok-last-hunted").write_text(last + "\n", encoding="utf-8")
+        env = dict(os.environ, GITHUB_OUTPUT=str(out), FULL=full)
+        subprocess.run(["bash", "-e", "-c", script], cwd=repo, env=env, check=True, capture_output=True)
+        return out.read_text(encoding="utf-8").strip()
+
+    assert decide(None) == "since="
+    assert decide("0" * 40) == "since="  # the commit is gone (a force-push): full sweep
+    assert decide(head, full="true") == "since="
+    assert decide(head) == ("since=" if sunday else f"since={head}")
