@@ -20,7 +20,8 @@ BUDGET_NOTE = "not called: cost budget reached"
 
 @dataclass
 class Spend:
-    """Spend so far (USD) by backend, and the guard when there is a budget (``limit``)."""
+    """Spend so far (USD) by backend, and the guard when there is a budget (``limit``). A free backend
+    (no price, no cost of its own reported) has no entry: reports show its cost as unknown (—)."""
 
     limit: float | None = None
     by_backend: dict[str, float] = field(default_factory=dict)
@@ -40,7 +41,6 @@ class Spend:
         """The reserved estimate when the call may go ahead, None when it would pass the budget."""
         estimate = estimate_call(price, prompt_chars)
         with self._lock:
-            self.by_backend.setdefault(backend, 0.0)
             if self.limit is not None and (
                 self.refused or self.total + self._reserved + estimate > self.limit
             ):
@@ -53,7 +53,8 @@ class Spend:
         cost = actual_call(price, prompt_chars, reply)
         with self._lock:
             self._reserved = max(self._reserved - reserved, 0.0)
-            self.by_backend[backend] = self.by_backend.get(backend, 0.0) + cost
+            if not price.free or reply.cost_usd is not None or backend in self.by_backend:
+                self.by_backend[backend] = self.by_backend.get(backend, 0.0) + cost
 
     def call(self, backend: str, price: Price, prompt_chars: int, make_call: Callable[[], Reply]) -> Reply:
         """``make_call()`` when the budget admits it (its spend recorded), else a refusal Reply."""
