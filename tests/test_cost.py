@@ -322,3 +322,43 @@ def test_the_nightly_example_hunts_since_the_cached_commit_and_sweeps_weekly(tmp
     assert decide("0" * 40) == "since="  # the commit is gone (a force-push): full sweep
     assert decide(head, full="true") == "since="
     assert decide(head) == ("since=" if sunday else f"since={head}")
+
+
+def _action(github_stand_in, checkout: Path, tmp_path: Path, **inputs: str):
+    from tests.test_action_events import run_action
+
+    log = tmp_path / "prompts.jsonl"
+    (checkout / "lok-rec.toml").write_text("\n".join(recorders(log, budget_chars=1_000)), encoding="utf-8")
+    run = run_action(
+        github_stand_in,
+        checkout,
+        tmp_path,
+        "schedule",
+        {"schedule": "0 3 * * *"},
+        config="lok-rec.toml",
+        **inputs,
+    )
+    return run, sent(log)
+
+
+def test_the_action_plans_without_calling_or_posting(github_stand_in, pr_git_repo, tmp_path):
+    github_stand_in.state.add_repo(REPO)
+    run, prompts = _action(github_stand_in, pr_git_repo.path, tmp_path, plan="true", backends="rec_a,rec_b")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert prompts == [] and github_stand_in.write_requests() == []
+    assert "Plan: hunt on" in run.stdout and "rec_a:" in run.stdout
+    assert "## lok plan" in run.summary and "estimated $" in run.summary
+
+
+def test_the_action_budget_warns_and_bad_cost_inputs_are_one_line(github_stand_in, pr_git_repo, tmp_path):
+    github_stand_in.state.add_repo(REPO)
+    run, prompts = _action(
+        github_stand_in, pr_git_repo.path, tmp_path, max_cost="0.0000001", backends="rec_a"
+    )
+    assert run.returncode == 0, run.stdout + run.stderr  # a capped nightly run is no failure...
+    assert "::warning::lok: the cost budget ($1e-07) stopped the run" in run.stdout  # ...but says so
+    assert prompts == [] and "stopped the run" in run.summary
+    for name, value in (("max_cost", "lots"), ("depth", "deep"), ("plan", "maybe")):
+        bad, _ = _action(github_stand_in, pr_git_repo.path, tmp_path, **{name: value})
+        assert bad.returncode == 2 and f"::error::lok: input {name.replace('_', '-')}" in bad.stdout
+        assert "Traceback" not in bad.stderr
