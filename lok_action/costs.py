@@ -168,7 +168,7 @@ class Plan:
                 f" ~{b.tokens_out:,} out), ~${b.cost_usd:.4f} ({price})"
             )
         out.append(
-            f"Total: {self.calls} calls, {self.prompt_chars:,} prompt chars, estimated ${self.cost_usd:.4f}"
+            f"Total: {self.calls} call{'s' if self.calls != 1 else ''}, {self.prompt_chars:,} prompt chars, estimated ${self.cost_usd:.4f}"
             f" ({CHARS_PER_TOKEN} chars per token, {ANSWER_TOKENS} tokens per answer)"
         )
         out += [f"Note: {note}" for note in self.notes]

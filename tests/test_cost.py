@@ -362,3 +362,22 @@ def test_the_action_budget_warns_and_bad_cost_inputs_are_one_line(github_stand_i
         bad, _ = _action(github_stand_in, pr_git_repo.path, tmp_path, **{name: value})
         assert bad.returncode == 2 and f"::error::lok: input {name.replace('_', '-')}" in bad.stdout
         assert "Traceback" not in bad.stderr
+
+
+def test_merge_keeps_a_shards_budget_stop(lok_project):
+    log = lok_project.root.parent / "prompts.jsonl"
+    lok_project.write_config(*recorders(log, budget_chars=1_000))
+    write_sources(lok_project.root, count=8)
+    reports = []
+    for index, extra in ((1, ("--max-cost", "0.00000001")), (2, ())):
+        out = lok_project.root.parent / f"shard{index}.json"
+        done = hunt(lok_project, "--shard", f"{index}/2", "--json", "-o", str(out), *extra)
+        assert done.returncode == (3 if extra else 0), done.stderr
+        reports.append(str(out))
+    merged = lok_project.lok("merge", *reports, "--json")
+    assert merged.returncode == 3, merged.stderr
+    data = json.loads(merged.stdout)
+    assert "stopped the run" in data["summary"]["stop_reason"] and data["notes"] == [
+        data["summary"]["stop_reason"]
+    ]
+    assert "not analysed: cost budget reached" in data["summary"]["coverage"]

@@ -84,7 +84,9 @@ def only_changed(coverage: Coverage, root: Path, since: str) -> list[str]:
     from lok_action.errors import GitError, GitNotFound
 
     try:
-        sha = git.resolve_commit(root, since) if git.in_work_tree(root) else None
+        if not git.in_work_tree(root):
+            raise UsageError(f"--since {since}: {root} is not in a git work tree")
+        sha = git.resolve_commit(root, since)
         if sha is None:
             raise UsageError(f"--since {since}: not a commit of the git repository at {root}")
         changed, gone = git.changed_since(root, sha)
