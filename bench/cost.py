@@ -4,7 +4,9 @@ Three `command` backends that record every prompt they are given (tests/fakes/re
 hunt a directory (default: this repository) with the default depth, then with `--depth thorough`.
 Printed, measured in this run:
   - prompt characters per analysed byte, per backend (bar: <= 1.15 for the default hunt);
-  - --plan's prompt characters and calls against what the run then sent (bar: within 5%).
+  - --plan's prompt characters and calls against what the run then sent (bar: within 5%);
+  - a hunt with --max-cost at half the plan's estimate: its spend against the budget (bar: at or
+    under), the files it lists as not analysed, and its exit code (3).
 
 Run: python bench/cost.py [DIR]
 """
@@ -76,7 +78,23 @@ def measure(target: Path, work: Path, env: dict[str, str], depth: str) -> bool:
         if depth == "quick":
             ok = ok and ratio <= CHARS_BAR
     print(f"  plan: estimated ${plan['estimated_cost_usd']:.4f} at $3 per million prompt tokens")
+    if depth == "quick":
+        ok = budget_stop(target, env, common, plan["estimated_cost_usd"] / 2) and ok
     return ok
+
+
+def budget_stop(target: Path, env: dict[str, str], common: tuple[str, ...], budget: float) -> bool:
+    ran = lok(target, env, *common, "--max-cost", f"{budget:.6f}")
+    report = json.loads(ran.stdout)
+    spent = report["summary"]["cost_usd"] or 0.0
+    skipped = report["coverage"]["skipped"]
+    unanalysed = [path for path, why in skipped.items() if why == "not analysed: cost budget reached"]
+    print(
+        f"  --max-cost {budget:.4f} (half the plan): spent ${spent:.4f}, exit {ran.returncode},"
+        f" {len(report['coverage']['analysed'])} files analysed, {len(unanalysed)} listed as not analysed"
+        f" (cost budget reached)"
+    )
+    return spent <= budget and ran.returncode == 3 and bool(unanalysed)
 
 
 def main() -> int:
