@@ -381,3 +381,20 @@ def test_merge_keeps_a_shards_budget_stop(lok_project):
         data["summary"]["stop_reason"]
     ]
     assert "not analysed: cost budget reached" in data["summary"]["coverage"]
+
+
+def test_a_budget_stop_stops_the_static_analyzers_too(lok_project):
+    log = lok_project.root.parent / "prompts.jsonl"
+    lok_project.write_config(*recorders(log, budget_chars=1_000))
+    write_sources(lok_project.root, count=8)
+    (lok_project.root / "src" / "m0.py").write_text("import os\n", encoding="utf-8")  # ruff: F401
+    free = lok_project.lok("hunt", ".", "-b", "rec_a,ruff", "--no-cache", "--json")
+    assert free.returncode == 0, free.stderr
+    assert any("ruff" in f["backends"] for f in json.loads(free.stdout)["findings"])
+    stopped = lok_project.lok(
+        "hunt", ".", "-b", "rec_a,ruff", "--no-cache", "--json", "--max-cost", "0.00000001"
+    )
+    assert stopped.returncode == 3, stopped.stderr
+    report = json.loads(stopped.stdout)
+    assert report["findings"] == [] and report["coverage"]["analysed"] == []
+    assert set(report["coverage"]["skipped"].values()) == {"not analysed: cost budget reached"}

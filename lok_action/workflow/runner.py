@@ -448,12 +448,22 @@ class _Scheduler:
             return Reply(backend.name, error=f"not called: {TIME_LIMIT_NOTE}", attempts=0)
         timeout = self.ctx.cap_timeout(self._timeout(step, backend))
         files = list(getattr(chunk, "files", []))
-        if self.ctx.cassette is not None:
-            from lok_action.cassette import analyse_prompt
 
-            live = lambda: backend.analyse(files, self.ctx.workdir, timeout)  # noqa: E731
-            return self.ctx.cassette.answer(backend, analyse_prompt(files), live, op="analyse")
-        return backend.analyse(files, self.ctx.workdir, timeout)
+        def call() -> Reply:
+            if self.ctx.cassette is not None:
+                from lok_action.cassette import analyse_prompt
+
+                live = lambda: backend.analyse(files, self.ctx.workdir, timeout)  # noqa: E731
+                return self.ctx.cassette.answer(backend, analyse_prompt(files), live, op="analyse")
+            return backend.analyse(files, self.ctx.workdir, timeout)
+
+        if self.ctx.spend is None:
+            return call()
+        from lok_action.costs import Price
+
+        # free, but once the cost budget stopped the run no call starts: its unasked chunks stay
+        # one clear set of files not analysed
+        return self.ctx.spend.call(backend.name, Price(), 0, call)
 
     def _collect(
         self, step: Step, calls: list[tuple[Backend, Any]], replies: list[Reply], result: StepResult
