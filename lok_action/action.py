@@ -19,6 +19,7 @@ from lok_action.request import GitHubSinks
 if TYPE_CHECKING:
     from lok_action.config import Config
     from lok_action.outcome import Outcome
+    from lok_action.request import Request
 
 
 def mask_secrets(env: Mapping[str, str], token: str, config: Config | None, stream: TextIO) -> None:
@@ -134,6 +135,8 @@ def run_action(env: Mapping[str, str], stream: TextIO) -> int:
     publishes = find_workflow(plan.workflow, workspace).publish if plan.kind == "workflow" else None
     sarif_path = (workspace / inputs.sarif_file).resolve()
     request = action_request(plan, inputs, workspace, publishes, sarif_path)
+    if request.plan_only:
+        return _print_plan(request, config, env, inputs.token, handle, summary_path, stream)
     progress = Progress(stream=sys.stderr)
     outcome = execute(
         request,
@@ -171,6 +174,37 @@ def run_action(env: Mapping[str, str], stream: TextIO) -> int:
     if fail_on and any(severity_at_least(f.severity, fail_on) for f in outcome.reported):
         print(command("error", f"lok: findings at or above '{fail_on}' (fail-on)"), file=stream)
         return 1
+    if outcome.stop_reason:
+        # the report, comment and summary say it; a nightly run capped by its budget is no failure
+        print(command("warning", f"lok: {outcome.stop_reason} ({outcome.coverage_line()})"), file=stream)
+    return 0
+
+
+def _print_plan(
+    request: Request,
+    config: Config,
+    env: Mapping[str, str],
+    token: str,
+    handle: RepoHandle,
+    summary_path: Path | None,
+    stream: TextIO,
+) -> int:
+    """Input `plan`: what the run would send and cost, on the log and in the job summary; no backend
+    is called and nothing is posted."""
+    from lok_action.github.pr_data import pull_request_patch
+    from lok_action.github.summary import write_step_summary
+    from lok_action.pipeline import plan
+
+    made = plan(
+        request,
+        config,
+        env={**env, "GITHUB_TOKEN": token},
+        pull_requests=lambda number: pull_request_patch(handle, number),
+    )
+    text = made.render_text()
+    print(text, end="", file=stream)
+    if summary_path is not None:
+        write_step_summary(summary_path, "## lok plan\n\n```text\n" + text + "```\n")
     return 0
 
 

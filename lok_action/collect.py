@@ -12,6 +12,7 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping
 
+from lok_action.budget import BUDGET_NOTE
 from lok_action.context.chunks import Chunker
 from lok_action.context.providers import CodeContext
 from lok_action.findings.merge import merge_findings
@@ -27,6 +28,7 @@ def collect(workflow: Workflow, run: RunResult, source: CodeContext, min_consens
     analysed_by: dict[str, set[str]] = defaultdict(set)
     anywhere: set[str] = set()  # backends whose findings answer was about any file (no code given)
     raw: list[Finding] = []
+    refused: set[str] = set()  # files of calls the cost budget did not let start
     chunker = source.chunker
     for step in workflow.steps:
         step_result = run.steps.get(step.name)
@@ -40,6 +42,10 @@ def collect(workflow: Workflow, run: RunResult, source: CodeContext, min_consens
             status.output_tokens = add_optional(status.output_tokens, reply.output_tokens)
             status.cost_usd = add_optional(status.cost_usd, reply.cost_usd)
             status.repairs += reply.repairs
+            if reply.error == BUDGET_NOTE:  # never called: not a failure of the backend
+                refused.update(_files_of(source, chunker, output.backend, output.chunk_index, True) or [])
+                status.error = status.error or reply.error
+                continue
             if not reply.ok:
                 status.failed_calls += 1
                 status.error = status.error or reply.error
@@ -80,12 +86,15 @@ def collect(workflow: Workflow, run: RunResult, source: CodeContext, min_consens
         findings=findings,
         min_consensus=min_consensus,
         backends=[statuses[name] for name in sorted(statuses)],
-        coverage=_coverage(source, analysed_by, statuses),
+        coverage=_coverage(source, analysed_by, statuses, refused),
         path_prefix=source.path_prefix,
         text=final_text(workflow, run),
         run=run,
         raw_findings=raw,
     )
+
+
+BUDGET_SKIP = "not analysed: cost budget reached"
 
 
 def _files_of(
@@ -98,7 +107,10 @@ def _files_of(
 
 
 def _coverage(
-    source: CodeContext, analysed_by: Mapping[str, set[str]], statuses: Mapping[str, BackendStatus]
+    source: CodeContext,
+    analysed_by: Mapping[str, set[str]],
+    statuses: Mapping[str, BackendStatus],
+    refused: set[str],
 ) -> CoverageSummary | None:
     if source.coverage is None or source.candidates is None:
         return None
@@ -106,12 +118,15 @@ def _coverage(
     skipped = dict(source.coverage.skipped)
     for path in candidates:
         if path not in analysed_by:
-            skipped[path] = _why_not_analysed(path, source.chunker, statuses)
+            skipped[path] = (
+                BUDGET_SKIP if path in refused else _why_not_analysed(path, source.chunker, statuses)
+            )
     shard = source.coverage.shard
     return CoverageSummary(
         analysed=sorted(path for path in candidates if path in analysed_by),
         skipped={path: skipped[path] for path in sorted(skipped)},
         shard=str(shard) if shard else None,
+        gone=list(source.gone),
     )
 
 

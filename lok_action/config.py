@@ -32,6 +32,11 @@ DEFAULTS_KEYS: dict[str, Key] = {
         "MiB kept of each answer and shell output; the rest is cut, and the step says so",
         ranges.OUTPUT_MB,
     ),
+    "max_cost": Key(
+        (int, float),
+        "USD an analysis may spend (estimated before each call); no more calls once reached",
+        ranges.COST_USD,
+    ),
 }
 BACKEND_KEYS: dict[str, Key] = {
     "kind": Key((str,), "backend kind: " + ", ".join(registry.KIND_MODULES) + ", or one a plugin adds"),
@@ -54,6 +59,10 @@ BACKEND_KEYS: dict[str, Key] = {
     ),
     "category": Key((str,), "sarif: category of results whose rule has no tag saying one"),
     "levels": Key((dict,), "sarif: SARIF level -> severity, e.g. {error = 'high', warning = 'medium'}"),
+    "price_in": Key((int, float), "USD per million prompt tokens (default: by kind, see Cost)", ranges.PRICE),
+    "price_out": Key(
+        (int, float), "USD per million answer tokens (default: by kind, see Cost)", ranges.PRICE
+    ),
 }
 CACHE_KEYS: dict[str, Key] = {
     "enabled": Key((bool,), "cache successful backend answers"),
@@ -92,6 +101,8 @@ class BackendConfig:
     levels: Mapping[str, str] = field(default_factory=dict)
     source: str = "built-in"
     output_cap: int = DEFAULT_OUTPUT_MB * 1024 * 1024  # bytes of an answer kept ([defaults] max_output_mb)
+    price_in: float | None = None  # USD per million tokens; None: the kind's (KindSpec.price_in)
+    price_out: float | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,7 @@ class Config:
     cache_ttl_hours: float = 24
     sources: tuple[str, ...] = ()
     output_cap: int = DEFAULT_OUTPUT_MB * 1024 * 1024  # bytes kept of each answer and shell output
+    max_cost: float | None = None  # [defaults] max_cost: USD per analysis run; None: no limit
 
     def backend_timeout(self, backend: BackendConfig) -> float:
         return backend.timeout if backend.timeout is not None else self.timeout
@@ -220,6 +232,8 @@ def _build(data: Mapping[str, Any], sources: tuple[str, ...], origin: Mapping[st
             levels=dict(raw.get("levels", {})),
             source=source,
             output_cap=output_cap,
+            price_in=_price(raw.get("price_in")),
+            price_out=_price(raw.get("price_out")),
         )
         registry.check_backend(backends[name])
     cache = data["cache"]
@@ -233,7 +247,12 @@ def _build(data: Mapping[str, Any], sources: tuple[str, ...], origin: Mapping[st
         cache_ttl_hours=float(cache["ttl_hours"]),
         sources=sources,
         output_cap=output_cap,
+        max_cost=_price(defaults.get("max_cost")),
     )
+
+
+def _price(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def builtin_backends() -> dict[str, dict[str, Any]]:

@@ -115,3 +115,40 @@ def diff(root: Path, revision_range: str | None) -> str:
     args = ["diff", "--no-color", "--no-ext-diff", "-U3"]
     args += ["--cached"] if revision_range is None else [revision_range, "--"]
     return require(args, root, output_cap=DIFF_CAP)
+
+
+def resolve_commit(root: Path, revision: str) -> str | None:
+    """The full sha of ``revision`` when it names a commit here, else None."""
+    result = _answer(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}"], root)
+    sha = result.stdout.strip() if result is not None and result.ok else ""
+    return sha or None
+
+
+def changed_since(root: Path, revision: str) -> tuple[set[str], set[str]]:
+    """(changed, gone): files under ``root`` (relative to it) whose content in the working tree differs
+    from ``revision``: committed since, staged, unstaged or untracked; renames followed (the new path
+    is changed, the old one gone), deleted files gone."""
+    out = require(
+        ["diff", "--name-status", "-z", "-M", "--relative", "--no-ext-diff", revision, "--"],
+        root,
+        output_cap=LISTING_CAP,
+    )
+    changed: set[str] = set()
+    gone: set[str] = set()
+    fields = out.split("\0")
+    index = 0
+    while index < len(fields) and fields[index]:
+        status = fields[index]
+        if status[0] in "RC":  # rename or copy: old path, new path
+            old, new = fields[index + 1], fields[index + 2]
+            if status[0] == "R":
+                gone.add(old)
+            changed.add(new)
+            index += 3
+            continue
+        path = fields[index + 1]
+        (gone if status[0] == "D" else changed).add(path)
+        index += 2
+    untracked = require(["ls-files", "-z", "--others", "--exclude-standard"], root, output_cap=LISTING_CAP)
+    changed.update(filter(None, untracked.split("\0")))
+    return changed, gone

@@ -154,6 +154,7 @@ class CoverageSummary:
     analysed: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # path -> reason
     shard: str | None = None  # "2/4"
+    gone: list[str] = field(default_factory=list)  # --since: files deleted or renamed away since REF
 
     def line(self) -> str:
         """'12 files analysed, 3 skipped (2 binary, 1 vendored)' — the line every report carries."""
@@ -190,6 +191,22 @@ class Outcome:
     review: ReviewDelta | None = None  # a pull request review: what it is to the last review
     # each backend's own validated findings before the merge (lok eval scores them); not in the JSON
     raw_findings: list[Finding] = field(default_factory=list)
+    stop_reason: str = ""  # why the run stopped before asking everything (the cost budget), or ""
+
+    def record_spend(self, by_backend: Mapping[str, float], stop_reason: str = "") -> None:
+        """The run's spend (USD, reported by the backends where they do, else estimated) per backend;
+        ``stop_reason`` when the cost budget stopped the run."""
+        for status in self.backends:
+            if status.name in by_backend:
+                status.cost_usd = by_backend[status.name]
+        if stop_reason:
+            self.stop_reason = stop_reason
+            self.notes.append(stop_reason)
+
+    @property
+    def cost_usd(self) -> float | None:
+        known = [status.cost_usd for status in self.backends if status.cost_usd is not None]
+        return sum(known) if known else None
 
     @property
     def reported(self) -> list[Finding]:
@@ -254,12 +271,15 @@ class Outcome:
                 "findings": len(reported),
                 "below_consensus": self.hidden,
                 "coverage": self.coverage_line(),
+                "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
+                "stop_reason": self.stop_reason,
             },
             "findings": [finding.to_dict() for finding in reported],
             "below_consensus": [f.to_dict() for f in self.findings if id(f) not in passed],
             "backends": [status.to_dict() for status in self.backends],
             "coverage": {"analysed": list(coverage.analysed), "skipped": dict(coverage.skipped)},
             "text": self.text,
+            "notes": list(self.notes),
             "duration": round(self.duration, 1),
         }
 
@@ -297,6 +317,10 @@ class Outcome:
                 ),
                 path_prefix=f.text(data, "path_prefix", "", ""),
                 text=f.text(data, "text", "", ""),
+                notes=f.text_list(data, "notes", "") if "notes" in data else [],
+                stop_reason=f.text(
+                    f.as_mapping(data.get("summary", {}), "summary"), "stop_reason", "summary.", ""
+                ),
                 duration=f.number(data, "duration", "", 0.0),
             )
         except f.FieldError as error:

@@ -1,7 +1,7 @@
 """Run one Request: the only orchestration entry. Every command that analyses or runs a workflow, and
 the GitHub Action, comes through here and hands the Outcome to its sinks.
 
-    workflow lookup -> code context (files | diff | pull request | none) -> [plan, budget] -> runner
+    workflow lookup -> code context (files | diff | pull request | none) -> plan | budget -> runner
       -> collect (validated, [evidence-checked], merged) -> a pull request review's earlier findings
       carried forward -> [challenge round -> quorum + floor] -> Outcome
 
@@ -21,10 +21,13 @@ if TYPE_CHECKING:
     from lok_action.config import Config
     from lok_action.context.diffs import PullRequestSource
     from lok_action.context.providers import CodeContext
+    from lok_action.costs import Plan
     from lok_action.outcome import Outcome
     from lok_action.progress import Progress
     from lok_action.request import CassetteSpec, Request
+    from lok_action.workflow.model import Workflow
     from lok_action.workflow.result import RunResult
+    from lok_action.workflow.runner import RunContext
 
 
 def execute(
@@ -37,26 +40,74 @@ def execute(
 ) -> Outcome:
     """``env`` is what the steps and backends see (the caller's environment, plus e.g. the action's
     token); a pull request review fetches its diff through ``pull_requests``."""
-    from lok_action.backends.calling import open_cache
     from lok_action.collect import collect
-    from lok_action.workflow.lookup import find_workflow
-    from lok_action.workflow.runner import RunContext, run_workflow
+    from lok_action.workflow.runner import run_workflow
 
     started = time.monotonic()
+    cassette = open_cassette(request.cassette)
+    workflow, source, context = _prepare(request, config, env, progress, pull_requests, started, cassette)
+    # record/replay sits where a reply leaves a backend (backends.calling.call_backend); here only
+    # the durations lok measures itself, which a replay reports from the cassette
+    run = run_workflow(workflow, context)
+    outcome = collect(workflow, run, source, request.min_consensus)
+    if context.spend is not None:
+        outcome.record_spend(context.spend.by_backend, context.spend.summary())
+    if request.is_pull_request_review:  # earlier findings in unchanged code carry forward
+        _carry_forward(outcome, source)
+    # issue 12: the challenge round goes here (each reported finding put, blind, to backends that did
+    # not report it; their verdicts fill Finding.confirmed_by / refuted_by), then quorum + floor
+    outcome.duration = time.monotonic() - started
+    if cassette is not None:
+        keep_durations(cassette, outcome.duration, run)
+        if cassette.replaying and cassette.wall_time() is not None:
+            outcome.duration = cassette.wall_time() or 0.0
+    return outcome
+
+
+def plan(
+    request: Request,
+    config: Config,
+    *,
+    env: Mapping[str, str],
+    pull_requests: PullRequestSource | None = None,
+) -> Plan:
+    """What ``execute`` would send and what it would cost, from the real prompts; calls no one."""
+    from lok_action.plan import make_plan
+
+    workflow, source, context = _prepare(request, config, env, None, pull_requests, time.monotonic(), None)
+    return make_plan(workflow, context, source)
+
+
+def _prepare(
+    request: Request,
+    config: Config,
+    env: Mapping[str, str],
+    progress: Progress | None,
+    pull_requests: PullRequestSource | None,
+    started: float,
+    cassette: Cassette | None,
+) -> tuple[Workflow, CodeContext, RunContext]:
+    """workflow lookup -> code context -> the RunContext with its spend and cost budget."""
+    from lok_action.backends.calling import open_cache
+    from lok_action.budget import Spend
+    from lok_action.workflow.lookup import find_workflow
+    from lok_action.workflow.runner import RunContext
+
     deadline = started + request.max_seconds if request.max_seconds is not None else None
     if request.min_consensus < 1:
         raise UsageError(f"--min-consensus must be at least 1, got {request.min_consensus}")
     workflow = find_workflow(request.workflow, request.project_dir)
     source = code_context(request, pull_requests)
-    cassette = open_cassette(request.cassette)
-    # issue 14: the plan goes here (calls x chunks x backends, characters, estimated cost, from
-    # `source.chunker` and the resolved backends); `plan_only` returns it before anything is called,
-    # and `max_cost` becomes a budget guard handed to the RunContext below
+    named_args = dict(request.named_args)
+    if request.depth is not None:
+        named_args.setdefault("depth", request.depth)
+    # the plan (lok_action.plan) is made from this context; the budget guard is its Spend
+    max_cost = request.max_cost if request.max_cost is not None else config.max_cost
     context = RunContext(
         config=config,
         workdir=source.workdir,
         args=list(request.args),
-        named_args=dict(request.named_args),
+        named_args=named_args,
         env=env,
         cache=open_cache(config.cache_enabled, config.cache_ttl_hours, not request.use_cache),
         default_backends=_backend_names(request, config, env, source.chunker is not None, cassette),
@@ -68,21 +119,9 @@ def execute(
         max_parallel=request.max_parallel,
         deadline=deadline,
         cassette=cassette,
+        spend=Spend(limit=max_cost),
     )
-    # record/replay sits where a reply leaves a backend (backends.calling.call_backend); here only
-    # the durations lok measures itself, which a replay reports from the cassette
-    run = run_workflow(workflow, context)
-    outcome = collect(workflow, run, source, request.min_consensus)
-    if request.is_pull_request_review:  # issue 14: earlier findings in unchanged code carry forward
-        _carry_forward(outcome, source)
-    # issue 12: the challenge round goes here (each reported finding put, blind, to backends that did
-    # not report it; their verdicts fill Finding.confirmed_by / refuted_by), then quorum + floor
-    outcome.duration = time.monotonic() - started
-    if cassette is not None:
-        keep_durations(cassette, outcome.duration, run)
-        if cassette.replaying and cassette.wall_time() is not None:
-            outcome.duration = cassette.wall_time() or 0.0
-    return outcome
+    return workflow, source, context
 
 
 def open_cassette(spec: CassetteSpec | None) -> Cassette | None:
@@ -131,7 +170,7 @@ def code_context(request: Request, pull_requests: PullRequestSource | None = Non
 
     if request.context == "files":
         own = [request.cassette.directory] if request.cassette is not None else []
-        return providers.files_context(request.target, request.shard, own)
+        return providers.files_context(request.target, request.shard, request.since, own)
     if request.context == "diff":
         return providers.diff_context(request.target, request.revision_range, request.shard)
     if request.context == "pull_request":

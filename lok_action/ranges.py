@@ -110,6 +110,7 @@ TTL_HOURS = NumberRange(integer=False, low=0, high=87_600, unit="hours")  # ten 
 ROUNDS = NumberRange(integer=True, low=1, high=1_000)
 OUTPUT_MB = NumberRange(integer=False, low=0.001, high=1024, unit="MiB")  # one answer or shell output
 COST_USD = NumberRange(integer=False, low=0, high=1_000_000, low_open=True, unit="USD")
+PRICE = NumberRange(integer=False, low=0, high=10_000, unit="USD per million tokens")
 SHARDS = NumberRange(integer=True, low=1, high=100_000)  # Kubernetes' most indexed-job completions
 JOB_INDEX = NumberRange(integer=True, low=0, high=99_999)  # JOB_COMPLETION_INDEX: 0-based
 INLINE_COMMENTS = NumberRange(integer=True, low=0, high=100)  # inline comments per review (0: body only)

@@ -29,6 +29,10 @@ ReviewMode = Literal["inline", "summary", "off"]  # pull request review: inline 
 REPORT_FORMATS: tuple[ReportFormat, ...] = ("text", "md", "json")
 COMMENT_MODES: tuple[CommentMode, ...] = ("update", "new", "off")
 REVIEW_MODES: tuple[ReviewMode, ...] = ("inline", "summary", "off")
+Depth = Literal[
+    "quick", "thorough"
+]  # hunt/audit: one prompt per chunk for every category, or one per category
+DEPTHS: tuple[Depth, ...] = ("quick", "thorough")
 PR_REVIEW = "pr-review"  # a workflow's `publish` that makes it a pull request review
 ReplayMissing = Literal["fail", "call"]  # a call the cassette does not hold: an error, or asked live
 REPLAY_MISSING: tuple[ReplayMissing, ...] = ("fail", "call")
@@ -102,6 +106,10 @@ class Request:
     use_cache: bool = True
     publish: PublishSpec = field(default_factory=PublishSpec)
     cassette: CassetteSpec | None = None  # None: backends are asked, nothing recorded
+    depth: Depth | None = None  # the workflows' `arg.depth`; None: the workflow's default (quick)
+    plan_only: bool = False  # --plan: say what the run would send and cost; call no one
+    max_cost: float | None = None  # USD; None: lok.toml's [defaults] max_cost, else no limit
+    since: str | None = None  # files context: only the files changed since this git revision
 
     @property
     def is_pull_request_review(self) -> bool:

@@ -39,9 +39,9 @@ def test_three_backends_agree_on_one_finding(analysis_repo, lok_project, sarif_v
 def test_garbage_and_malformed_answers_cost_findings_not_the_run(analysis_repo, lok_project):
     done = lok_project.lok("hunt", ".", "-b", "a,garbage,malformed", "--format", "md", cwd=analysis_repo)
     assert done.returncode == 0, done.stderr
-    assert "- garbage: 3 answers were not JSON" in done.stdout
-    assert "- malformed: 6 findings dropped as malformed" in done.stdout
-    assert "| a | ok | 3/3 | 2 |" in done.stdout
+    assert "- garbage: 1 answer was not JSON" in done.stdout  # one pass: one prompt per chunk
+    assert "- malformed: 2 findings dropped as malformed" in done.stdout
+    assert "| a | ok | 1/1 | 2 |" in done.stdout
 
 
 def test_fingerprints_survive_unrelated_lines_inserted_above(analysis_repo, lok_project, sarif_validator):
@@ -103,7 +103,7 @@ def test_shards_cover_every_file_once_and_merge_back(analysis_repo, lok_project,
     assert sorted(f["agreement"] for f in merged["findings"] if f["category"] == "bug") == [2] * 12 + [3]
     assert merged["shard"] is None and {b["name"]: b["calls"] for b in merged["backends"]} == {
         b["name"]: b["calls"] for b in whole["backends"]
-    } | {name: 9 for name in "abc"}
+    } | {name: 3 for name in "abc"}  # one pass per shard
     sarif_validator(json.loads((analysis_repo.parent / "merged.sarif").read_text()))
 
 
@@ -152,7 +152,7 @@ def test_every_backend_failing_exits_1_but_still_reports(analysis_repo, lok_proj
         in done.stderr
     )
     report = (analysis_repo.parent / "report.md").read_text()
-    assert "| fail | failed: exit 1: backend exploded | 0/3 |" in report
+    assert "| fail | failed: exit 1: backend exploded | 0/1 |" in report
     assert "not analysed (no usable answer: the calls failed or their answers were not JSON)" in report
 
 
@@ -226,8 +226,8 @@ def test_audit_runs_its_security_prompts(analysis_repo, lok_project, sarif_valid
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["workflow"] == "audit" and {b["name"]: b["calls"] for b in data["backends"]} == {
-        "a": 3,
-        "malformed": 3,
+        "a": 1,  # one pass: every kind of flaw in one prompt per chunk
+        "malformed": 1,
     }
     document = json.loads((analysis_repo.parent / "audit.sarif").read_text())
     sarif_validator(document)

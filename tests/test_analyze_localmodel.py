@@ -40,8 +40,9 @@ def test_hunt_on_the_local_model_answers_json_every_time(tmp_path: Path, lok_pro
     assert done.returncode == 0, done.stderr
     data = json.loads((tmp_path / "hunt.json").read_text())
     local = data["backends"][0]
-    assert local["name"] == "local" and local["status"] == "ok" and local["calls"] == 3
-    assert local["unparseable"] == 0 and local["failed_calls"] == 0 and local["usable"] == 3
+    # one pass over the one chunk
+    assert local["name"] == "local" and local["status"] == "ok" and local["calls"] == 1
+    assert local["unparseable"] == 0 and local["failed_calls"] == 0 and local["usable"] == 1
     assert data["coverage"]["analysed"] == ["stats.py"]
     for finding in data["findings"] + data["below_consensus"]:
         assert finding["file"] == "stats.py" and finding["backends"] == ["local"]

@@ -202,7 +202,20 @@ def test_lok_hunt_says_the_openai_fallback_once_for_the_run(
         lok_toml({"llamacpp": table}, extra="[defaults]\nmax_parallel = 1\n[cache]\nenabled = false\n")
     )
 
-    done = lok_project.lok("hunt", ".", "-b", "llamacpp", "--format", "json", "-o", "../out.json", cwd=repo)
+    # three passes (three calls), so "once for the run" means something
+    done = lok_project.lok(
+        "hunt",
+        ".",
+        "-b",
+        "llamacpp",
+        "--depth",
+        "thorough",
+        "--format",
+        "json",
+        "-o",
+        "../out.json",
+        cwd=repo,
+    )
 
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("the server refused response_format json_schema (HTTP 400)") == 1, done.stderr

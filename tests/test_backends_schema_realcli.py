@@ -150,7 +150,7 @@ def test_hunt_over_five_backend_kinds_gets_json_from_every_one(
     report = json.loads((tmp_path / "out.json").read_text())
     statuses = {status["name"]: status for status in report["backends"]}
     assert sorted(statuses) == ["claude", "codex", "gemini", "ollama", "openai"]
-    steps = 3  # errors, performance, dead_code: one chunk each
+    steps = 1  # one pass (every category in one prompt), one chunk
     for name, status in statuses.items():
         assert (status["calls"], status["failed_calls"]) == (steps, 0), status
         assert (status["unparseable"], status["dropped"], status["findings"]) == (0, 0, steps), status

@@ -564,6 +564,6 @@ def test_builtin_prompts_are_the_same_in_any_checkout(tmp_path: Path, lok_projec
             done = lok_project.lok(*command_line, "-b", "alpha", "--format", "json", cwd=repo)
             assert done.returncode == 0, done.stderr
         sent[place] = prompts_sent(repo.parent / "prompts.log")
-    assert len(sent["here"]) == 7  # hunt 3 steps, audit 3, diff 1 (one chunk each)
+    assert len(sent["here"]) == 3  # hunt 1 pass, audit 1, diff 1 (one chunk each)
     assert sorted(sent["here"]) == sorted(sent["over/there"])  # (parallel steps log in any order)
     assert not any(str(tmp_path) in prompt for prompt in sent["here"])

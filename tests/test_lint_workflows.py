@@ -191,7 +191,7 @@ def test_nightly_hunt_shards_over_a_matrix_and_uploads_one_sarif() -> None:
     assert f"lok hunt . --shard ${{{{ matrix.shard }}}}/{len(shards)}" in runs
     assert shards == list(range(1, len(shards) + 1))
     merge = wf["jobs"]["merge"]
-    assert merge["needs"] == "hunt"
+    assert "hunt" in merge["needs"]
     assert "lok merge" in " ".join(step.get("run", "") for step in merge["steps"])
     uploads = [
         s for s in merge["steps"] if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif")

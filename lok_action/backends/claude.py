@@ -108,6 +108,10 @@ KIND = KindSpec(
     install_hint="npm install -g @anthropic-ai/claude-code",
     strengths=(Strength("careful reasoning and orchestration", REASONING_WORDS),),
     general_rank=10,
+    # Claude Code's default model, Claude Sonnet 4.5 (Anthropic's list price)
+    price_in=3.0,
+    price_out=15.0,
+    priced_model="claude-sonnet-4-5",
     budget_chars=AGENT_BUDGET,
     takes_cli_args=True,
 )

@@ -116,6 +116,10 @@ KIND = KindSpec(
     install_hint="npm install -g @openai/codex",
     strengths=(Strength("fast code analysis: patterns, N+1 queries, dead code", ANALYSIS_WORDS),),
     general_rank=20,
+    # Codex CLI's default model, GPT-5-Codex (OpenAI's list price)
+    price_in=1.25,
+    price_out=10.0,
+    priced_model="gpt-5-codex",
     budget_chars=AGENT_BUDGET,
     takes_cli_args=True,
 )

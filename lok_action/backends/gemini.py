@@ -157,6 +157,10 @@ KIND = KindSpec(
     install_hint="npm install -g @google/gemini-cli",
     strengths=(Strength("deep security audits", SECURITY_WORDS),),
     general_rank=30,
+    # the built-in model, Gemini 2.5 Pro (Google's list price for prompts up to 200k tokens)
+    price_in=1.25,
+    price_out=10.0,
+    priced_model="gemini-2.5-pro",
     budget_chars=AGENT_BUDGET,
     takes_cli_args=True,
 )

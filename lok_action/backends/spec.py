@@ -64,6 +64,11 @@ class KindSpec:
     # the weak offline last resort: a built-in backend of this kind is a default only when no other
     # backend is ready, and the default when none at all is
     fallback: bool = False
+    # USD per million tokens in (prompt) and out (answer) of `priced_model`, the model the kind runs
+    # when lok.toml names none; lok.toml's price_in/price_out override them. 0: free (local, command)
+    price_in: float = 0.0
+    price_out: float = 0.0
+    priced_model: str = ""
 
     @property
     def reads_workspace(self) -> bool:

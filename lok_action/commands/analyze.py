@@ -12,13 +12,18 @@ from typing import TYPE_CHECKING
 from lok_action import ranges
 from lok_action.errors import UsageError
 from lok_action.findings.model import SEVERITIES
-from lok_action.request import REPORT_FORMATS
+from lok_action.request import DEPTHS, REPORT_FORMATS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from lok_action.config import Config
     from lok_action.outcome import Outcome
-    from lok_action.request import PublishSpec
+    from lok_action.request import PublishSpec, Request
+
+# exit code when the cost budget stopped the run (the reports are written, the analysis is partial):
+# not 1 (findings at --fail-on, or nothing analysed) nor 2 (bad input), so CI can tell it apart
+BUDGET_EXIT = 3
 
 EXAMPLES = {
     "hunt": "lok hunt . -b codex,gemini --min-consensus 2 --sarif lok.sarif --fail-on high",
@@ -55,6 +60,23 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_cost_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--plan",
+        action="store_true",
+        help="print what the run would send (chunks, calls, prompt characters, tokens, estimated cost"
+        " per backend) and call no one; with --json as JSON",
+    )
+    parser.add_argument(
+        "--max-cost",
+        type=ranges.COST_USD.option("--max-cost"),
+        metavar="USD",
+        default=None,
+        help=f"stop starting calls once the run's spend would pass USD ({ranges.COST_USD.span()};"
+        f" default: lok.toml [defaults] max_cost, else none); exit {BUDGET_EXIT} when it stopped the run",
+    )
+
+
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = f"example:  {EXAMPLES[name]}"
@@ -74,7 +96,20 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     from lok_action.commands.options import add_cassette_options
 
     add_cassette_options(parser)
+    add_cost_options(parser)
     if name in ("hunt", "audit"):
+        parser.add_argument(
+            "--depth",
+            choices=DEPTHS,
+            default=None,
+            help="quick (default): one prompt per chunk asks for every category; thorough: one pass per category",
+        )
+        parser.add_argument(
+            "--since",
+            metavar="REF",
+            help="analyse only the files changed since git revision REF (renames followed, uncommitted"
+            " and untracked changes included); the rest is reported as unchanged",
+        )
         parser.add_argument(
             "--issues",
             action="store_true",
@@ -127,11 +162,13 @@ def write_reports(outcome: Outcome, spec: PublishSpec) -> int:
     why = outcome.nothing_analysed()
     if why:
         print(f"lok: nothing was analysed: {why} ({outcome.coverage_line()})", file=sys.stderr)
-        return 1
     fail_on = spec.fail_on
     if fail_on and any(severity_at_least(f.severity, fail_on) for f in outcome.reported):
-        return 1
-    return 0
+        return 1  # a finding at --fail-on is the news, budget or not
+    if outcome.stop_reason:
+        print(f"lok: {outcome.stop_reason} ({outcome.coverage_line()})", file=sys.stderr)
+        return BUDGET_EXIT
+    return 1 if why else 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -143,6 +180,8 @@ def run(args: argparse.Namespace) -> int:
     project_dir = Path.cwd()
     request = analysis_request(args, project_dir, env)  # bad options refused before any backend runs
     config = load_run_config(args, project_dir)
+    if request.plan_only:
+        return print_plan(request, config, env)
     outcome = execute(request, config, env=env, progress=make_progress(args))
     code = write_reports(outcome, request.publish)
     if request.publish.github is not None and request.publish.github.issues:
@@ -150,24 +189,64 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
+def print_plan(request: Request, config: Config, env: Mapping[str, str]) -> int:
+    """--plan: what the run would send and cost, on stdout (or -o); nothing is called."""
+    import json
+
+    from lok_action.atomic import atomic_write_text
+    from lok_action.pipeline import plan
+
+    made = plan(request, config, env=env)
+    text = (
+        json.dumps(made.to_dict(), indent=2) + "\n"
+        if request.publish.format == "json"
+        else made.render_text()
+    )
+    output = request.publish.output
+    if output is not None:
+        _write("-o/--output", output, lambda: atomic_write_text(output, text))
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def file_issues(outcome: Outcome, target: Path, assume_yes: bool, env: Mapping[str, str]) -> None:
-    """`--issues`: one GitHub issue per reported finding, deduplicated by fingerprint."""
+    """`--issues`: one GitHub issue per reported finding, deduplicated by fingerprint; the open issues
+    of findings no longer found in a file this run analysed are closed."""
+    from lok_action import git
     from lok_action.commands.requests import github_repository
     from lok_action.github.client import open_repo
-    from lok_action.github.issues import create_finding_issues
+    from lok_action.github.issues import close_fixed_issues, create_finding_issues
+    from lok_action.github.render import key_of
 
     findings = outcome.reported
-    if not findings:
+    coverage = outcome.coverage
+    analysed = set(coverage.analysed) | set(coverage.gone) if coverage is not None else set()
+    if not findings and not analysed:
         print("lok: no findings to file as issues", file=sys.stderr)
         return
     handle = open_repo(github_repository(target, env), env)
     if not assume_yes:
         if not sys.stdin.isatty():
             raise UsageError("--issues would open GitHub issues; pass -y to confirm when not on a terminal")
-        answer = input(f"Open up to {len(findings)} issue(s) in {handle.full_name}? [y/N] ")
+        answer = input(
+            f"Open up to {len(findings)} issue(s) in {handle.full_name}, and close those no longer found? [y/N] "
+        )
         if answer.strip().lower() not in ("y", "yes"):
             print("lok: no issues opened", file=sys.stderr)
             return
+    # every finding of any agreement counts as still found: a drop below --min-consensus fixes nothing
+    found = {key_of(finding) for finding in outcome.findings}
+    commit = git.head_sha(target) or "the working tree"
+    closed = close_fixed_issues(handle, found, analysed, commit) if analysed else []
+    if closed:
+        print(
+            f"lok: {len(closed)} issue(s) closed, no longer found (#{', #'.join(map(str, closed))})",
+            file=sys.stderr,
+        )
+    if not findings:
+        print("lok: no findings to file as issues", file=sys.stderr)
+        return
     filed = create_finding_issues(handle, findings)
     print(
         f"lok: {len(filed.created)} issue(s) opened"

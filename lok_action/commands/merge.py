@@ -76,5 +76,8 @@ def merge_outcomes(outcomes: Sequence[Outcome], min_consensus: int, sources: Seq
         ),
         path_prefix=first.path_prefix,
         text="\n\n".join(outcome.text for outcome in outcomes if outcome.text),
+        notes=list(dict.fromkeys(note for outcome in outcomes for note in outcome.notes)),
         duration=max(outcome.duration for outcome in outcomes),
+        # a shard the cost budget stopped leaves the merged analysis partial too (exit 3)
+        stop_reason="; ".join(dict.fromkeys(o.stop_reason for o in outcomes if o.stop_reason)),
     )

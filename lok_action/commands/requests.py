@@ -140,6 +140,10 @@ def analysis_request(args: argparse.Namespace, project_dir: Path, env: Mapping[s
         use_cache=not args.no_cache,
         publish=publish,
         cassette=cassette_spec(args),
+        depth=getattr(args, "depth", None),
+        plan_only=args.plan,
+        max_cost=args.max_cost,
+        since=getattr(args, "since", None),
     )
 
 

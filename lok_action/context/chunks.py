@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from lok_action.context.files import HEADER, LINE_PREFIX, Coverage, SourceFile, source_lines
+from lok_action.context.files import HEADER, Coverage, SourceFile, line_prefix, source_lines
 
 if TYPE_CHECKING:
     from lok_action.backends.base import Backend
@@ -69,7 +69,8 @@ def render_pieces(root: Path, pieces: Sequence[Piece]) -> str:
         out.append(
             HEADER.format(path=piece.path, start=piece.start, end=piece.end, total=piece.total).rstrip()
         )
-        out.extend(f"{number:5d}| {lines[number - 1]}" for number in range(piece.start, piece.end + 1))
+        width = line_prefix(piece.total) - 2
+        out.extend(f"{number:{width}d}| {lines[number - 1]}" for number in range(piece.start, piece.end + 1))
         out.append("")
     return "\n".join(out)
 
@@ -80,7 +81,7 @@ def _split_file(root: Path, source: SourceFile, budget: int) -> list[tuple[Piece
     room = max(budget - len(HEADER) - len(source.path) - 20, 1)
     pieces, start, used = [], 1, 0
     for number, line in enumerate(lines, 1):
-        cost = len(line) + LINE_PREFIX + 1
+        cost = len(line) + line_prefix(len(lines)) + 1
         if used and used + cost > room:
             pieces.append((Piece(source.path, start, number - 1, len(lines)), used))
             start, used = number, 0

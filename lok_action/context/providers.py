@@ -40,6 +40,8 @@ class CodeContext:
     revision: str | None = None  # whose code the line numbers refer to; None = the working tree
     path_prefix: str = ""  # workdir relative to the repository's top ("src/"), for SARIF URIs
     earlier: EarlierReview | None = None  # a pull request's last review, whose findings carry forward
+    gone: list[str] = field(default_factory=list)  # --since: files deleted or renamed away since then
+    since: str | None = None  # --since REF: only the files changed since REF were candidates
     _lines: dict[str, list[str] | None] = field(default_factory=dict, repr=False)
 
     def lines_of(self, path: str) -> list[str] | None:
@@ -56,14 +58,19 @@ class CodeContext:
         return source_lines(shown) if shown is not None else None
 
 
-def files_context(target: Path, shard: Shard | None, own: Sequence[Path] = ()) -> CodeContext:
-    """Every file under ``target`` (git's listing, else a .gitignore-aware walk), or its shard.
-    ``own`` are folders lok writes itself during the run (a cassette): not code, never listed."""
-    # issue 14: `--since REF` narrows the candidates here to the files changed since REF
+def files_context(
+    target: Path, shard: Shard | None, since: str | None = None, own: Sequence[Path] = ()
+) -> CodeContext:
+    """Every file under ``target`` (git's listing, else a .gitignore-aware walk), or its shard; with
+    ``since`` only the files changed since that revision, the others skipped as unchanged. ``own``
+    are folders lok writes itself during the run (a cassette): not code, never listed."""
     root = target.resolve()
     if not root.is_dir():
         raise UsageError(f"{target}: not a directory")
     coverage = _without(collect_files(root, shard=shard), root, own)
+    gone: list[str] = []
+    if since is not None:
+        gone = only_changed(coverage, root, since)
     return CodeContext(
         root,
         str(target),
@@ -71,6 +78,8 @@ def files_context(target: Path, shard: Shard | None, own: Sequence[Path] = ()) -
         file_chunker(coverage),
         [source.path for source in coverage.files],
         path_prefix=git.prefix(root),
+        gone=gone,
+        since=since,
     )
 
 
@@ -85,6 +94,31 @@ def _without(coverage: Coverage, root: Path, own: Sequence[Path]) -> Coverage:
     coverage.files = [source for source in coverage.files if not ours(source.path)]
     coverage.skipped = {path: why for path, why in coverage.skipped.items() if not ours(path)}
     return coverage
+
+
+def only_changed(coverage: Coverage, root: Path, since: str) -> list[str]:
+    """Keep in ``coverage`` the files changed since ``since``; the others become skipped
+    "unchanged since REF". Returns the files deleted or renamed away since then."""
+    from lok_action.errors import GitError, GitNotFound
+
+    try:
+        if not git.in_work_tree(root):
+            raise UsageError(f"--since {since}: {root} is not in a git work tree")
+        sha = git.resolve_commit(root, since)
+        if sha is None:
+            raise UsageError(f"--since {since}: not a commit of the git repository at {root}")
+        changed, gone = git.changed_since(root, sha)
+    except (GitError, GitNotFound) as error:
+        raise UsageError(f"--since {since}: {error}") from None
+    reason = f"unchanged since {since}"
+    kept = []
+    for source in coverage.files:
+        if source.path in changed:
+            kept.append(source)
+        else:
+            coverage.skipped[source.path] = reason
+    coverage.files = kept
+    return sorted(path for path in gone if coverage.shard is None or coverage.shard.owns(path))
 
 
 def diff_context(target: Path, revision_range: str | None, shard: Shard | None) -> CodeContext:

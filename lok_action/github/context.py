@@ -12,13 +12,15 @@ from typing import Any, Literal
 from lok_action import json_text
 from lok_action.errors import UsageError
 from lok_action.findings.model import SEVERITIES, Severity, as_severity
-from lok_action.ranges import CONSENSUS, INLINE_COMMENTS, ISSUE_NUMBER
+from lok_action.ranges import CONSENSUS, COST_USD, INLINE_COMMENTS, ISSUE_NUMBER
 from lok_action.request import (
     COMMENT_MODES,
+    DEPTHS,
     REVIEW_MODES,
     CassetteSpec,
     CommentMode,
     ContextKind,
+    Depth,
     GitHubSinks,
     PublishSpec,
     Request,
@@ -71,6 +73,9 @@ class ActionInputs:
     inline_min_severity: Severity = "low"
     record: str = ""  # a cassette folder, relative to the workspace
     replay: str = ""
+    depth: Depth | None = None  # None: the workflow's default (quick)
+    plan: bool = False  # say what the run would send and cost; call no backend, post nothing
+    max_cost: float | None = None  # USD; None: lok.toml's [defaults] max_cost, else no limit
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ActionInputs:
@@ -91,6 +96,14 @@ class ActionInputs:
         upload_raw = (input_value(env, "upload-sarif", "false") or "false").lower()
         if upload_raw not in ("true", "false"):
             raise UsageError(f"input upload-sarif: '{upload_raw}' must be true or false")
+        plan_raw = (input_value(env, "plan", "false") or "false").lower()
+        if plan_raw not in ("true", "false"):
+            raise UsageError(f"input plan: '{plan_raw}' must be true or false")
+        depth_raw = input_value(env, "depth")
+        if depth_raw and depth_raw not in DEPTHS:
+            raise UsageError(f"input depth: '{depth_raw}' is not one of {', '.join(DEPTHS)}")
+        max_cost_raw = input_value(env, "max-cost")
+        max_cost = float(COST_USD.parse("input max-cost", max_cost_raw)) if max_cost_raw else None
         fail_on = input_value(env, "fail-on").lower()
         if fail_on in ("", "none", "never"):
             fail_on_value: Severity | None = None
@@ -132,6 +145,9 @@ class ActionInputs:
             inline_min_severity=as_severity(inline_min),
             record=input_value(env, "record"),
             replay=input_value(env, "replay"),
+            depth=next((d for d in DEPTHS if d == depth_raw), None),
+            plan=plan_raw == "true",
+            max_cost=max_cost,
         )
 
 
@@ -338,6 +354,9 @@ def action_request(
         backends=tuple(inputs.backends) if inputs.backends else None,
         min_consensus=inputs.min_consensus,
         args=tuple(plan.args) if plan.kind == "workflow" else (),
+        depth=inputs.depth,
+        plan_only=inputs.plan,
+        max_cost=inputs.max_cost,
         publish=PublishSpec(
             sarif=sarif_file,
             sarif_category=inputs.sarif_category,

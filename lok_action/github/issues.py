@@ -1,4 +1,5 @@
-"""`lok hunt --issues`: one GitHub issue per new finding, never two for the same fingerprint.
+"""`lok hunt --issues`: one GitHub issue per new finding, never two for the same fingerprint, and the
+issues of findings that are gone closed.
 
 Before creating, the repository's issues (open and closed) are searched for the fingerprint marker, so
 a finding someone closed as "won't fix" is not re-filed. Labels are only applied when they exist:
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 
 from lok_action.findings.model import Finding
 from lok_action.github.client import RepoHandle
+from lok_action.github.markers import file_in, file_marker, fingerprints_in
 from lok_action.github.render import finding_details, key_of
 
 DEFAULT_LABELS = ("lok",)
@@ -56,7 +58,7 @@ def create_finding_issues(
         if number is not None:
             result.existing.append(number)
             continue
-        body = "Found by `lok hunt`.\n\n" + finding_details(finding)
+        body = "Found by `lok hunt`.\n\n" + finding_details(finding) + "\n" + file_marker(finding.file)
         issue = (
             repo.create_issue(title=issue_title(finding), body=body, labels=usable)
             if usable
@@ -64,3 +66,25 @@ def create_finding_issues(
         )
         result.created.append(issue.number)
     return result
+
+
+def close_fixed_issues(handle: RepoHandle, found: set[str], analysed: set[str], commit: str) -> list[int]:
+    """Close the open issues lok filed whose finding this run no longer found in a file it analysed
+    (``analysed``: the files analysed, and the ones deleted since --since), each with a comment naming
+    ``commit``. An issue about a file not analysed this run is left alone: absence proves nothing there."""
+    closed: list[int] = []
+    for issue in handle.repo().get_issues(state="open"):
+        if issue.pull_request is not None:
+            continue  # the issues listing holds pull requests too
+        body = issue.body or ""
+        fingerprints = fingerprints_in(body)
+        path = file_in(body)
+        if not fingerprints or path is None or path not in analysed or fingerprints & found:
+            continue
+        issue.create_comment(
+            f"`lok hunt` no longer finds this in `{path}` at {commit}: closing."
+            " Reopen it if the problem is still there."
+        )
+        issue.edit(state="closed", state_reason="completed")
+        closed.append(int(issue.number))
+    return closed

@@ -38,3 +38,16 @@ def findings_state_marker(encoded: str) -> str:
 def reviewed_head_in(text: str | None) -> str:
     match = REVIEWED_HEAD_PATTERN.search(text or "")
     return match.group(1) if match else ""
+
+
+FILE_PATTERN = re.compile(r"<!-- lok-file: (.+?) -->")
+
+
+def file_marker(path: str) -> str:
+    """The file a finding issue is about, so a later run that analysed that file may close it."""
+    return f"<!-- lok-file: {path.replace('-->', '--&gt;')} -->"
+
+
+def file_in(text: str | None) -> str | None:
+    found = FILE_PATTERN.search(text or "")
+    return found.group(1).replace("--&gt;", "-->") if found else None

@@ -29,7 +29,10 @@ def render_markdown(result: Outcome) -> str:
         consensus += (
             f" ({result.hidden} finding{'s' if result.hidden != 1 else ''} below the threshold not shown)"
         )
+    if result.cost_usd is not None:
+        consensus += f"  \n**Spend:** ${result.cost_usd:.4f}"
     out += [consensus, ""]
+    out += [f"> {cell(note)}" for note in result.notes] + ([""] if result.notes else [])
     notes = result.malformed_notes()
     if notes:
         out += [f"- {note}" for note in notes] + [""]

@@ -75,5 +75,9 @@ def render_terminal(result: Outcome, colour: bool = False, width: int = 100) -> 
         out.append(f"  {status.name}: {state}, {status.answers_line()}, {status.duration:.1f}s{cost}")
     for note in result.malformed_notes():
         out.append(_paint(f"  {note}", "medium", colour))
+    for note in result.notes:
+        out.append(_paint(f"Note: {_plain(note)}", "medium", colour))
+    if result.cost_usd is not None:
+        out.append(f"Spend: ${result.cost_usd:.4f}")
     out.append(f"Coverage: {result.coverage_line()}")
     return "\n".join(out) + "\n"

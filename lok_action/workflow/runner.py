@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -21,6 +22,7 @@ from lok_action.workflow.templating import TemplateProblem, evaluate_condition, 
 
 if TYPE_CHECKING:
     from lok_action.backends.base import Backend
+    from lok_action.budget import Spend
     from lok_action.cache import AnswerCache
     from lok_action.cassette import Cassette
     from lok_action.config import Config
@@ -58,6 +60,8 @@ class RunContext:
     deadline: float | None = None
     # record every backend call, or replay them without asking any backend (lok_action.cassette)
     cassette: Cassette | None = None
+    # the run's spend by backend and its cost budget, consulted before each call (lok_action.budget)
+    spend: Spend | None = None
 
     def parallelism(self) -> int:
         if self.max_parallel is not None:
@@ -103,7 +107,15 @@ def resolve_step_backends(workflow: Workflow, ctx: RunContext) -> dict[str, list
     mapping: dict[str, list[Backend]] = {}
     # static analyzers give the same answer to every findings step: from the defaults they join the
     # first one only (their findings count once); a step that names one gets it
-    first_findings = next((step.name for step in workflow.steps if analyses_files(step)), None)
+    # (the first whose `when` does not rule it out before the run: `depth` picks the passes)
+    first_findings = next(
+        (
+            s.name
+            for s in workflow.steps
+            if analyses_files(s) and static_condition(s, workflow, ctx) is not False
+        ),
+        None,
+    )
     for step in workflow.steps:
         if step.is_shell:
             continue
@@ -137,6 +149,33 @@ def resolve_step_backends(workflow: Workflow, ctx: RunContext) -> dict[str, list
                 f" (static analyzers answer none: {', '.join(b.name for b in backends)})"
             )
     return mapping
+
+
+def static_condition(step: Step, workflow: Workflow, ctx: RunContext) -> bool | None:
+    """A step's `when` as known before anything runs (from args, arg, env): True or False, or None
+    when it depends on earlier steps' results (or fails: the step reports that when it runs)."""
+    if step.when is None:
+        return True
+    try:
+        return evaluate_condition(
+            step.when, template_variables(workflow, ctx, {}), [s.name for s in workflow.steps]
+        )
+    except TemplateProblem:
+        return None
+
+
+def template_variables(workflow: Workflow, ctx: RunContext, steps: dict[str, Any]) -> dict[str, Any]:
+    """What a step's templates see: the run's own variables, ``steps`` (the finished ones' views),
+    env, args, arg and the workflow."""
+    variables: dict[str, Any] = dict(ctx.template_vars)
+    variables.update(
+        steps=steps,
+        env=dict(ctx.env),
+        args=list(ctx.args),
+        arg=dict(ctx.named_args),
+        workflow={"name": workflow.name, "description": workflow.description},
+    )
+    return variables
 
 
 def analyses_files(step: Step) -> bool:
@@ -223,16 +262,8 @@ class _Scheduler:
         )
 
     def variables(self) -> dict[str, Any]:
-        ctx = self.ctx
-        variables: dict[str, Any] = dict(ctx.template_vars)
-        variables.update(
-            steps={name: step_view(result) for name, result in self.results.items()},
-            env=dict(ctx.env),
-            args=list(ctx.args),
-            arg=dict(ctx.named_args),
-            workflow={"name": self.workflow.name, "description": self.workflow.description},
-        )
-        return variables
+        steps = {name: step_view(result) for name, result in self.results.items()}
+        return template_variables(self.workflow, self.ctx, steps)
 
     def execute(self, step: Step, variables: dict[str, Any]) -> StepResult:
         """Run one step; never raises (every problem becomes the step's failure)."""
@@ -316,16 +347,19 @@ class _Scheduler:
 
     def _run_prompt(self, step: Step, variables: dict[str, Any], result: StepResult) -> None:
         assert step.prompt is not None
-        calls: list[tuple[Backend, Any]] = []
+        per_backend: list[list[tuple[Backend, Any]]] = []
         for backend in self.backends[step.name]:
             if step.for_each == "chunk":
                 if self.ctx.chunker is None:
                     raise StepFailure(
                         'for_each = "chunk" needs code chunks, which this command does not provide'
                     )
-                calls.extend((backend, chunk) for chunk in self.ctx.chunker(backend))
+                per_backend.append([(backend, chunk) for chunk in self.ctx.chunker(backend)])
             else:
-                calls.append((backend, None))
+                per_backend.append([(backend, None)])
+        # chunk by chunk, every backend's call for a chunk before the next chunk's: a run the cost
+        # budget or the deadline stops leaves whole chunks unasked, not one backend's share of all
+        calls = [call for group in itertools.zip_longest(*per_backend) for call in group if call is not None]
         if not calls:
             result.output = [] if step.output_format in ("json_array", "jsonl") else ""
             result.message = (
@@ -383,18 +417,27 @@ class _Scheduler:
             from lok_action.reply import Reply
 
             return Reply(backend.name, error=f"not called: {TIME_LIMIT_NOTE}", attempts=0)
-        return call_backend(
-            backend,
-            prompt,
-            self.ctx.workdir,
-            self._timeout(step, backend),
-            cache=self.ctx.cache,
-            retries=step.retries,
-            retry_delay_ms=step.retry_delay_ms,
-            deadline=self.ctx.deadline,
-            schema=schema,
-            cassette=self.ctx.cassette,
-        )
+
+        def call() -> Reply:
+            return call_backend(
+                backend,
+                prompt,
+                self.ctx.workdir,
+                self._timeout(step, backend),
+                cache=self.ctx.cache,
+                retries=step.retries,
+                retry_delay_ms=step.retry_delay_ms,
+                deadline=self.ctx.deadline,
+                schema=schema,
+                cassette=self.ctx.cassette,
+            )
+
+        if self.ctx.spend is None:
+            return call()
+        from lok_action.costs import price_of
+
+        # the cost budget: refused (never started) when its estimate would pass the budget
+        return self.ctx.spend.call(backend.name, price_of(backend), len(prompt), call)
 
     def _analyse(self, step: Step, backend: Backend, chunk: Any) -> Reply:
         """A static analyzer over the chunk's files. Not cached: the answer depends on the tool's own
@@ -405,12 +448,22 @@ class _Scheduler:
             return Reply(backend.name, error=f"not called: {TIME_LIMIT_NOTE}", attempts=0)
         timeout = self.ctx.cap_timeout(self._timeout(step, backend))
         files = list(getattr(chunk, "files", []))
-        if self.ctx.cassette is not None:
-            from lok_action.cassette import analyse_prompt
 
-            live = lambda: backend.analyse(files, self.ctx.workdir, timeout)  # noqa: E731
-            return self.ctx.cassette.answer(backend, analyse_prompt(files), live, op="analyse")
-        return backend.analyse(files, self.ctx.workdir, timeout)
+        def call() -> Reply:
+            if self.ctx.cassette is not None:
+                from lok_action.cassette import analyse_prompt
+
+                live = lambda: backend.analyse(files, self.ctx.workdir, timeout)  # noqa: E731
+                return self.ctx.cassette.answer(backend, analyse_prompt(files), live, op="analyse")
+            return backend.analyse(files, self.ctx.workdir, timeout)
+
+        if self.ctx.spend is None:
+            return call()
+        from lok_action.costs import Price
+
+        # free, but once the cost budget stopped the run no call starts: its unasked chunks stay
+        # one clear set of files not analysed
+        return self.ctx.spend.call(backend.name, Price(), 0, call)
 
     def _collect(
         self, step: Step, calls: list[tuple[Backend, Any]], replies: list[Reply], result: StepResult

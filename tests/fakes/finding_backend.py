@@ -43,7 +43,9 @@ def answer(style: str, prompt: str) -> str:
     lines = numbered_lines(prompt)
     findings = []
     if style in WORDING and (
-        "reviewing source code for bugs" in prompt or "reviewing a code change" in prompt
+        "reviewing source code for bugs" in prompt
+        or "reviewing source code for real problems" in prompt
+        or "reviewing a code change" in prompt
     ):
         rule, severity, offset, title = WORDING[style]
         for path, number, code in lines:
