@@ -67,9 +67,21 @@ def execute(
     # issue 13: record/replay is not a stage here: it sits where a reply leaves a backend,
     # lok_action.backends.calling.call_backend (beside the cache and the redaction)
     run = run_workflow(workflow, context)
-    outcome = collect(workflow, run, source, request.min_consensus)
-    # issue 12: the challenge round goes here (each reported finding put, blind, to backends that did
-    # not report it; their verdicts fill Finding.confirmed_by / refuted_by), then quorum + floor
+    outcome = collect(workflow, run, source, request.min_consensus, _analyzers(config))
+    # the challenge round: findings put, blind, to the backends that analysed their file and did not
+    # report them; confirmations count toward the quorum, the refuted are dropped (findings.challenge)
+    from lok_action.verification import run_challenge
+
+    run_challenge(
+        outcome,
+        workflow=workflow.name,
+        requested=request.verify,
+        cap=request.max_verify_calls,
+        config=config,
+        context=context,
+        lines_of=source.lines_of,
+    )
+    outcome.unconfirmed_floor = request.unconfirmed_floor
     outcome.duration = time.monotonic() - started
     return outcome
 
@@ -89,6 +101,13 @@ def code_context(request: Request, pull_requests: PullRequestSource | None = Non
         return providers.pull_request_context(request.project_dir, pull_requests(request.pr_number))
     number = request.pr_number or request.issue_number
     return providers.workflow_only(request.project_dir, str(number) if number is not None else "")
+
+
+def _analyzers(config: Config) -> frozenset[str]:
+    """The configured static analyzers: exact positions, no quotes, no verdicts."""
+    from lok_action.verification import answers_prompts
+
+    return frozenset(name for name in config.backends if not answers_prompts(config, name))
 
 
 def _backend_names(

@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from lok_action.errors import UsageError
 from lok_action.findings.model import SEVERITIES, Severity, as_severity
-from lok_action.ranges import CONSENSUS, ISSUE_NUMBER
+from lok_action.findings.modes import CHALLENGE_MODES, ChallengeMode, as_mode
+from lok_action.ranges import CONSENSUS, ISSUE_NUMBER, VERIFY_CALLS
 from lok_action.request import (
     COMMENT_MODES,
     REVIEW_MODES,
@@ -66,6 +67,9 @@ class ActionInputs:
     fail_on: Severity | None = None
     args: list[str] = field(default_factory=list)
     config: str = ""
+    verify: ChallengeMode | None = None  # None: each findings step's `challenge`
+    max_verify_calls: int = 40
+    unconfirmed_floor: Severity | None = "critical"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ActionInputs:
@@ -79,6 +83,17 @@ class ActionInputs:
                 raise UsageError(f"input {name}: '{raw}' is not one of {', '.join(allowed)}")
             return raw
 
+        verify = input_value(env, "verify")
+        if verify and verify not in CHALLENGE_MODES:
+            raise UsageError(f"input verify: '{verify}' is not one of {', '.join(CHALLENGE_MODES)}")
+        unconfirmed = input_value(env, "unconfirmed").lower()
+        if unconfirmed and unconfirmed not in (*SEVERITIES, "none"):
+            raise UsageError(
+                f"input unconfirmed: '{unconfirmed}' must be one of {', '.join(SEVERITIES)} or none"
+            )
+        verify_calls = VERIFY_CALLS.parse(
+            "input max-verify-calls", input_value(env, "max-verify-calls") or "40"
+        )
         comment = choice("comment", "update", COMMENT_MODES)
         review = choice("review", "inline", REVIEW_MODES)
 
@@ -115,6 +130,9 @@ class ActionInputs:
             fail_on=fail_on_value,
             args=args,
             config=input_value(env, "config"),
+            verify=as_mode(verify) if verify else None,
+            max_verify_calls=int(verify_calls),
+            unconfirmed_floor=None if unconfirmed == "none" else as_severity(unconfirmed or "critical"),
         )
 
 
@@ -320,6 +338,9 @@ def action_request(
         issue_number=plan.issue_number,
         backends=tuple(inputs.backends) if inputs.backends else None,
         min_consensus=inputs.min_consensus,
+        verify=inputs.verify,
+        max_verify_calls=inputs.max_verify_calls,
+        unconfirmed_floor=inputs.unconfirmed_floor,
         args=tuple(plan.args) if plan.kind == "workflow" else (),
         publish=PublishSpec(
             sarif=sarif_file,
