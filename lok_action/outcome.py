@@ -56,6 +56,7 @@ class BackendStatus:
     relocated: int = 0
     unverifiable: int = 0
     unchecked: int = 0
+    verify_calls: int = 0  # challenge-round calls it answered (their cost and tokens are in the totals)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +79,7 @@ class BackendStatus:
             "relocated": self.relocated,
             "unverifiable": self.unverifiable,
             "unchecked": self.unchecked,
+            "verify_calls": self.verify_calls,
         }
 
     @classmethod
@@ -111,6 +113,7 @@ class BackendStatus:
             relocated=f.integer(data, "relocated", where, 0),
             unverifiable=f.integer(data, "unverifiable", where, 0),
             unchecked=f.integer(data, "unchecked", where, 0),
+            verify_calls=f.integer(data, "verify_calls", where, 0),
         )
 
     def absorb(self, other: BackendStatus) -> None:
@@ -130,6 +133,7 @@ class BackendStatus:
         self.relocated += other.relocated
         self.unverifiable += other.unverifiable
         self.unchecked += other.unchecked
+        self.verify_calls += other.verify_calls
         if self.status != "ok" and other.status == "ok":
             self.status, self.error = "ok", None
         self.budget = self.budget or other.budget

@@ -52,6 +52,7 @@ def run_challenge(
     sent, left = tasks[:cap], tasks[cap:]
     backends = _backends(config, sorted({task.backend for task in sent}), context.env)
     replies = _ask_all(sent, backends, config, context)
+    _count_calls(outcome, sent, replies)
     verdicts = [
         (task, parse_verdict(reply.text if reply.ok else None))
         for task, reply in zip(sent, replies, strict=True)
@@ -67,6 +68,20 @@ def run_challenge(
         unverified=len({task.finding for task in left}),
         max_prompt_chars=max((len(task.prompt) for task in sent), default=0),
     )
+
+
+def _count_calls(outcome: Outcome, tasks: Sequence[Task], replies: Sequence[Reply]) -> None:
+    """Verification calls cost what any call costs: on the backend's status, apart from its answers."""
+    from lok_action.outcome import add_optional
+
+    statuses = {status.name: status for status in outcome.backends}
+    for task, reply in zip(tasks, replies, strict=True):
+        status = statuses[task.backend]
+        status.verify_calls += 1
+        status.duration += reply.duration
+        status.input_tokens = add_optional(status.input_tokens, reply.input_tokens)
+        status.output_tokens = add_optional(status.output_tokens, reply.output_tokens)
+        status.cost_usd = add_optional(status.cost_usd, reply.cost_usd)
 
 
 def answers_prompts(config: Config, name: str) -> bool:

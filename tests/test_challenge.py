@@ -186,3 +186,22 @@ def test_bad_settings_are_one_line_errors(lok_project):
         done.returncode == 2 and "step 'x': 'challenge' must be one of below-quorum, all, off" in done.stderr
     )
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_prompt_stays_under_the_limit_whatever_the_finding_and_the_file():
+    from lok_action.findings.challenge import MAX_PROMPT_CHARS, challenge_prompt
+    from lok_action.findings.model import Finding
+
+    lines = [f"value_{n} = compute({'x' * 300})  # a long line" for n in range(1, 400)]
+    finding = Finding("lok/x", "bug", "critical", "big.py", 200, 204, "t " * 150, explanation="why " * 5000)
+    prompt = challenge_prompt(finding, lines)
+    assert len(prompt) < MAX_PROMPT_CHARS == MAX_PROMPT
+    assert " 200| value_200" in prompt and " 204| value_204" in prompt  # the flagged lines stay in
+    assert "who" not in prompt.lower() and "reported by" not in prompt.lower()  # blind
+
+
+def test_verification_calls_are_on_the_backends_status(lok_project):
+    trust_project(lok_project, {"a": "reporter", "b": "judge", "c": "judge"})
+    data = hunt(lok_project, "-b", "a,b,c", "--min-consensus", "2")
+    calls = {s["name"]: (s["calls"], s["verify_calls"]) for s in data["backends"]}
+    assert calls == {"a": (3, 0), "b": (3, 2), "c": (3, 2)}  # hunt's three findings steps; 2 verdicts each
