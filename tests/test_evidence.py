@@ -128,3 +128,43 @@ def test_a_pull_request_review_comments_on_the_lines_the_code_stands_on(
     reported = json.loads(run.outputs["findings"])
     assert [(f["start_line"], f["title"]) for f in reported] == [(5, "mean divides by zero on an empty list")]
     assert "alpha: 1 finding dropped as unverifiable" in run.summary
+
+
+def test_an_unconfirmed_critical_is_in_the_comment_and_the_summary_never_inline(
+    github_stand_in: GitHubStandIn, tmp_path: Path
+) -> None:
+    repo = make_pr_repo(tmp_path, {}, {"mean.py": module_text("mean")}, "a mean")
+    github_stand_in.state.add_repo(REPO)
+    pull = github_stand_in.state.add_pull_request(REPO, repo.path, "main", "feature", "Mean", "Adds mean.")
+    number = int(pull["number"])
+    critical = {
+        "rule": "memory-corruption",
+        "category": "bug",
+        "severity": "critical",
+        "file": "mean.py",
+        "start_line": 5,
+        "end_line": 5,
+        "title": "mean corrupts memory",
+        "explanation": "it does.",
+        "evidence": "return total / len(items)",
+        "suggested_fix": None,
+    }
+    # min-consensus 2 (run_action's input); beta reports nothing and answers no verdict
+    run = run_action(
+        github_stand_in,
+        repo.path,
+        tmp_path,
+        "pull_request",
+        pr_payload(number, repo),
+        findings={"alpha": [critical], "beta": []},
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert github_stand_in.state.review_comments == {}
+    (comment,) = github_stand_in.state.comments.values()
+    for text in (comment["body"], run.summary):
+        assert "Unconfirmed (under the quorum, not refuted; not posted inline): 1" in text
+        assert "**[critical] mean corrupts memory**" in text and "found by alpha" in text
+    assert (
+        "Challenge round: 1 finding put to the other backends, 1 verification call (0 answered, cap 40)"
+        in run.summary
+    )

@@ -66,7 +66,7 @@ def render_terminal(result: Outcome, colour: bool = False, width: int = 100) -> 
                 wrapped = textwrap.wrap(_plain(" ".join(finding.explanation.split())), width - 4)
                 out += ["    " + line for line in wrapped[:4]]
     for title, listed in (
-        ("UNCONFIRMED (critical findings under the quorum, not refuted)", result.unconfirmed),
+        ("UNCONFIRMED (under the quorum, not refuted)", result.unconfirmed),
         ("REFUTED (not posted)", result.refuted),
     ):
         if listed:
