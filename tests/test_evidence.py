@@ -32,6 +32,7 @@ def test_quotes_are_matched_as_models_write_them():
     assert check_evidence(quoted("return total/len( values )", 6), LINES).state == "kept"  # re-spaced
     assert check_evidence(quoted("len(values)", 6), LINES).state == "kept"  # part of the line
     assert check_evidence(quoted("    6| " + exact, 6), LINES).state == "kept"  # lok's numbering copied
+    assert check_evidence(quoted("    6| +" + exact, 6), LINES).state == "kept"  # and a diff's "+"
     two = "def average(values):\n\n  total = sum(values)\n...\n"  # a blank line, an elision
     assert check_evidence(quoted(two, 4, 5), LINES).state == "kept"
     moved = check_evidence(quoted("total = sum(values)\nreturn total / len(values)", 12, 13), LINES)
@@ -168,3 +169,25 @@ def test_an_unconfirmed_critical_is_in_the_comment_and_the_summary_never_inline(
         "Challenge round: 1 finding put to the other backends, 1 verification call (0 answered, cap 40)"
         in run.summary
     )
+
+
+def test_a_diff_is_checked_against_the_revision_its_line_numbers_refer_to(lok_project):
+    from tests.fakes.findings_fixtures import git
+
+    trust_project(lok_project, {"a": "reporter"})
+    root = lok_project.root
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "lok.toml")
+    git(root, "commit", "-q", "-m", "config")
+    git(root, "add", "src")
+    git(root, "commit", "-q", "-m", "stats")
+    # lines inserted above in the working tree, not committed: the diff's line numbers are HEAD's
+    stats = root / "src" / "stats.py"
+    stats.write_text("# one\n# two\n# three\n" + stats.read_text())
+    done = lok_project.lok(
+        "diff", "HEAD~1..HEAD", "-b", "a", "--format", "json", "-o", "../diff.json", timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads((root.parent / "diff.json").read_text())
+    division = next(f for f in data["findings"] if "Division" in f["title"])
+    assert division["start_line"] == 6 and data["backends"][0]["relocated"] == 0

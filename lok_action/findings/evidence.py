@@ -12,8 +12,8 @@ its line numbers are not taken on trust.
   Dropping those would silently empty such runs, so they are kept and counted (an LLM's, in the notes).
 
 Matching forgives what models do to quoted code: indentation and spacing (every whitespace run is
-ignored), the "  12| " numbering of lok's own chunks copied along, blank lines, a quote of part of a
-line, and "..." lines standing for elided code. A multi-line quote must stand on consecutive non-blank
+ignored), the "  12| " numbering of lok's own chunks copied along, the "+" of a diff's added lines,
+blank lines, a quote of part of a line, and "..." lines standing for elided code. A multi-line quote must stand on consecutive non-blank
 lines, each quoted line inside its file line.
 """
 
@@ -71,6 +71,8 @@ def check_evidence(finding: Finding, lines: Sequence[str] | None) -> EvidenceRes
         text = "\n".join(lines[finding.start_line - 1 : finding.end_line])
         return EvidenceResult("unchecked", replace(finding, evidence=finding.evidence or text))
     places = occurrences(quote, lines)
+    if not places and any(part.startswith("+") for part in quote):  # copied from a diff, "+" and all
+        places = occurrences([part.removeprefix("+") for part in quote], lines)
     if not places:
         return EvidenceResult("unverifiable", None)
     start, end = finding.start_line, finding.end_line
