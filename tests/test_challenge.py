@@ -205,3 +205,21 @@ def test_verification_calls_are_on_the_backends_status(lok_project):
     data = hunt(lok_project, "-b", "a,b,c", "--min-consensus", "2")
     calls = {s["name"]: (s["calls"], s["verify_calls"]) for s in data["backends"]}
     assert calls == {"a": (3, 0), "b": (3, 2), "c": (3, 2)}  # hunt's three findings steps; 2 verdicts each
+
+
+def test_action_inputs_reach_the_request_and_bad_ones_are_refused():
+    import pytest
+
+    from lok_action.errors import UsageError
+    from lok_action.github.context import ActionInputs
+
+    inputs = ActionInputs.from_env(
+        {"INPUT_VERIFY": "all", "INPUT_MAX-VERIFY-CALLS": "7", "INPUT_UNCONFIRMED": "high"}
+    )
+    assert (inputs.verify, inputs.max_verify_calls, inputs.unconfirmed_floor) == ("all", 7, "high")
+    defaults = ActionInputs.from_env({})
+    assert (defaults.verify, defaults.max_verify_calls, defaults.unconfirmed_floor) == (None, 40, "critical")
+    assert ActionInputs.from_env({"INPUT_UNCONFIRMED": "none"}).unconfirmed_floor is None
+    for name, value in (("VERIFY", "sometimes"), ("MAX-VERIFY-CALLS", "-1"), ("UNCONFIRMED", "urgent")):
+        with pytest.raises(UsageError, match=f"input {name.lower()}"):
+            ActionInputs.from_env({f"INPUT_{name}": value})
