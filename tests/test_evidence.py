@@ -6,6 +6,8 @@ the GitHub stand-in."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 from lok_action.findings.evidence import check_evidence
@@ -87,6 +89,12 @@ def test_a_finding_quoting_nothing_is_kept_unchecked_and_counted(lok_project):
     (finding,) = data["findings"]
     assert finding["start_line"] == 6 and finding["evidence"] == "    return total / len(values)"
     assert data["backends"][0]["unchecked"] == 1
+
+
+def git(repo: Path, *args: str) -> None:
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com")
+    env.update(GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+    subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, check=True)
 
 
 def by_title(data: dict) -> dict:
@@ -172,8 +180,6 @@ def test_an_unconfirmed_critical_is_in_the_comment_and_the_summary_never_inline(
 
 
 def test_a_diff_is_checked_against_the_revision_its_line_numbers_refer_to(lok_project):
-    from tests.fakes.findings_fixtures import git
-
     trust_project(lok_project, {"a": "reporter"})
     root = lok_project.root
     git(root, "init", "-q", "-b", "main")
