@@ -15,15 +15,26 @@ from collections.abc import Mapping
 from lok_action.budget import BUDGET_NOTE
 from lok_action.context.chunks import Chunker
 from lok_action.context.providers import CodeContext
+from lok_action.findings.evidence import check_evidence
 from lok_action.findings.merge import merge_findings
 from lok_action.findings.model import Finding
+from lok_action.findings.modes import ChallengeMode, stricter_mode
 from lok_action.findings.validate import validate_raw_findings
 from lok_action.outcome import BackendStatus, CoverageSummary, Outcome, add_optional
 from lok_action.workflow.model import Workflow
 from lok_action.workflow.result import RunResult
 
 
-def collect(workflow: Workflow, run: RunResult, source: CodeContext, min_consensus: int) -> Outcome:
+def collect(
+    workflow: Workflow,
+    run: RunResult,
+    source: CodeContext,
+    min_consensus: int,
+    analyzers: frozenset[str] = frozenset(),
+) -> Outcome:
+    """``analyzers`` names the static analyzers among the backends: their positions are exact, they
+    quote nothing, so their findings are not counted as unchecked."""
+    modes: dict[str, ChallengeMode | None] = {}  # fingerprint -> its steps' `challenge`
     statuses: dict[str, BackendStatus] = {}
     analysed_by: dict[str, set[str]] = defaultdict(set)
     anywhere: set[str] = set()  # backends whose findings answer was about any file (no code given)
@@ -65,11 +76,12 @@ def collect(workflow: Workflow, run: RunResult, source: CodeContext, min_consens
             if not step.findings:
                 continue
             validated = validate_raw_findings(output.parsed, output.backend, files, source.lines_of)
-            # issue 12: the evidence check goes here, on each answer's validated findings (does the
-            # quoted `evidence` stand at those lines of source.lines_of(file)?), before they merge
-            status.findings += len(validated.findings)
+            checked = _checked_evidence(validated.findings, source, status, output.backend in analyzers)
+            status.findings += len(checked)
             status.dropped += validated.dropped
-            raw.extend(validated.findings)
+            for finding in checked:  # a finding reported by several steps is challenged as the strictest asks
+                modes[finding.fingerprint] = stricter_mode(modes.get(finding.fingerprint), step.challenge)
+            raw.extend(checked)
     for name, status in statuses.items():
         status.status = "ok" if status.usable else "failed"  # ok = at least one answer was usable
         if status.status == "ok":
@@ -91,7 +103,27 @@ def collect(workflow: Workflow, run: RunResult, source: CodeContext, min_consens
         text=final_text(workflow, run),
         run=run,
         raw_findings=raw,
+        challenge_modes=modes,
     )
+
+
+def _checked_evidence(
+    findings: list[Finding], source: CodeContext, status: BackendStatus, exact: bool
+) -> list[Finding]:
+    """Each finding's quoted code looked up in its file (findings.evidence): kept, moved to where the
+    code stands, or dropped as unverifiable; counted on the backend's status."""
+    kept = []
+    for finding in findings:
+        result = check_evidence(finding, source.lines_of(finding.file))
+        if result.state == "relocated":
+            status.relocated += 1
+        elif result.state == "unverifiable":
+            status.unverifiable += 1
+        elif result.state == "unchecked" and not exact:
+            status.unchecked += 1
+        if result.finding is not None:
+            kept.append(result.finding)
+    return kept
 
 
 BUDGET_SKIP = "not analysed: cost budget reached"

@@ -49,6 +49,13 @@ def text(data: Mapping[str, Any], key: str, where: str = "", default: Any = _MIS
     return value
 
 
+def boolean(data: Mapping[str, Any], key: str, where: str = "", default: Any = _MISSING) -> bool:
+    value = _get(data, key, where, default)
+    if not isinstance(value, bool):
+        raise FieldError(f"{where}{key}", f"expected true or false, got {_kind(value)}")
+    return value
+
+
 def optional_text(data: Mapping[str, Any], key: str, where: str = "") -> str | None:
     return None if data.get(key) is None else text(data, key, where)
 

@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from lok_action.errors import UsageError
-from lok_action.findings.model import SEVERITY_RANK, Finding, apply_min_consensus, sort_findings
+from lok_action.findings.model import (
+    SEVERITY_RANK,
+    Finding,
+    Severity,
+    apply_min_consensus,
+    as_severity,
+    severity_at_least,
+    sort_findings,
+)
+from lok_action.findings.modes import ChallengeMode
 
 if TYPE_CHECKING:
     from lok_action.findings.carry import ReviewDelta
@@ -43,6 +52,12 @@ class BackendStatus:
     repairs: int = 0  # answers that were not JSON and were asked for once more
     over_budget: int = 0  # files it did not get (its chunk limit)
     budget: str = ""
+    # the evidence check (findings.evidence): findings moved to where their quoted code stands,
+    # dropped because the quoted code is nowhere in the file, kept unchecked because nothing was quoted
+    relocated: int = 0
+    unverifiable: int = 0
+    unchecked: int = 0
+    verify_calls: int = 0  # challenge-round calls it answered (their cost and tokens are in the totals)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +77,10 @@ class BackendStatus:
             "repairs": self.repairs,
             "over_budget": self.over_budget,
             "budget": self.budget,
+            "relocated": self.relocated,
+            "unverifiable": self.unverifiable,
+            "unchecked": self.unchecked,
+            "verify_calls": self.verify_calls,
         }
 
     @classmethod
@@ -92,6 +111,10 @@ class BackendStatus:
             repairs=f.integer(data, "repairs", where, 0),
             over_budget=f.integer(data, "over_budget", where, 0),
             budget=f.text(data, "budget", where, ""),
+            relocated=f.integer(data, "relocated", where, 0),
+            unverifiable=f.integer(data, "unverifiable", where, 0),
+            unchecked=f.integer(data, "unchecked", where, 0),
+            verify_calls=f.integer(data, "verify_calls", where, 0),
         )
 
     def absorb(self, other: BackendStatus) -> None:
@@ -108,6 +131,10 @@ class BackendStatus:
         self.unparseable += other.unparseable
         self.repairs += other.repairs
         self.over_budget += other.over_budget
+        self.relocated += other.relocated
+        self.unverifiable += other.unverifiable
+        self.unchecked += other.unchecked
+        self.verify_calls += other.verify_calls
         if self.status != "ok" and other.status == "ok":
             self.status, self.error = "ok", None
         self.budget = self.budget or other.budget
@@ -134,10 +161,27 @@ class BackendStatus:
             parts.append(f"{self.repairs} repair request{'s' if self.repairs != 1 else ''} for JSON")
         return f"{self.name}: {', '.join(parts)}" if parts else ""
 
+    def evidence_note(self) -> str:
+        """'codex: 1 finding dropped as unverifiable (...), 2 moved to ...', or '' (findings.evidence)."""
+        parts = []
+        if self.unverifiable:
+            parts.append(
+                f"{_count(self.unverifiable, 'finding')} dropped as unverifiable (the quoted code is not in the file)"
+            )
+        if self.relocated:
+            parts.append(f"{_count(self.relocated, 'finding')} moved to the lines the quoted code stands on")
+        if self.unchecked:
+            parts.append(f"{_count(self.unchecked, 'finding')} quoting no code kept at the reported lines")
+        return f"{self.name}: {', '.join(parts)}" if parts else ""
+
     def detail(self, count_findings: bool) -> str:
         """One line for a status table: why it failed, what was dropped, or (for an analysis) how
         many findings it reported."""
         return self.error or self.malformed_note() or (f"{self.findings} findings" if count_findings else "")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
 def add_optional(a: Any, b: Any) -> Any:
@@ -175,6 +219,46 @@ class CoverageSummary:
 
 
 @dataclass
+class Verification:
+    """The challenge round's figures (findings.challenge)."""
+
+    calls: int = 0  # verification calls made
+    answered: int = 0  # of them, answers that held a verdict
+    cap: int = 0  # the run's cap on verification calls
+    findings: int = 0  # findings put to other backends
+    unverified: int = 0  # of them, findings some of whose calls the cap left out
+    max_prompt_chars: int = 0  # the longest verification prompt
+
+    def line(self) -> str:
+        """'Challenge round: 4 findings put to the other backends, 6 verification calls (5 answered, cap 40)'."""
+        line = (
+            f"Challenge round: {self.findings} finding{'s' if self.findings != 1 else ''} put to the other"
+            f" backends, {self.calls} verification call{'s' if self.calls != 1 else ''}"
+            f" ({self.answered} answered, cap {self.cap})"
+        )
+        if self.unverified:
+            line += f"; {self.unverified} left unverified by the cap"
+        return line
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "calls": self.calls,
+            "answered": self.answered,
+            "cap": self.cap,
+            "findings": self.findings,
+            "unverified": self.unverified,
+            "max_prompt_chars": self.max_prompt_chars,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "verification.") -> Verification:
+        from lok_action import jsonfields as f
+
+        data = f.as_mapping(data, where.rstrip("."))
+        return cls(**{key: f.integer(data, key, where, 0) for key in cls().to_dict()})
+
+
+@dataclass
 class Outcome:
     workflow: str
     target: str  # the directory, the revision range, "pull request #7", or the issue/PR number
@@ -192,6 +276,15 @@ class Outcome:
     # each backend's own validated findings before the merge (lok eval scores them); not in the JSON
     raw_findings: list[Finding] = field(default_factory=list)
     stop_reason: str = ""  # why the run stopped before asking everything (the cost budget), or ""
+    # the challenge round (findings.challenge): findings a majority of their verifiers refuted (never
+    # posted), its figures (None: no verification call was due), and the critical findings that are
+    # listed as unconfirmed when they miss the quorum (None: none is)
+    refuted: list[Finding] = field(default_factory=list)
+    verification: Verification | None = None
+    unconfirmed_floor: Severity | None = "critical"
+    challenge_modes: dict[str, ChallengeMode | None] = field(
+        default_factory=dict, repr=False
+    )  # by fingerprint
 
     def record_spend(self, by_backend: Mapping[str, float], stop_reason: str = "") -> None:
         """The run's spend (USD, reported by the backends where they do, else estimated) per backend;
@@ -212,6 +305,19 @@ class Outcome:
     def reported(self) -> list[Finding]:
         """The findings that pass --min-consensus (what reports show), in report order."""
         return apply_min_consensus(self.findings, self.min_consensus)
+
+    @property
+    def unconfirmed(self) -> list[Finding]:
+        """Findings at least as severe as the floor that miss the quorum and were not refuted: never
+        dropped silently, listed (not inline) as unconfirmed."""
+        floor = self.unconfirmed_floor
+        if floor is None:
+            return []
+        return [
+            f
+            for f in self.findings
+            if f.agreement < self.min_consensus and severity_at_least(f.severity, floor)
+        ]
 
     @property
     def hidden(self) -> int:
@@ -256,6 +362,18 @@ class Outcome:
     def malformed_notes(self) -> list[str]:
         return [note for note in (status.malformed_note() for status in self.backends) if note]
 
+    def trust_notes(self) -> list[str]:
+        """What the evidence check and the challenge round did, one line each, for every report."""
+        notes = [note for note in (status.evidence_note() for status in self.backends) if note]
+        if self.verification is not None:
+            notes.append(self.verification.line())
+        if self.refuted:
+            count = len(self.refuted)
+            notes.append(
+                f"{count} finding{'s' if count != 1 else ''} refuted by most of their verifiers, not posted"
+            )
+        return notes
+
     def to_dict(self) -> dict[str, Any]:
         reported = self.reported
         passed = {id(finding) for finding in reported}
@@ -270,12 +388,18 @@ class Outcome:
             "summary": {
                 "findings": len(reported),
                 "below_consensus": self.hidden,
+                "unconfirmed": len(self.unconfirmed),
+                "refuted": len(self.refuted),
                 "coverage": self.coverage_line(),
                 "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
                 "stop_reason": self.stop_reason,
             },
             "findings": [finding.to_dict() for finding in reported],
             "below_consensus": [f.to_dict() for f in self.findings if id(f) not in passed],
+            "unconfirmed_floor": self.unconfirmed_floor,
+            "unconfirmed": [f.fingerprint for f in self.unconfirmed],
+            "refuted": [f.to_dict() for f in self.refuted],
+            "verification": self.verification.to_dict() if self.verification is not None else None,
             "backends": [status.to_dict() for status in self.backends],
             "coverage": {"analysed": list(coverage.analysed), "skipped": dict(coverage.skipped)},
             "text": self.text,
@@ -298,6 +422,14 @@ class Outcome:
                 for index, item in enumerate(f.as_list(data.get(key), key))
             ]
             coverage = f.as_mapping(data.get("coverage"), "coverage")
+            refuted = [
+                Finding.from_dict(item, f"refuted[{index}].")
+                for index, item in enumerate(f.as_list(data.get("refuted", []), "refuted"))
+            ]
+            floor = f.optional_text(data, "unconfirmed_floor") if "unconfirmed_floor" in data else "critical"
+            if floor is not None and floor not in SEVERITY_RANK:
+                raise f.FieldError("unconfirmed_floor", f"'{floor}' is not a severity")
+            verification = data.get("verification")
             shard = f.optional_text(data, "shard")
             if shard is not None and not _SHARD.fullmatch(shard):
                 raise f.FieldError("shard", f"expected I/N such as 2/4, got '{shard}'")
@@ -322,6 +454,9 @@ class Outcome:
                     f.as_mapping(data.get("summary", {}), "summary"), "stop_reason", "summary.", ""
                 ),
                 duration=f.number(data, "duration", "", 0.0),
+                refuted=sort_findings(refuted),
+                verification=Verification.from_dict(verification) if verification is not None else None,
+                unconfirmed_floor=as_severity(floor) if floor is not None else None,
             )
         except f.FieldError as error:
             raise UsageError(f"{source}: malformed lok analysis JSON: {error}") from None

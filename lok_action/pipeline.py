@@ -1,11 +1,12 @@
 """Run one Request: the only orchestration entry. Every command that analyses or runs a workflow, and
 the GitHub Action, comes through here and hands the Outcome to its sinks.
 
-    workflow lookup -> code context (files | diff | pull request | none) -> plan | budget -> runner
-      -> collect (validated, [evidence-checked], merged) -> a pull request review's earlier findings
-      carried forward -> [challenge round -> quorum + floor] -> Outcome
+    workflow lookup -> code context (files | diff | pull request | none, `--since` narrowing)
+      -> plan (`--plan` stops here) | budget -> runner -> collect (validated, evidence-checked,
+      merged) -> challenge round -> quorum + floor -> a pull request review's earlier findings
+      carried forward -> Outcome
 
-The bracketed stages are the features to come; each has its one marked place below.
+Record/replay is not a stage: it sits where a reply leaves a backend (backends.calling.call_backend).
 """
 
 from __future__ import annotations
@@ -49,13 +50,26 @@ def execute(
     # record/replay sits where a reply leaves a backend (backends.calling.call_backend); here only
     # the durations lok measures itself, which a replay reports from the cassette
     run = run_workflow(workflow, context)
-    outcome = collect(workflow, run, source, request.min_consensus)
+    outcome = collect(workflow, run, source, request.min_consensus, _analyzers(config))
+    # the challenge round: findings put, blind, to the backends that analysed their file and did not
+    # report them; confirmations count toward the quorum, the refuted are dropped (findings.challenge).
+    # Its calls go through the run's spend, so the cost budget covers them too.
+    from lok_action.verification import run_challenge
+
+    run_challenge(
+        outcome,
+        workflow=workflow.name,
+        requested=request.verify,
+        cap=request.max_verify_calls,
+        config=config,
+        context=context,
+        lines_of=source.lines_of,
+    )
+    outcome.unconfirmed_floor = request.unconfirmed_floor
     if context.spend is not None:
         outcome.record_spend(context.spend.by_backend, context.spend.summary())
-    if request.is_pull_request_review:  # earlier findings in unchanged code carry forward
+    if request.is_pull_request_review:  # earlier findings in unchanged code carry forward (not re-asked)
         _carry_forward(outcome, source)
-    # issue 12: the challenge round goes here (each reported finding put, blind, to backends that did
-    # not report it; their verdicts fill Finding.confirmed_by / refuted_by), then quorum + floor
     outcome.duration = time.monotonic() - started
     if cassette is not None:
         keep_durations(cassette, outcome.duration, run)
@@ -190,6 +204,13 @@ def _carry_forward(outcome: Outcome, source: CodeContext) -> None:
         outcome.reported, source.earlier, source.revision or "", source.candidates or []
     )
     outcome.findings = sort_findings([*outcome.findings, *carried])
+
+
+def _analyzers(config: Config) -> frozenset[str]:
+    """The configured static analyzers: exact positions, no quotes, no verdicts."""
+    from lok_action.verification import answers_prompts
+
+    return frozenset(name for name in config.backends if not answers_prompts(config, name))
 
 
 def _backend_names(

@@ -105,6 +105,7 @@ RETRIES = NumberRange(integer=True, low=0, high=20)
 RETRY_DELAY_MS = NumberRange(integer=True, low=0, high=600_000, unit="milliseconds")
 PARALLEL = NumberRange(integer=True, low=1, high=256)
 CONSENSUS = NumberRange(integer=True, low=1, high=100)  # backends that must agree
+VERIFY_CALLS = NumberRange(integer=True, low=0, high=1000)  # challenge-round calls per run
 BUDGET_CHARS = NumberRange(integer=True, low=1_000, high=100_000_000, unit="characters")
 TTL_HOURS = NumberRange(integer=False, low=0, high=87_600, unit="hours")  # ten years
 ROUNDS = NumberRange(integer=True, low=1, high=1_000)

@@ -19,6 +19,7 @@ from typing import Literal
 
 from lok_action.context.shards import Shard
 from lok_action.findings.model import Severity
+from lok_action.findings.modes import ChallengeMode
 
 # What the backends are given: files under the target, a git diff, a pull request's diff, or only
 # the workflow's own steps (fix, ci: they fetch what they need themselves).
@@ -104,6 +105,10 @@ class Request:
     max_parallel: int | None = None  # None: the config's
     max_seconds: float | None = None  # a hard limit on the whole run
     use_cache: bool = True
+    # the challenge round: None = each findings step's `challenge` (findings.modes.effective_mode)
+    verify: ChallengeMode | None = None
+    max_verify_calls: int = 40  # per run; the calls past it are not made, their findings "unverified"
+    unconfirmed_floor: Severity | None = "critical"  # at least this severe: listed when under the quorum
     publish: PublishSpec = field(default_factory=PublishSpec)
     cassette: CassetteSpec | None = None  # None: backends are asked, nothing recorded
     depth: Depth | None = None  # the workflows' `arg.depth`; None: the workflow's default (quick)

@@ -255,7 +255,8 @@ def test_pull_request_opened_then_synchronize(
     assert "**Coverage:** 1 file analysed, 0 skipped" in run.summary
     rows = backend_rows(run.summary)
     assert sorted(rows) == ["alpha", "beta", "gamma"] and all(row[1] == "ok" for row in rows.values())
-    assert rows["alpha"][-1] == "$0.0125" and rows["beta"][-1] == "—"
+    # alpha's review call and its verification call on gamma's finding (under the quorum), $0.0125 each
+    assert rows["alpha"][-1] == "$0.0250" and rows["beta"][-1] == "—"
     assert run.outputs["verdict"] == "fail" and json.loads(run.outputs["findings"])[0]["agreement"] == 2
     assert run.outputs["sarif-file"].endswith("lok.sarif") and Path(run.outputs["report"]).is_file()
     (upload,) = server.state.sarifs.values()

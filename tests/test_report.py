@@ -151,8 +151,8 @@ def test_sarif_gzip_limit_drops_lowest_severity(sarif_validator):
 def test_markdown_summary_has_agreement_backends_coverage_and_drops():
     text = render_markdown(sample_result(min_consensus=2))
     assert "## lok hunt: 2 findings" in text
-    assert "| 1 | critical | SQL injection | `src/stats.py:40` | 2/3 | b, c | a |" in text
-    assert "| 2 | high | Division by zero | `src/stats.py:6` | 3/3 | a, b, c | — |" in text
+    assert "| 1 | critical | SQL injection | `src/stats.py:40` | 2/3 | b, c | — | — | a |" in text
+    assert "| 2 | high | Division by zero | `src/stats.py:6` | 3/3 | a, b, c | — | — | — |" in text
     assert "Unused import" not in text  # below --min-consensus 2
     assert "(1 finding below the threshold not shown)" in text
     assert "**Coverage:** 2 files analysed, 2 skipped (1 binary, 1 vendored)" in text
@@ -173,8 +173,8 @@ def test_terminal_groups_by_severity_and_colours_only_when_asked():
     plain = render_terminal(sample_result())
     assert "\033[" not in plain
     assert plain.index("CRITICAL (1)") < plain.index("HIGH (1)") < plain.index("LOW (1)")
-    assert "agreement 3/3: a, b, c" in plain
-    assert "agreement 1/3: a; not reported by b, c" in plain
+    assert "agreement 3/3: found by a, b, c" in plain
+    assert "agreement 1/3: found by a; not reported by b, c" in plain
     assert "Coverage: 2 files analysed" in plain
     coloured = render_terminal(sample_result(), colour=True)
     assert "\033[31mHIGH (1)\033[0m" in coloured

@@ -77,6 +77,35 @@ def add_cost_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_challenge_options(parser: argparse.ArgumentParser) -> None:
+    """The challenge round (findings.challenge) and the floor for critical findings."""
+    from lok_action.findings.modes import CHALLENGE_MODES
+
+    parser.add_argument(
+        "--verify",
+        choices=CHALLENGE_MODES,
+        default=None,
+        help="ask the other backends, blind, to confirm or refute findings: below-quorum (those under"
+        " --min-consensus and every critical/high one; the default of hunt, audit, diff), all, or off",
+    )
+    parser.add_argument(
+        "--max-verify-calls",
+        type=ranges.VERIFY_CALLS.option("--max-verify-calls"),
+        metavar="N",
+        default=None,
+        help=f"at most N verification calls per run ({ranges.VERIFY_CALLS.span()}; default 40);"
+        " findings past it are reported unverified",
+    )
+    parser.add_argument(
+        "--unconfirmed",
+        choices=(*SEVERITIES, "none"),
+        metavar="SEVERITY",
+        default=None,
+        help="findings at least this severe that miss --min-consensus and are not refuted are listed as"
+        " unconfirmed (default critical; none: not listed)",
+    )
+
+
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = f"example:  {EXAMPLES[name]}"
@@ -97,6 +126,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
     add_cassette_options(parser)
     add_cost_options(parser)
+    add_challenge_options(parser)
     if name in ("hunt", "audit"):
         parser.add_argument(
             "--depth",

@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
 def merge_outcomes(outcomes: Sequence[Outcome], min_consensus: int, sources: Sequence[str]) -> Outcome:
     """Shard outputs (or runs with different backends) -> one outcome, findings re-merged."""
     from lok_action.findings.merge import merge_findings
+    from lok_action.findings.model import sort_findings
 
     if not outcomes:
         raise UsageError("merge: no inputs")
@@ -80,4 +81,6 @@ def merge_outcomes(outcomes: Sequence[Outcome], min_consensus: int, sources: Seq
         duration=max(outcome.duration for outcome in outcomes),
         # a shard the cost budget stopped leaves the merged analysis partial too (exit 3)
         stop_reason="; ".join(dict.fromkeys(o.stop_reason for o in outcomes if o.stop_reason)),
+        refuted=sort_findings(f for outcome in outcomes for f in outcome.refuted),
+        unconfirmed_floor=first.unconfirmed_floor,
     )

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from lok_action.context.shards import parse_shard
 from lok_action.errors import UsageError
-from lok_action.findings.model import as_severity
+from lok_action.findings.model import Severity, as_severity
+from lok_action.findings.modes import as_mode
 from lok_action.ranges import CONSENSUS, ISSUE_NUMBER
 from lok_action.request import (
     REPORT_FORMATS,
@@ -138,6 +139,9 @@ def analysis_request(args: argparse.Namespace, project_dir: Path, env: Mapping[s
         min_consensus=args.min_consensus or 1,
         shard=parse_shard(args.shard, env),
         use_cache=not args.no_cache,
+        verify=as_mode(args.verify) if args.verify else None,
+        max_verify_calls=args.max_verify_calls if args.max_verify_calls is not None else 40,
+        unconfirmed_floor=unconfirmed_floor(args.unconfirmed),
         publish=publish,
         cassette=cassette_spec(args),
         depth=getattr(args, "depth", None),
@@ -168,6 +172,13 @@ def eval_case_request(
         use_cache=not args.no_cache,
         cassette=cassette,
     )
+
+
+def unconfirmed_floor(text: str | None) -> Severity | None:
+    """--unconfirmed / the `unconfirmed` input: a severity, "none" (no floor), unset (critical)."""
+    if text is None or text == "":
+        return "critical"
+    return None if text == "none" else as_severity(text)
 
 
 def run_request(

@@ -34,10 +34,38 @@ class Finding:
     # the challenge round (issue 12): other backends asked, blind, whether the finding holds
     confirmed_by: list[str] = field(default_factory=list)
     refuted_by: list[str] = field(default_factory=list)
+    unsure_by: list[str] = field(default_factory=list)
+    unverified: bool = False  # it was due a challenge the run's cap on verification calls left out
 
     @property
     def agreement(self) -> int:
-        return len(self.backends)
+        """Distinct backends that reported it or, asked blind, confirmed it: what --min-consensus counts."""
+        return len(set(self.backends) | set(self.confirmed_by))
+
+    @property
+    def silent(self) -> list[str]:
+        """Backends that analysed its file and neither reported it nor gave a verdict on it."""
+        said = set(self.backends) | set(self.confirmed_by) | set(self.refuted_by) | set(self.unsure_by)
+        return [name for name in self.dissent if name not in said]
+
+    @property
+    def looked(self) -> int:
+        """Backends that analysed its file: the denominator of its agreement."""
+        return len(set(self.backends) | set(self.confirmed_by) | set(self.dissent))
+
+    def provenance(self) -> str:
+        """'found by claude, confirmed by codex, refuted by gemini': the one wording every report uses."""
+        parts = [f"found by {', '.join(self.backends) or 'unknown'}"]
+        for label, names in (
+            ("confirmed by", self.confirmed_by),
+            ("refuted by", self.refuted_by),
+            ("unsure:", self.unsure_by),
+        ):
+            if names:
+                parts.append(f"{label} {', '.join(names)}")
+        if self.unverified:
+            parts.append("unverified (the run's cap on verification calls)")
+        return ", ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +84,8 @@ class Finding:
             "dissent": list(self.dissent),
             "confirmed_by": list(self.confirmed_by),
             "refuted_by": list(self.refuted_by),
+            "unsure_by": list(self.unsure_by),
+            "unverified": self.unverified,
             "fingerprint": self.fingerprint,
         }
 
@@ -82,6 +112,8 @@ class Finding:
             dissent=f.text_list(data, "dissent", where),
             confirmed_by=f.text_list(data, "confirmed_by", where),
             refuted_by=f.text_list(data, "refuted_by", where),
+            unsure_by=f.text_list(data, "unsure_by", where),
+            unverified=f.boolean(data, "unverified", where, False),
         )
 
 

@@ -73,6 +73,24 @@ def findings_schema(files: Mapping[str, int] | None = None) -> dict[str, Any]:
     }
 
 
+VERDICT_NAME = "lok_verdict"
+VERDICTS = ("confirm", "refute", "unsure")
+
+
+def verdict_schema() -> dict[str, Any]:
+    """The challenge round's answer, {"verdict": "confirm"|"refute"|"unsure", "reason": "one line"}:
+    written to the same strict rules, so each vendor's structured output binds it too."""
+    return {
+        "type": "object",
+        "properties": {
+            "verdict": {"type": "string", "enum": list(VERDICTS)},
+            "reason": {"type": "string", "description": "one line: why"},
+        },
+        "required": ["verdict", "reason"],
+        "additionalProperties": False,
+    }
+
+
 def is_findings_schema(schema: Mapping[str, Any]) -> bool:
     return "findings" in (schema.get("properties") or {})
 

@@ -12,7 +12,8 @@ from typing import Any, Literal
 from lok_action import json_text
 from lok_action.errors import UsageError
 from lok_action.findings.model import SEVERITIES, Severity, as_severity
-from lok_action.ranges import CONSENSUS, COST_USD, INLINE_COMMENTS, ISSUE_NUMBER
+from lok_action.findings.modes import CHALLENGE_MODES, ChallengeMode, as_mode
+from lok_action.ranges import CONSENSUS, COST_USD, INLINE_COMMENTS, ISSUE_NUMBER, VERIFY_CALLS
 from lok_action.request import (
     COMMENT_MODES,
     DEPTHS,
@@ -76,6 +77,9 @@ class ActionInputs:
     depth: Depth | None = None  # None: the workflow's default (quick)
     plan: bool = False  # say what the run would send and cost; call no backend, post nothing
     max_cost: float | None = None  # USD; None: lok.toml's [defaults] max_cost, else no limit
+    verify: ChallengeMode | None = None  # None: each findings step's `challenge`
+    max_verify_calls: int = 40
+    unconfirmed_floor: Severity | None = "critical"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ActionInputs:
@@ -89,6 +93,17 @@ class ActionInputs:
                 raise UsageError(f"input {name}: '{raw}' is not one of {', '.join(allowed)}")
             return raw
 
+        verify = input_value(env, "verify")
+        if verify and verify not in CHALLENGE_MODES:
+            raise UsageError(f"input verify: '{verify}' is not one of {', '.join(CHALLENGE_MODES)}")
+        unconfirmed = input_value(env, "unconfirmed").lower()
+        if unconfirmed and unconfirmed not in (*SEVERITIES, "none"):
+            raise UsageError(
+                f"input unconfirmed: '{unconfirmed}' must be one of {', '.join(SEVERITIES)} or none"
+            )
+        verify_calls = VERIFY_CALLS.parse(
+            "input max-verify-calls", input_value(env, "max-verify-calls") or "40"
+        )
         comment = choice("comment", "update", COMMENT_MODES)
         review = choice("review", "inline", REVIEW_MODES)
 
@@ -148,6 +163,9 @@ class ActionInputs:
             depth=next((d for d in DEPTHS if d == depth_raw), None),
             plan=plan_raw == "true",
             max_cost=max_cost,
+            verify=as_mode(verify) if verify else None,
+            max_verify_calls=int(verify_calls),
+            unconfirmed_floor=None if unconfirmed == "none" else as_severity(unconfirmed or "critical"),
         )
 
 
@@ -353,6 +371,9 @@ def action_request(
         issue_number=plan.issue_number,
         backends=tuple(inputs.backends) if inputs.backends else None,
         min_consensus=inputs.min_consensus,
+        verify=inputs.verify,
+        max_verify_calls=inputs.max_verify_calls,
+        unconfirmed_floor=inputs.unconfirmed_floor,
         args=tuple(plan.args) if plan.kind == "workflow" else (),
         depth=inputs.depth,
         plan_only=inputs.plan,

@@ -10,6 +10,7 @@ from lok_action.github.markers import REPORT_MARKER, finding_key, fingerprint_ma
 from lok_action.github.review_state import state_markers
 from lok_action.markdown_text import block, cell, fence, location
 from lok_action.outcome import Outcome
+from lok_action.report.markdown import trust_sections
 
 SEVERITY_ICON = {"critical": "🛑", "high": "🔴", "medium": "🟠", "low": "🟡", "info": "🔵"}
 
@@ -19,8 +20,8 @@ def key_of(finding: Finding) -> str:
 
 
 def agreement_text(finding: Finding) -> str:
-    total = finding.agreement + len(finding.dissent)
-    who = ", ".join(finding.backends) or "unknown"
+    total = finding.looked
+    who = finding.provenance()
     return f"{finding.agreement}/{total} ({who})" if total else who
 
 
@@ -41,7 +42,7 @@ def finding_details(finding: Finding, with_fix: bool = True) -> str:
         f"agreement {block(agreement_text(finding))}"
     )
     fix = "Proposed fix:\n\n" + fence(finding.suggested_fix) if with_fix and finding.suggested_fix else ""
-    dissent = f"_Not reported by: {', '.join(finding.dissent)}_" if finding.dissent else ""
+    dissent = f"_Not reported by: {', '.join(finding.silent)}_" if finding.silent else ""
     return _finding_text(finding, heading, dissent, fix)
 
 
@@ -120,8 +121,12 @@ def comment_markdown(outcome: Outcome, limit: int = BODY_LIMIT) -> str:
         parts.append(f"<details><summary>Details</summary>\n\n{details}\n\n</details>")
     elif not outcome.text:
         parts.append("No findings passed the consensus filter.")
+    trust = "\n".join(trust_sections(outcome)).strip()
+    if trust:
+        parts.append(trust)
     if outcome.text:
         parts.append(outcome.text.strip())
+    parts.extend(f"> {note}" for note in outcome.trust_notes())
     table = backends_table(outcome)
     if table:
         parts.append(table)

@@ -18,6 +18,26 @@ def _backend_cell(status: BackendStatus) -> list[str]:
     return [status.name, state, calls, str(status.findings), f"{status.duration:.1f}s", tokens, cost]
 
 
+def trust_sections(result: Outcome) -> list[str]:
+    """The unconfirmed critical findings (under the quorum, not refuted: never dropped silently) and
+    the refuted ones (not posted), as markdown lines; shared by the job summary and the lok comment."""
+    out: list[str] = []
+    for title, listed in (
+        ("Unconfirmed (under the quorum, not refuted; not posted inline)", result.unconfirmed),
+        ("Refuted by the challenge round (not posted)", result.refuted),
+    ):
+        if not listed:
+            continue
+        out += [f"### {title}: {len(listed)}", ""]
+        out += [
+            f"- **[{f.severity}] {cell(f.title)}** `{cell(location(f))}` · `{f.rule_id}` · agreement"
+            f" {f.agreement} ({cell(f.provenance())})"
+            for f in listed
+        ]
+        out.append("")
+    return out
+
+
 def render_markdown(result: Outcome) -> str:
     findings = result.reported
     backend_count = len(result.backends)
@@ -33,19 +53,20 @@ def render_markdown(result: Outcome) -> str:
         consensus += f"  \n**Spend:** ${result.cost_usd:.4f}"
     out += [consensus, ""]
     out += [f"> {cell(note)}" for note in result.notes] + ([""] if result.notes else [])
-    notes = result.malformed_notes()
+    notes = result.malformed_notes() + result.trust_notes()
     if notes:
         out += [f"- {note}" for note in notes] + [""]
     if findings:
         out += [
-            "| # | Severity | Finding | Location | Agreement | Reported by | Dissent |",
-            "|---|---|---|---|---|---|---|",
+            "| # | Severity | Finding | Location | Agreement | Found by | Confirmed by | Refuted by | Dissent |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for number, finding in enumerate(findings, 1):
             out.append(
                 f"| {number} | {finding.severity} | {cell(finding.title)} | `{cell(location(finding))}` "
-                f"| {finding.agreement}/{backend_count} | {', '.join(finding.backends)} "
-                f"| {', '.join(finding.dissent) or '—'} |"
+                f"| {finding.agreement}/{finding.looked} | {', '.join(finding.backends)} "
+                f"| {', '.join(finding.confirmed_by) or '—'} | {', '.join(finding.refuted_by) or '—'} "
+                f"| {', '.join(finding.silent) or '—'} |"
             )
         out += ["", "### Details", ""]
         for number, finding in enumerate(findings, 1):
@@ -53,7 +74,7 @@ def render_markdown(result: Outcome) -> str:
             out.append("")
             out.append(
                 f"`{location(finding)}` · `{finding.rule_id}` · {finding.category} · "
-                f"agreement {finding.agreement} ({', '.join(finding.backends)})"
+                f"agreement {finding.agreement} ({finding.provenance()})"
             )
             out.append("")
             if finding.explanation:
@@ -69,6 +90,7 @@ def render_markdown(result: Outcome) -> str:
                 ]
     elif not result.text:
         out += ["No findings.", ""]
+    out += trust_sections(result)
     if result.text:
         out += ["### Overview", "", block(result.text), ""]
     if result.backends:

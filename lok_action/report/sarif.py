@@ -33,11 +33,17 @@ LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "not
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
 
 
-def precision(agreement: int) -> str:
-    """More backends agreeing -> more likely a true positive."""
-    if agreement >= 3:
-        return "very-high"
-    return {2: "high", 1: "medium"}.get(agreement, "low")
+PRECISIONS = ("low", "medium", "high", "very-high")
+
+
+def precision(finding: Finding) -> str:
+    """More backends agreeing (reporters and blind confirmers) -> more likely a true positive:
+    3 or more very-high, 2 high, 1 medium; any refutation (a minority's: a majority's drops the
+    finding) one step lower."""
+    rank = min(finding.agreement, 3)
+    if finding.refuted_by:
+        rank -= 1
+    return PRECISIONS[max(rank, 0)]
 
 
 def _humanise(rule_id: str) -> str:
@@ -63,7 +69,7 @@ def _rule(rule_id: str, findings: Sequence[Finding], workflow: str) -> dict[str,
         "defaultConfiguration": {"level": LEVELS[worst]},
         "properties": {
             "tags": sorted(set(tags)),
-            "precision": precision(max(f.agreement for f in findings)),
+            "precision": max((precision(f) for f in findings), key=PRECISIONS.index),
             **_security_severity(exemplar.category, worst),
             "problem.severity": {"error": "error", "warning": "warning", "note": "recommendation"}[
                 LEVELS[worst]
@@ -114,10 +120,13 @@ def _result(finding: Finding, rule_index: int, prefix: str) -> dict[str, Any]:
         "partialFingerprints": {"primaryLocationLineHash": f"{finding.fingerprint[:32]}:1"},
         "properties": {
             **_security_severity(finding.category, finding.severity),
-            "precision": precision(finding.agreement),
+            "precision": precision(finding),
             "severity": finding.severity,
             "agreement": finding.agreement,
             "backends": list(finding.backends),
+            "confirmedBy": list(finding.confirmed_by),
+            "refutedBy": list(finding.refuted_by),
+            "provenance": finding.provenance(),
             "dissent": list(finding.dissent),
             "fingerprint": finding.fingerprint,
         },

@@ -51,21 +51,33 @@ def render_terminal(result: Outcome, colour: bool = False, width: int = 100) -> 
         + f" (min consensus {result.min_consensus}"
         + (f", {result.hidden} below it hidden)" if result.hidden else ")")
     ]
-    backend_count = len(result.backends)
     for severity in SEVERITIES:
         group = [finding for finding in findings if finding.severity == severity]
         if not group:
             continue
         out += ["", _paint(f"{severity.upper()} ({len(group)})", severity, colour)]
         for finding in group:
-            agreement = f"agreement {finding.agreement}/{backend_count}: {', '.join(finding.backends)}"
-            if finding.dissent:
-                agreement += f"; not reported by {', '.join(finding.dissent)}"
+            agreement = f"agreement {finding.agreement}/{finding.looked}: {finding.provenance()}"
+            if finding.silent:
+                agreement += f"; not reported by {', '.join(finding.silent)}"
             out.append(f"  {location(finding)}  {_plain(finding.title)}  [{finding.rule_id}]")
             out.append("    " + _paint(agreement, "dim", colour))
             if finding.explanation:
                 wrapped = textwrap.wrap(_plain(" ".join(finding.explanation.split())), width - 4)
                 out += ["    " + line for line in wrapped[:4]]
+    for title, listed in (
+        ("UNCONFIRMED (under the quorum, not refuted)", result.unconfirmed),
+        ("REFUTED (not posted)", result.refuted),
+    ):
+        if listed:
+            out += ["", _paint(f"{title}: {len(listed)}", "bold", colour)]
+            for finding in listed:
+                out.append(
+                    f"  {location(finding)}  [{finding.severity}] {_plain(finding.title)}  [{finding.rule_id}]"
+                )
+                out.append(
+                    "    " + _paint(f"agreement {finding.agreement}: {finding.provenance()}", "dim", colour)
+                )
     if result.text:
         out += ["", _plain(result.text)]
     out.append("")
@@ -73,7 +85,7 @@ def render_terminal(result: Outcome, colour: bool = False, width: int = 100) -> 
         state = "ok" if status.status == "ok" else f"failed ({_plain(status.error or 'error')[:100]})"
         cost = "" if status.cost_usd is None else f", ${status.cost_usd:.4f}"
         out.append(f"  {status.name}: {state}, {status.answers_line()}, {status.duration:.1f}s{cost}")
-    for note in result.malformed_notes():
+    for note in result.malformed_notes() + result.trust_notes():
         out.append(_paint(f"  {note}", "medium", colour))
     for note in result.notes:
         out.append(_paint(f"Note: {_plain(note)}", "medium", colour))

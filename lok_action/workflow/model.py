@@ -10,6 +10,7 @@ from typing import Any, Literal, get_args
 
 from lok_action import ranges
 from lok_action.errors import WorkflowError, closest
+from lok_action.findings.modes import CHALLENGE_MODES, ChallengeMode, as_mode
 from lok_action.jsonextract import OutputFormat
 from lok_action.ranges import NumberRange
 from lok_action.schema import Key, check_value
@@ -58,6 +59,12 @@ STEP_KEYS: dict[str, Key] = {
     "output_format": Key((str,), "`text`, `json`, `json_array` or `jsonl`"),
     "for_each": Key((str,), "`chunk`: run once per chunk of the code base per backend"),
     "findings": Key((bool,), "the answers are findings to merge and report"),
+    "challenge": Key(
+        (str,),
+        "findings steps: which findings other backends are asked, blind, to confirm or refute:"
+        " `below-quorum` (and every critical/high one), `all` or `off`"
+        " (default: `below-quorum` in hunt, audit, diff and review-pr, else `off`; `--verify` overrides)",
+    ),
 }
 
 
@@ -80,6 +87,7 @@ class Step:
     output_format: OutputFormat = "text"
     for_each: ForEach | None = None
     findings: bool = False
+    challenge: ChallengeMode | None = None  # None: the workflow's default (findings.modes.effective_mode)
 
     @property
     def is_shell(self) -> bool:
@@ -217,6 +225,15 @@ def _build_step(
             raise WorkflowError(f"{where}: 'for_each' must be \"chunk\", got '{for_each}'")
         if shell is not None:
             raise WorkflowError(f"{where}: 'for_each' is only for prompt steps")
+    challenge = raw.get("challenge")
+    if challenge is not None:
+        if challenge not in CHALLENGE_MODES:
+            raise WorkflowError(
+                f"{where}: 'challenge' must be one of {', '.join(CHALLENGE_MODES)}, got '{challenge}'"
+                f"{closest(challenge, CHALLENGE_MODES)}"
+            )
+        if not raw.get("findings", False):
+            raise WorkflowError(f"{where}: 'challenge' verifies findings; set findings = true or remove it")
     verify = raw.get("verify")
     apply_edits = raw.get("apply_edits", False)
     if verify is not None and not apply_edits:
@@ -242,6 +259,7 @@ def _build_step(
         output_format=output_format,
         for_each=for_each,
         findings=raw.get("findings", False),
+        challenge=as_mode(challenge) if challenge is not None else None,
     )
 
 
