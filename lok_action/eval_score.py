@@ -7,16 +7,19 @@ problem's widened by MATCH_TOLERANCE; matching is one-to-one, candidate pairs ta
 between their ranges (ties: problem order, then finding order), so a second finding about a found
 problem is a false positive.
 
-The ensemble at quorum k is the merged findings that k backends stand behind:
-- without the challenge round: reported by at least k backends;
-- with it: reported plus confirmed (Finding.confirmed_by) by at least k, and refuted by none.
+The ensemble at quorum k is the merged findings that k backends stand behind, both read from the
+same run (`lok eval` runs the challenge round on every finding, --verify all):
+- without the challenge round: reported by at least k backends, whatever the verdicts said (the
+  findings the round refuted included);
+- with it: the findings the round kept (not refuted by more than half of their verdicts,
+  findings.challenge) that at least k backends reported or confirmed (Finding.agreement).
 
 A leaf: data in, figures out; no backend, no run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -99,20 +102,17 @@ def tally(problems: Sequence[Located], findings: Sequence[Located]) -> Tally:
     return Tally(tp=kept, fp=len(findings) - kept, fn=len(problems) - kept)
 
 
-def refuted(finding: Finding) -> bool:
-    return bool(finding.refuted_by)
-
-
-def at_quorum(findings: Iterable[Finding], k: int, challenge: bool) -> list[Finding]:
+def at_quorum(run: CaseRun, k: int, challenge: bool) -> list[Finding]:
     """The merged findings the ensemble reports at quorum k (see the module docstring)."""
     if challenge:
-        return [f for f in findings if len(set(f.backends) | set(f.confirmed_by)) >= k and not refuted(f)]
-    return [f for f in findings if len(f.backends) >= k]
+        return [f for f in run.merged if f.agreement >= k]
+    return [f for f in [*run.merged, *run.refuted] if len(f.backends) >= k]
 
 
 @dataclass
 class CaseRun:
-    """One case as analysed: its problems, each backend's own findings, the merged ones, the costs."""
+    """One case as analysed: its problems, each backend's own findings, the merged ones the challenge
+    round kept (with their verdicts) and those it refuted, the costs."""
 
     name: str
     problems: Sequence[Located]
@@ -120,6 +120,7 @@ class CaseRun:
     merged: Sequence[Finding]
     statuses: Sequence[BackendStatus] = ()
     wall_time: float = 0.0
+    refuted: Sequence[Finding] = ()
 
 
 @dataclass
@@ -140,11 +141,21 @@ class Row:
     def tokens(self) -> int | None:
         return add_optional(self.input_tokens, self.output_tokens)
 
-    def charge(self, status: BackendStatus) -> None:
-        self.calls += status.calls
-        self.input_tokens = add_optional(self.input_tokens, status.input_tokens)
-        self.output_tokens = add_optional(self.output_tokens, status.output_tokens)
-        self.cost_usd = add_optional(self.cost_usd, status.cost_usd)
+    def charge(self, status: BackendStatus, challenge: bool = False) -> None:
+        """The backend's calls, tokens and cost: the analysis's, plus the challenge round's with it."""
+        if challenge:
+            self.calls += status.calls + status.verify_calls
+            spent = (status.input_tokens, status.output_tokens, status.cost_usd)
+        else:
+            self.calls += status.calls
+            spent = (
+                _less(status.input_tokens, status.verify_input_tokens),
+                _less(status.output_tokens, status.verify_output_tokens),
+                _less(status.cost_usd, status.verify_cost_usd),
+            )
+        self.input_tokens = add_optional(self.input_tokens, spent[0])
+        self.output_tokens = add_optional(self.output_tokens, spent[1])
+        self.cost_usd = add_optional(self.cost_usd, spent[2])
 
     def to_dict(self) -> dict[str, Any]:
         t = self.tally
@@ -169,6 +180,11 @@ class Row:
         }
 
 
+def _less(total: Any, part: Any) -> Any:
+    """total - part, where part (a share of total) may be unknown: then nothing was spent on it."""
+    return total if total is None or part is None else total - part
+
+
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
@@ -178,9 +194,9 @@ def ensemble_label(k: int, challenge: bool) -> str:
 
 
 def score(runs: Sequence[CaseRun], backends: Sequence[str]) -> list[Row]:
-    """One row per backend (its own findings, its calls and time), then the ensemble at each quorum
-    k = 1..len(backends), without and with the challenge round (every backend's calls, the runs'
-    wall time)."""
+    """One row per backend (its own findings, its analysis calls and time), then the ensemble at each
+    quorum k = 1..len(backends), without and with the challenge round (every backend's calls, the
+    round's added to the +challenge rows; the runs' wall time, which includes the round)."""
     rows = [Row(name, "backend", backend=name) for name in backends]
     ensemble = [
         Row(ensemble_label(k, challenge), "ensemble", k=k, challenge=challenge)
@@ -197,10 +213,10 @@ def score(runs: Sequence[CaseRun], backends: Sequence[str]) -> list[Row]:
                 row.charge(status)
                 row.wall_time += status.duration
         for row in ensemble:
-            chosen = at_quorum(run.merged, row.k or 1, bool(row.challenge))
+            chosen = at_quorum(run, row.k or 1, bool(row.challenge))
             row.tally.add(tally(run.problems, chosen))
             for status in run.statuses:
-                row.charge(status)
+                row.charge(status, bool(row.challenge))
             row.wall_time += run.wall_time
     return rows + ensemble
 

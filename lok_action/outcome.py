@@ -58,6 +58,10 @@ class BackendStatus:
     unverifiable: int = 0
     unchecked: int = 0
     verify_calls: int = 0  # challenge-round calls it answered (their cost and tokens are in the totals)
+    # the challenge round's share of the totals above (lok eval prices its rows with and without it)
+    verify_input_tokens: int | None = None
+    verify_output_tokens: int | None = None
+    verify_cost_usd: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {

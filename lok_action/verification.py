@@ -82,6 +82,9 @@ def _count_calls(outcome: Outcome, tasks: Sequence[Task], replies: Sequence[Repl
         status.input_tokens = add_optional(status.input_tokens, reply.input_tokens)
         status.output_tokens = add_optional(status.output_tokens, reply.output_tokens)
         status.cost_usd = add_optional(status.cost_usd, reply.cost_usd)
+        status.verify_input_tokens = add_optional(status.verify_input_tokens, reply.input_tokens)
+        status.verify_output_tokens = add_optional(status.verify_output_tokens, reply.output_tokens)
+        status.verify_cost_usd = add_optional(status.verify_cost_usd, reply.cost_usd)
 
 
 def answers_prompts(config: Config, name: str) -> bool:

@@ -5,7 +5,6 @@ figures; the gate, the summary, bad input; and the matching rule itself (lok_act
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -25,7 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "eval" / "corpus"
 CASSETTES = ROOT / "eval" / "cassettes"
 NAMES = ("alpha", "beta", "gamma")
-CHALLENGE_LANDED = importlib.util.find_spec("lok_action.findings.challenge") is not None
 
 
 # ---- the expected figures, from the fakes' rules (eval/fakes/reviewer.py's docstring)
@@ -75,36 +73,55 @@ def decoy_reporters(name: str) -> set[str]:
     return set()
 
 
+def after_challenge(reported_by: set[str], on_a_problem: bool) -> int | None:
+    """A merged finding's agreement after the challenge round (None: refuted), by the fakes' verdict
+    rules: it is put to every backend that did not report it; alpha and beta confirm a finding on a
+    labelled problem (within 3 lines) and refute any other, gamma is unsure. The round's rule
+    (findings.challenge): refuted by more than half of its verdicts, it is dropped; a confirmation
+    counts toward the quorum."""
+    verdicts = {
+        name: ("unsure" if name == "gamma" else "confirm" if on_a_problem else "refute")
+        for name in set(NAMES) - reported_by
+    }
+    refutes = sum(v == "refute" for v in verdicts.values())
+    if verdicts and 2 * refutes > len(verdicts):
+        return None
+    return len(reported_by | {name for name, v in verdicts.items() if v == "confirm"})
+
+
 @dataclass
 class Expected:
     backends: dict[str, Tally]
     ensemble: dict[str, Tally]
+    verify_calls: int  # the challenge round asks every backend that did not report a finding
 
 
 def expected_figures(cases: list[Case]) -> Expected:
     backends = {name: Tally() for name in NAMES}
     ensemble = {f"k={k}{c}": Tally() for k in (1, 2, 3) for c in ("", " +challenge")}
+    verify_calls = 0
     for case in cases:
         labelled = {p.file for p in case.problems}
         decoys = [decoy_reporters(name) for name in shown_files(case) if name not in labelled]
+        decoys = [d for d in decoys if d]
         far = [p for p in case.problems if gamma_far(case, p)]
         for name in NAMES:
             tp = sum(name in reporters(p) for p in case.problems)
             fp = sum(name in d for d in decoys) + (len(far) if name == "gamma" else 0)
             backends[name].add(Tally(tp, fp, len(case.problems) - tp))
+        # with the round: each merged finding's agreement after the verdicts (None: refuted)
+        found = [after_challenge(reporters(p), True) for p in case.problems if reporters(p)]
+        noise = [after_challenge(d, False) for d in decoys] + [after_challenge({"gamma"}, False) for _ in far]
+        merged = [reporters(p) for p in case.problems if reporters(p)] + decoys + [{"gamma"} for _ in far]
+        verify_calls += sum(len(NAMES) - len(reported_by) for reported_by in merged)
         for k in (1, 2, 3):
             tp = sum(len(reporters(p)) >= k for p in case.problems)
-            fp = sum(len(d) >= k for d in decoys if d) + (len(far) if k == 1 else 0)
+            fp = sum(len(d) >= k for d in decoys) + (len(far) if k == 1 else 0)
             ensemble[f"k={k}"].add(Tally(tp, fp, len(case.problems) - tp))
-            if not CHALLENGE_LANDED:  # no verdicts yet: the round changes nothing
-                ensemble[f"k={k} +challenge"].add(Tally(tp, fp, len(case.problems) - tp))
-                continue
-            # every finding put to the backends that did not report it: alpha and beta confirm one in
-            # a file holding a labelled problem and refute any other, gamma is unsure
-            tp = sum(len(reporters(p) | {"alpha", "beta"}) >= k for p in case.problems)
-            fp = sum(1 for d in decoys if d and {"alpha", "beta"} <= d and len(d) >= k) + len(far)
+            tp = sum(agreement is not None and agreement >= k for agreement in found)
+            fp = sum(agreement is not None and agreement >= k for agreement in noise)
             ensemble[f"k={k} +challenge"].add(Tally(tp, fp, len(case.problems) - tp))
-    return Expected(backends, ensemble)
+    return Expected(backends, ensemble, verify_calls)
 
 
 def figures(data: dict) -> dict[str, tuple[int, int, int]]:
@@ -148,9 +165,17 @@ def test_shipped_corpus_replayed_prints_the_figures_its_fakes_imply(lok_project:
     assert {label: got[label] for label in expected.ensemble} == as_tuples(expected.ensemble)
     # the construction exercises every kind of figure: misses, duplicates' merge, decoys at k=2
     assert 0 < got["k=2"][0] < got["k=1"][0] and got["k=2"][1] > 0 and got["gamma"][1] > got["alpha"][1]
+    # and the round: refutations drop noise, confirmations lift findings over the quorum, and a finding
+    # refuted by one of its two verdicts (not more than half) stays
+    assert got["k=1 +challenge"][1] < got["k=1"][1] and got["k=2 +challenge"][0] > got["k=2"][0]
+    assert got["k=1 +challenge"][1] > 0 and got["k=2 +challenge"][1] == 0
     # calls and wall time come from the cassettes: each case's recorded run
     rows = {row["row"]: row for row in data["rows"]}
     assert rows["alpha"]["calls"] > 0 and rows["k=1"]["calls"] == sum(rows[n]["calls"] for n in NAMES)
+    # the +challenge rows add the round's calls (and their tokens and cost); the others do not
+    assert rows["k=1 +challenge"]["calls"] == rows["k=1"]["calls"] + expected.verify_calls
+    assert rows["k=1 +challenge"]["tokens"] > rows["k=1"]["tokens"]
+    assert rows["k=1 +challenge"]["cost_usd"] > rows["k=1"]["cost_usd"]
     assert rows["k=1"]["wall_time"] > 0
     # the fakes answer as claude's JSON does: tokens and a cost per call, summed per row
     assert all(rows[n]["tokens"] > 0 and rows[n]["cost_usd"] > 0 for n in NAMES)
@@ -171,6 +196,7 @@ def test_a_small_corpus_recorded_live_replays_to_the_same_figures(lok_project: L
     expected = expected_figures(load_corpus(corpus))
     got = figures(json.loads(live.stdout))
     assert {name: got[name] for name in NAMES} == as_tuples(expected.backends)
+    assert {label: got[label] for label in expected.ensemble} == as_tuples(expected.ensemble)
     unrunnable_config(lok_project.root / "lok.toml")
     replayed = lok_project.lok("eval", "corpus", "--replay", "tape", "--json")
     assert replayed.returncode == 0, replayed.stderr
@@ -199,7 +225,8 @@ def test_min_f1_gates_and_the_summary_is_written(lok_project: LokProject, tmp_pa
     assert written.count("### lok eval") == 2 and "| k=2 +challenge |" in written
     assert "is below --min-f1" in written
     at_two = json.loads(lok_project.lok(*base, "--json", "--quorum", "2").stdout)["gate"]
-    assert at_two["row"] == "k=2 +challenge" and at_two["f1"] < f1
+    f1_at_two = next(row["f1"] for row in data["rows"] if row["row"] == "k=2 +challenge")
+    assert at_two["row"] == "k=2 +challenge" and at_two["f1"] == f1_at_two != f1
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,13 @@ reviewer, in PRICES).
 
 The fake is an oracle: it reads the corpus's expected.toml files (a real backend never sees them)
 and finds in its prompt the labelled problems whose evidence stands on a numbered line of the
-labelled range ("visible" problems). It answers findings only to a prompt whose first line asks for
-bugs (hunt's first step, diff, review-pr), {"findings": []} to any other findings prompt, and a
-verdict to a challenge-round prompt (one that asks for "verdict").
+labelled range ("visible" problems). It tells the prompts apart by their own words:
+- a challenge-round prompt (lok_action/findings/challenge.py: it opens with CHALLENGE_MARK) gets a
+  verdict;
+- a findings prompt (it asks for '{"findings"') whose first paragraph mentions bugs gets findings:
+  the one-pass hunt (its "- bugs:" line), hunt --depth thorough's first pass, diff, review-pr;
+- any other findings prompt (thorough's performance and dead-code passes) gets {"findings": []}, so
+  a problem is reported once per run whatever the depth.
 
 Rules (the test, tests/test_eval_command.py, computes its expected figures from these):
 - alpha: every visible problem in a .py file, at its labelled lines. Decoy: each shown .py file
@@ -25,8 +29,10 @@ Rules (the test, tests/test_eval_command.py, computes its expected figures from 
   at all in a diff prompt; any other visible problem with an even start_line is reported 2 lines
   off (below, or above when below is past the shown lines); the rest are missed. Decoy: the same as
   alpha's (same line, same words: the two merge into one finding of agreement 2).
-- verdicts: alpha and beta confirm a finding when the prompt holds the evidence of a labelled
-  problem of a file the prompt names, else refute; gamma is always unsure.
+- verdicts (the challenge round's "- file: F, lines A-B" and quoted code): alpha and beta confirm
+  when F holds a labelled problem whose evidence is in the quoted code and whose lines, widened by
+  3 on each side (the matching tolerance of eval/README.md), overlap A-B; else they refute. gamma
+  always answers unsure. So a verifier here judges as the scorer does: a perfect one.
 Findings about one problem use the problem's own description as title, so the merge joins them.
 """
 
@@ -46,6 +52,9 @@ except ModuleNotFoundError:  # Python 3.10
 HEADER = re.compile(r"^### FILE (\S+) \((.*)\)\s*$")
 NUMBERED = re.compile(r"^\s*(\d+)\| ?(.*)$")
 PRICES = {"alpha": (3.0, 15.0), "beta": (1.0, 5.0), "gamma": (0.25, 1.25)}  # USD per 1M in, out
+CHALLENGE_MARK = "You are checking one reported problem in source code"
+REPORTED = re.compile(r"^- file: (.+), lines (\d+)-(\d+)\s*$", re.MULTILINE)
+TOLERANCE = 3  # eval/README.md's matching tolerance
 DECOY_TITLE = "Module-level setup runs on import"
 DECOY_TEXT = "Setup at the top of the module runs on every import and cannot be configured by callers."
 
@@ -184,17 +193,26 @@ def findings_for(name: str, prompt: str, problems: list[Problem]) -> list[dict]:
 def verdict(name: str, prompt: str, problems: list[Problem]) -> dict:
     if name == "gamma":
         return {"verdict": "unsure", "reason": "gamma never takes sides"}
-    holds = any(p.file in prompt and p.evidence in prompt for p in problems)
-    if holds:
-        return {"verdict": "confirm", "reason": "the labelled defect is on the quoted lines"}
-    return {"verdict": "refute", "reason": "no labelled defect in the quoted code"}
+    reported = REPORTED.search(prompt)
+    if reported is not None:
+        path, start, end = reported.group(1), int(reported.group(2)), int(reported.group(3))
+        for p in problems:
+            near = start <= p.end + TOLERANCE and end >= p.start - TOLERANCE
+            if p.file == path and near and p.evidence in prompt:
+                return {"verdict": "confirm", "reason": "the labelled defect is on the reported lines"}
+    return {"verdict": "refute", "reason": "no labelled defect on the reported lines"}
+
+
+def asks_for_bugs(prompt: str) -> bool:
+    """A findings prompt whose first paragraph asks for bugs (see the module docstring)."""
+    first_paragraph = prompt.strip().split("\n\n", 1)[0]
+    return '{"findings"' in prompt and "bug" in first_paragraph.lower()
 
 
 def answer(name: str, prompt: str, problems: list[Problem]) -> str:
-    if '"verdict"' in prompt:
+    if prompt.lstrip().startswith(CHALLENGE_MARK):
         return json.dumps(verdict(name, prompt, problems))
-    first_line = prompt.strip().splitlines()[0] if prompt.strip() else ""
-    if "bug" not in first_line.lower():
+    if not asks_for_bugs(prompt):
         return json.dumps({"findings": []})
     return json.dumps({"findings": findings_for(name, prompt, problems)})
 

@@ -163,6 +163,7 @@ def run_cases(
                         outcome.findings,
                         outcome.backends,
                         outcome.duration,
+                        outcome.refuted,
                     )
                 )
             progress.case(len(cases), "done")

@@ -159,7 +159,10 @@ def eval_case_request(
     cassette: CassetteSpec | None,
 ) -> Request:
     """`lok eval`: one case's analysis (its scratch copy of tree/, or its scratch repository's diff),
-    with the case's own cassette folder."""
+    with the case's own cassette folder. The challenge round puts every finding to the other backends
+    (verify "all"): the eval scores the same run with and without its verdicts, which compares the
+    two at every quorum only when every finding was asked about ("below-quorum" would ask about
+    none at k=1 but the critical and high ones)."""
     is_diff = revision_range is not None
     return Request(
         command="eval",
@@ -171,6 +174,7 @@ def eval_case_request(
         backends=backend_names(args.backends) if args.backends else None,
         use_cache=not args.no_cache,
         cassette=cassette,
+        verify="all",
     )
 
 
