@@ -204,7 +204,7 @@ def test_verification_calls_are_on_the_backends_status(lok_project):
     trust_project(lok_project, {"a": "reporter", "b": "judge", "c": "judge"})
     data = hunt(lok_project, "-b", "a,b,c", "--min-consensus", "2")
     calls = {s["name"]: (s["calls"], s["verify_calls"]) for s in data["backends"]}
-    assert calls == {"a": (3, 0), "b": (3, 2), "c": (3, 2)}  # hunt's three findings steps; 2 verdicts each
+    assert calls == {"a": (1, 0), "b": (1, 2), "c": (1, 2)}  # hunt's one findings pass; 2 verdicts each
 
 
 def test_action_inputs_reach_the_request_and_bad_ones_are_refused():

@@ -3,7 +3,8 @@ by its content, as a model would.
 
     python3 verdict_backend.py ROLE [LOG]
 
-To the bug-hunting prompt (hunt's "errors" step; other findings prompts get no findings):
+To a bug-hunting prompt (hunt's one pass, its thorough "errors" pass, diff; other findings prompts
+get no findings):
 - reporter: a true finding (the division by zero on the line holding "/ len(") and a false one
   ("Bogus: ..." on the line holding "max(values)"), each quoting its line;
 - shifted: the true finding with its line numbers 7 too high, its quote right;
@@ -47,7 +48,9 @@ def finding(path: str, line: int, code: str, title: str, severity: str = "high",
 
 
 def findings(role: str, prompt: str) -> list[dict]:
-    if "reviewing source code for bugs" not in prompt and "reviewing a code change" not in prompt:
+    # hunt's one pass ("- bugs:"), its --depth thorough "errors" pass, diff: the prompts that ask for bugs
+    asks = ("reviewing source code for bugs", "\n- bugs:", "reviewing a code change")
+    if not any(text in prompt for text in asks):
         return []
     found = []
     for path, number, code in numbered_lines(prompt):
