@@ -106,4 +106,6 @@ def test_big_pull_request_is_reviewed_in_chunks(
     assert all(f["agreement"] == 3 for f in reported)
     rows = backend_rows(run.summary)
     assert [rows[name][2] for name in ("alpha", "beta", "gamma")] == ["3/4", "3/4", "3/4"]  # answers usable
-    assert rows["alpha"][-1] == "$0.0375"  # three successful calls at $0.0125
+    # three successful calls at $0.0125 (their own figure), and the unusable answer for the broken file
+    # at its estimate (its prompt and answer priced at claude's default rates): it was still paid for
+    assert rows["alpha"][-1] == "$0.0395"
