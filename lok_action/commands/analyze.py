@@ -265,8 +265,9 @@ def file_issues(outcome: Outcome, target: Path, assume_yes: bool, env: Mapping[s
         if answer.strip().lower() not in ("y", "yes"):
             print("lok: no issues opened", file=sys.stderr)
             return
-    # every finding of any agreement counts as still found: a drop below --min-consensus fixes nothing
-    found = {key_of(finding) for finding in outcome.findings}
+    # every finding of any agreement counts as still found: a drop below --min-consensus fixes nothing,
+    # and neither does the challenge round refuting it (the finding was seen again all the same)
+    found = {key_of(finding) for finding in [*outcome.findings, *outcome.refuted]}
     commit = git.head_sha(target) or "the working tree"
     closed = close_fixed_issues(handle, found, analysed, commit) if analysed else []
     if closed:
@@ -277,10 +278,15 @@ def file_issues(outcome: Outcome, target: Path, assume_yes: bool, env: Mapping[s
     if not findings:
         print("lok: no findings to file as issues", file=sys.stderr)
         return
-    filed = create_finding_issues(handle, findings)
+    filed = create_finding_issues(handle, findings, commit=commit)
     print(
         f"lok: {len(filed.created)} issue(s) opened"
         + (f" (#{', #'.join(map(str, filed.created))})" if filed.created else "")
+        + (
+            f", {len(filed.reopened)} reopened (#{', #'.join(map(str, filed.reopened))})"
+            if filed.reopened
+            else ""
+        )
         + f", {len(filed.existing)} already filed"
         + (
             f"; labels not found, not applied: {', '.join(filed.labels_missing)}"
