@@ -143,3 +143,34 @@ def test_only_lok_issues_are_closed_and_the_file_comes_from_loks_own_marker(lok_
     assert human["state"] == "open"  # not lok's to close
     assert github_stand_in.requests_matching("PATCH", r"/repos/lok-test/demo/issues/\d+$") == []
     assert number == 1
+
+
+def test_a_quiet_night_exits_0_but_changed_files_nobody_answered_exit_1(lok_project):
+    root = lok_project.root
+    log = root.parent / "p.jsonl"
+    lok_project.write_config(
+        *(
+            f'[backends.{name}]\nkind = "command"\n'
+            f"command = {json.dumps(shlex.join([sys.executable, str(RECORDER), str(log), name]))}\n"
+            for name in NAMES
+        ),
+        '[backends.dead]\nkind = "command"\ncommand = "false"\n',
+    )
+    write_sources(root, count=3, buggy=(1,))
+    (root / "vendor.min.js").write_text("var a=1;\n", encoding="utf-8")  # skipped for its own reason
+    run_git(root, "init", "-q")
+    commit_all(root, "one")
+    quiet = hunt(lok_project, "--since", "HEAD", "--json")
+    assert quiet.returncode == 0, quiet.stderr
+    assert "lok: nothing changed since HEAD: every file is unchanged" in quiet.stderr
+    assert "nothing was analysed" not in quiet.stderr and not log.exists()
+    assert json.loads(quiet.stdout)["coverage"]["analysed"] == []
+    # the same on one shard of a quiet night
+    shard = hunt(lok_project, "--since", "HEAD", "--shard", "2/4", "--json")
+    assert shard.returncode == 0, shard.stderr
+
+    (root / "src" / "m0.py").write_text(CLEAN + "# changed\n", encoding="utf-8")
+    commit_all(root, "two")
+    dead = lok_project.lok("hunt", ".", "-b", "dead", "--no-cache", "-q", "--since", "HEAD~1")
+    assert dead.returncode == 1, dead.stderr
+    assert "nothing was analysed" in dead.stderr

@@ -190,7 +190,14 @@ def write_reports(outcome: Outcome, spec: PublishSpec) -> int:
         sarif = render_sarif(outcome, category=spec.sarif_category)
         _write("--sarif", sarif_path, lambda: atomic_write_bytes(sarif_path, sarif))
     why = outcome.nothing_analysed()
-    if why:
+    quiet = unchanged_since(outcome) if why else ""
+    if quiet:  # a quiet night of `--since`: nothing to look at is no failure
+        print(
+            f"lok: nothing changed since {quiet}: every file is unchanged ({outcome.coverage_line()})",
+            file=sys.stderr,
+        )
+        why = ""
+    elif why:
         print(f"lok: nothing was analysed: {why} ({outcome.coverage_line()})", file=sys.stderr)
     fail_on = spec.fail_on
     if fail_on and any(severity_at_least(f.severity, fail_on) for f in outcome.reported):
@@ -199,6 +206,21 @@ def write_reports(outcome: Outcome, spec: PublishSpec) -> int:
         print(f"lok: {outcome.stop_reason} ({outcome.coverage_line()})", file=sys.stderr)
         return BUDGET_EXIT
     return 1 if why else 0
+
+
+UNCHANGED = "unchanged since "
+
+
+def unchanged_since(outcome: Outcome) -> str:
+    """The REF when --since left nothing to analyse because no file changed since it, else "". A run
+    where files changed but no backend answered for them (skipped "not analysed") is not that."""
+    coverage = outcome.coverage
+    if coverage is None or coverage.analysed or outcome.stop_reason:
+        return ""
+    reasons = list(coverage.skipped.values())
+    if any(reason.startswith("not analysed") for reason in reasons):
+        return ""
+    return next((reason[len(UNCHANGED) :] for reason in reasons if reason.startswith(UNCHANGED)), "")
 
 
 def run(args: argparse.Namespace) -> int:
