@@ -174,3 +174,54 @@ def test_a_quiet_night_exits_0_but_changed_files_nobody_answered_exit_1(lok_proj
     dead = lok_project.lok("hunt", ".", "-b", "dead", "--no-cache", "-q", "--since", "HEAD~1")
     assert dead.returncode == 1, dead.stderr
     assert "nothing was analysed" in dead.stderr
+
+
+def test_issues_an_earlier_lok_filed_and_closed_are_still_closed_and_reopened(lok_project, github_stand_in):
+    """Bodies filed before the file marker moved to the first line had it as the last line, and the
+    closing comment had no marker: both still work."""
+    import requests
+
+    root = lok_project.root
+    lok_project.write_config(
+        *(
+            f'[backends.{name}]\nkind = "command"\n'
+            f"command = {json.dumps(shlex.join([sys.executable, str(RECORDER), str(root.parent / 'p.jsonl'), name]))}\n"
+            for name in NAMES
+        )
+    )
+    write_sources(root, count=5, buggy=(1, 3))
+    run_git(root, "init", "-q")
+    commit_all(root, "one")
+    keys = {f["file"]: f["fingerprint"] for f in json.loads(hunt(lok_project, "--json").stdout)["findings"]}
+    github_stand_in.state.add_repo(REPO)
+    api = requests.Session()
+    api.headers["Authorization"] = f"token {WRITE_TOKEN}"
+    issues_url = f"{github_stand_in.url}/repos/{REPO}/issues"
+
+    def old_issue(path: str) -> int:
+        body = f"Found by `lok hunt`.\n\ndetails\n\n<!-- lok-fingerprint: {keys[path]} -->\n<!-- lok-file: {path} -->"
+        made = api.post(issues_url, json={"title": f"[lok] high: old ({path}:3)", "body": body})
+        made.raise_for_status()
+        return int(made.json()["number"])
+
+    open_number, closed_number = old_issue("src/m1.py"), old_issue("src/m3.py")
+    api.post(
+        f"{issues_url}/{closed_number}/comments",
+        json={"body": "`lok hunt` no longer finds this in `src/m3.py` at abc1234: closing."},
+    ).raise_for_status()
+    api.patch(
+        f"{issues_url}/{closed_number}", json={"state": "closed", "state_reason": "completed"}
+    ).raise_for_status()
+
+    m1 = root / "src" / "m1.py"
+    m1.write_text(m1.read_text(encoding="utf-8").replace("/ 0", "/ 2"), encoding="utf-8")  # the fix
+    with (root / "src" / "m3.py").open("a", encoding="utf-8") as m3_file:
+        m3_file.write("# touched\n")
+    commit_all(root, "fix m1, touch m3")
+    github_env(lok_project, github_stand_in)
+    night = hunt(lok_project, "--issues", "-y", "--since", "HEAD~1")
+    assert night.returncode == 0, night.stderr
+    issues = github_stand_in.state.issues
+    assert issues[(REPO, open_number)]["state"] == "closed", night.stderr  # its file read from the last line
+    assert issues[(REPO, closed_number)]["state"] == "open", night.stderr
+    assert f"1 reopened (#{closed_number})" in night.stderr

@@ -49,9 +49,17 @@ def closed_by_lok(handle: RepoHandle, issue: Issue) -> bool:
     if not written_by_us(handle, issue.user) or not written_by_us(handle, issue.closed_by):
         return False
     return any(
-        CLOSED_MARKER in (comment.body or "") and written_by_us(handle, comment.user)
+        closing_comment(comment.body or "") and written_by_us(handle, comment.user)
         for comment in issue.get_comments()
     )
+
+
+# how lok's closing comment began before it carried CLOSED_MARKER: those issues are lok-closed too
+LEGACY_CLOSING = "`lok hunt` no longer finds this in `"
+
+
+def closing_comment(body: str) -> bool:
+    return CLOSED_MARKER in body or body.startswith(LEGACY_CLOSING)
 
 
 def label_exists(handle: RepoHandle, name: str) -> bool:
