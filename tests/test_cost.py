@@ -294,7 +294,10 @@ def test_the_nightly_example_hunts_since_the_cached_commit_and_sweeps_weekly(tmp
     hunt_run = " ".join(step.get("run", "") for step in steps["hunt"])
     assert '${SINCE:+--since "$SINCE"}' in hunt_run and "--issues -y" in hunt_run
     upload = next(s for s in steps["merge"] if "upload-sarif" in s.get("uses", ""))
-    assert upload["if"] == "${{ needs.decide.outputs.since == '' }}"  # only a full sweep is uploaded
+    # only a full sweep that every shard reported is uploaded
+    assert (
+        upload["if"] == "${{ needs.decide.outputs.since == '' && steps.shards.outputs.complete == 'true' }}"
+    )
 
     # the decision itself, run as the runner runs it (bash -e), in a real repository
     script = next(s for s in steps["decide"] if s.get("id") == "mode")["run"]
@@ -322,6 +325,55 @@ def test_the_nightly_example_hunts_since_the_cached_commit_and_sweeps_weekly(tmp
     assert decide("0" * 40) == "since="  # the commit is gone (a force-push): full sweep
     assert decide(head, full="true") == "since="
     assert decide(head) == ("since=" if sunday else f"since={head}")
+
+
+def test_the_nightly_merge_gets_a_budget_stopped_shard_and_names_a_missing_one(lok_project):
+    import os
+    import subprocess
+
+    import yaml
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "workflows" / "nightly-hunt.yml"
+    jobs = yaml.safe_load(example.read_text(encoding="utf-8"))["jobs"]
+    upload = next(s for s in jobs["hunt"]["steps"] if "upload-artifact" in s.get("uses", ""))
+    assert upload["if"] == "${{ !cancelled() }}"  # a shard that exits 1 or 3 still hands on its report
+    steps = {step.get("name", ""): step for step in jobs["merge"]["steps"]}
+    check, merge = steps["Check every shard reported"], steps["Merge shards into one report"]
+    assert check["id"] == "shards"
+
+    log = lok_project.root.parent / "prompts.jsonl"
+    lok_project.write_config(*recorders(log, budget_chars=1_000))
+    write_sources(lok_project.root, count=8)
+    work = lok_project.root.parent / "runner"
+    (work / "shards").mkdir(parents=True)
+    for shard in (1, 2, 3, 4):
+        out = work / "shards" / f"lok-shard-{shard}.json"
+        extra = ("--max-cost", "0.00000001") if shard == 1 else ()
+        done = hunt(lok_project, "--shard", f"{shard}/4", "--json", "-o", str(out), *extra)
+        assert done.returncode == (3 if extra else 0), done.stderr
+    # the steps' scripts as the runner runs them, with the real lok on PATH
+    bin_dir = work / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "lok").write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -m lok_action "$@"\n')
+    (bin_dir / "lok").chmod(0o755)
+    env = dict(lok_project.run_env(), PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+    def step(script: str) -> tuple[int, str, str]:
+        output, summary = work / "output", work / "summary"
+        output.write_text("", encoding="utf-8")
+        summary.write_text("", encoding="utf-8")
+        run_env = dict(env, GITHUB_OUTPUT=str(output), GITHUB_STEP_SUMMARY=str(summary))
+        done = subprocess.run(
+            ["bash", "-e", "-c", script], cwd=work, env=run_env, capture_output=True, text=True
+        )
+        return done.returncode, output.read_text(encoding="utf-8"), done.stdout + summary.read_text()
+
+    assert step(check["run"])[1].strip() == "complete=true"
+    status, _, summary = step(merge["run"])
+    assert status == 3 and "stopped the run" in summary  # the budget stop is kept, the summary written
+    (work / "shards" / "lok-shard-3.json").unlink()
+    status, output, said = step(check["run"])
+    assert status == 0 and output.strip() == "complete=false" and "shard(s) 3" in said
 
 
 def _action(github_stand_in, checkout: Path, tmp_path: Path, **inputs: str):

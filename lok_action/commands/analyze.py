@@ -190,7 +190,14 @@ def write_reports(outcome: Outcome, spec: PublishSpec) -> int:
         sarif = render_sarif(outcome, category=spec.sarif_category)
         _write("--sarif", sarif_path, lambda: atomic_write_bytes(sarif_path, sarif))
     why = outcome.nothing_analysed()
-    if why:
+    quiet = unchanged_since(outcome) if why else ""
+    if quiet:  # a quiet night of `--since`: nothing to look at is no failure
+        print(
+            f"lok: nothing changed since {quiet}: every file is unchanged ({outcome.coverage_line()})",
+            file=sys.stderr,
+        )
+        why = ""
+    elif why:
         print(f"lok: nothing was analysed: {why} ({outcome.coverage_line()})", file=sys.stderr)
     fail_on = spec.fail_on
     if fail_on and any(severity_at_least(f.severity, fail_on) for f in outcome.reported):
@@ -199,6 +206,21 @@ def write_reports(outcome: Outcome, spec: PublishSpec) -> int:
         print(f"lok: {outcome.stop_reason} ({outcome.coverage_line()})", file=sys.stderr)
         return BUDGET_EXIT
     return 1 if why else 0
+
+
+UNCHANGED = "unchanged since "
+
+
+def unchanged_since(outcome: Outcome) -> str:
+    """The REF when --since left nothing to analyse because no file changed since it, else "". A run
+    where files changed but no backend answered for them (skipped "not analysed") is not that."""
+    coverage = outcome.coverage
+    if coverage is None or coverage.analysed or outcome.stop_reason:
+        return ""
+    reasons = list(coverage.skipped.values())
+    if any(reason.startswith("not analysed") for reason in reasons):
+        return ""
+    return next((reason[len(UNCHANGED) :] for reason in reasons if reason.startswith(UNCHANGED)), "")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -265,8 +287,9 @@ def file_issues(outcome: Outcome, target: Path, assume_yes: bool, env: Mapping[s
         if answer.strip().lower() not in ("y", "yes"):
             print("lok: no issues opened", file=sys.stderr)
             return
-    # every finding of any agreement counts as still found: a drop below --min-consensus fixes nothing
-    found = {key_of(finding) for finding in outcome.findings}
+    # every finding of any agreement counts as still found: a drop below --min-consensus fixes nothing,
+    # and neither does the challenge round refuting it (the finding was seen again all the same)
+    found = {key_of(finding) for finding in [*outcome.findings, *outcome.refuted]}
     commit = git.head_sha(target) or "the working tree"
     closed = close_fixed_issues(handle, found, analysed, commit) if analysed else []
     if closed:
@@ -277,10 +300,15 @@ def file_issues(outcome: Outcome, target: Path, assume_yes: bool, env: Mapping[s
     if not findings:
         print("lok: no findings to file as issues", file=sys.stderr)
         return
-    filed = create_finding_issues(handle, findings)
+    filed = create_finding_issues(handle, findings, commit=commit)
     print(
         f"lok: {len(filed.created)} issue(s) opened"
         + (f" (#{', #'.join(map(str, filed.created))})" if filed.created else "")
+        + (
+            f", {len(filed.reopened)} reopened (#{', #'.join(map(str, filed.reopened))})"
+            if filed.reopened
+            else ""
+        )
         + f", {len(filed.existing)} already filed"
         + (
             f"; labels not found, not applied: {', '.join(filed.labels_missing)}"

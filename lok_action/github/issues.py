@@ -1,19 +1,26 @@
 """`lok hunt --issues`: one GitHub issue per new finding, never two for the same fingerprint, and the
 issues of findings that are gone closed.
 
-Before creating, the repository's issues (open and closed) are searched for the fingerprint marker, so
-a finding someone closed as "won't fix" is not re-filed. Labels are only applied when they exist:
-the action never creates labels as a side effect.
+Before creating, the repository's issues (open and closed) are searched for the fingerprint marker. A
+closed one is reopened when lok closed it (closed by lok's account, with lok's closing comment, not as
+"not planned") and its finding is back; one a person closed stays closed, so "won't fix" is respected.
+Only issues lok wrote are ever closed or reopened. Labels are only applied when they exist: the action
+never creates labels as a side effect.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lok_action.findings.model import Finding
 from lok_action.github.client import RepoHandle
-from lok_action.github.markers import file_in, file_marker, fingerprints_in
+from lok_action.github.comment import written_by_us
+from lok_action.github.markers import CLOSED_MARKER, file_in, file_marker, fingerprints_in
 from lok_action.github.render import finding_details, key_of
+
+if TYPE_CHECKING:
+    from github.Issue import Issue
 
 DEFAULT_LABELS = ("lok",)
 
@@ -22,15 +29,37 @@ DEFAULT_LABELS = ("lok",)
 class IssuesResult:
     created: list[int] = field(default_factory=list)
     existing: list[int] = field(default_factory=list)
+    reopened: list[int] = field(default_factory=list)
     labels_missing: list[str] = field(default_factory=list)
 
 
-def issue_for_fingerprint(handle: RepoHandle, fingerprint: str) -> int | None:
+def issue_for_fingerprint(handle: RepoHandle, fingerprint: str) -> Issue | None:
     query = f'repo:{handle.full_name} is:issue in:body "lok-fingerprint: {fingerprint}"'
     for issue in handle.gh.search_issues(query):
         if f"lok-fingerprint: {fingerprint} " in (issue.body or ""):
-            return int(issue.number)
+            return issue
     return None
+
+
+def closed_by_lok(handle: RepoHandle, issue: Issue) -> bool:
+    """Whether lok closed ``issue`` as no longer found: lok wrote it and closed it (GitHub's closed_by),
+    not as "not planned", and lok's closing comment is on it. Anything else is a person's decision."""
+    if issue.state != "closed" or issue.state_reason == "not_planned":
+        return False
+    if not written_by_us(handle, issue.user) or not written_by_us(handle, issue.closed_by):
+        return False
+    return any(
+        closing_comment(comment.body or "") and written_by_us(handle, comment.user)
+        for comment in issue.get_comments()
+    )
+
+
+# how lok's closing comment began before it carried CLOSED_MARKER: those issues are lok-closed too
+LEGACY_CLOSING = "`lok hunt` no longer finds this in `"
+
+
+def closing_comment(body: str) -> bool:
+    return CLOSED_MARKER in body or body.startswith(LEGACY_CLOSING)
 
 
 def label_exists(handle: RepoHandle, name: str) -> bool:
@@ -45,8 +74,10 @@ def issue_title(finding: Finding) -> str:
 
 
 def create_finding_issues(
-    handle: RepoHandle, findings: list[Finding], labels: tuple[str, ...] = DEFAULT_LABELS
+    handle: RepoHandle, findings: list[Finding], labels: tuple[str, ...] = DEFAULT_LABELS, commit: str = ""
 ) -> IssuesResult:
+    """File each finding with no issue yet; reopen the issue lok closed of one that is back (a comment
+    naming ``commit``); leave the others (open, or closed by a person) as they are."""
     result = IssuesResult()
     usable: list[str] = []
     for name in labels:
@@ -54,11 +85,18 @@ def create_finding_issues(
     repo = handle.repo()
     for finding in findings:
         key = key_of(finding)
-        number = issue_for_fingerprint(handle, key)
-        if number is not None:
-            result.existing.append(number)
+        known = issue_for_fingerprint(handle, key)
+        if known is not None and closed_by_lok(handle, known):
+            at = f" at {commit}" if commit else ""
+            known.create_comment(f"`lok hunt` finds this again in `{finding.file}`{at}: reopening.")
+            known.edit(state="open")
+            result.reopened.append(int(known.number))
             continue
-        body = "Found by `lok hunt`.\n\n" + finding_details(finding) + "\n" + file_marker(finding.file)
+        if known is not None:
+            result.existing.append(int(known.number))
+            continue
+        # the file marker is the first line: the only place file_in reads, above any model text
+        body = file_marker(finding.file) + "\nFound by `lok hunt`.\n\n" + finding_details(finding)
         issue = (
             repo.create_issue(title=issue_title(finding), body=body, labels=usable)
             if usable
@@ -81,9 +119,12 @@ def close_fixed_issues(handle: RepoHandle, found: set[str], analysed: set[str], 
         path = file_in(body)
         if not fingerprints or path is None or path not in analysed or fingerprints & found:
             continue
+        if not written_by_us(handle, issue.user):
+            continue  # someone's issue that carries lok's markers is theirs to close
         issue.create_comment(
             f"`lok hunt` no longer finds this in `{path}` at {commit}: closing."
-            " Reopen it if the problem is still there."
+            " Reopen it if the problem is still there; lok reopens it if it finds it again.\n\n"
+            + CLOSED_MARKER
         )
         issue.edit(state="closed", state_reason="completed")
         closed.append(int(issue.number))

@@ -49,5 +49,16 @@ def file_marker(path: str) -> str:
 
 
 def file_in(text: str | None) -> str | None:
-    found = FILE_PATTERN.search(text or "")
-    return found.group(1).replace("--&gt;", "-->") if found else None
+    """The file of a finding issue's body: lok writes the marker as the body's first line, so only that
+    line is read (model text below it, a fenced suggested fix say, may hold a copy of the marker).
+    A body lok wrote before that has its marker as the last line, after all the model's text."""
+    lines = (text or "").strip().splitlines()
+    for line in lines[:1] + lines[-1:]:
+        found = FILE_PATTERN.fullmatch(line.strip())
+        if found:
+            return found.group(1).replace("--&gt;", "-->")
+    return None
+
+
+# The comment lok closes a finding issue with: an issue closed so may be reopened when the finding is back.
+CLOSED_MARKER = "<!-- lok:closed-not-found -->"

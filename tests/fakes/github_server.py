@@ -1025,9 +1025,16 @@ class GitHubStandIn:
 
     def _update_issue(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
         issue = self._issue(full_name, number)
-        for key in ("title", "body", "state"):
+        was = issue["state"]
+        for key in ("title", "body", "state", "state_reason"):
             if key in kw["body"]:
                 issue[key] = kw["body"][key]
+        if issue["state"] != was:  # as GitHub: who closed it, and "reopened" on a reopen
+            closing = issue["state"] == "closed"
+            issue["closed_by"] = self.state.user("github-actions[bot]", "Bot") if closing else None
+            issue["closed_at"] = "2024-01-03T00:00:00Z" if closing else None
+            if not closing:
+                issue["state_reason"] = "reopened"
         return 200, {}, issue
 
     def _list_comments(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:

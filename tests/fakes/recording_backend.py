@@ -2,7 +2,9 @@
 {"backend", "chars", "files"}, and answers a finding for every numbered line that divides by a literal
 zero ("/ 0"), so a change that removes it removes the finding.
 
-    python3 recording_backend.py LOG NAME
+    python3 recording_backend.py LOG NAME [FIX]
+
+With FIX, every finding proposes FIX as its suggested fix (model-written text lok must not trust).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ NUMBERED = re.compile(r"^\s*(\d+)\| (.*)$")
 
 def main() -> None:
     log, name = sys.argv[1], sys.argv[2]
+    fix = sys.argv[3] if len(sys.argv) > 3 else None
     prompt = sys.stdin.read()
     files: list[str] = []
     findings = []
@@ -41,7 +44,7 @@ def main() -> None:
                     "title": "Division by a literal zero",
                     "explanation": "This always raises ZeroDivisionError.",
                     "evidence": numbered.group(2),
-                    "suggested_fix": None,
+                    "suggested_fix": fix,
                 }
             )
     with open(log, "a", encoding="utf-8") as out:
