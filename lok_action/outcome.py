@@ -7,7 +7,7 @@ A leaf: it imports only data modules, so a sink that reads an Outcome depends on
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -253,6 +253,23 @@ class Verification:
             "unverified": self.unverified,
             "max_prompt_chars": self.max_prompt_chars,
         }
+
+    @classmethod
+    def combined(cls, rounds: Iterable[Verification | None]) -> Verification | None:
+        """The figures of several runs' rounds as one (``lok merge``); None when none had a round.
+        Counts add up; so do the caps, since each run's cap bounded only its own calls (the merged
+        calls never exceed it); the longest prompt is the longest of any run."""
+        held = [item for item in rounds if item is not None]
+        if not held:
+            return None
+        return cls(
+            calls=sum(item.calls for item in held),
+            answered=sum(item.answered for item in held),
+            cap=sum(item.cap for item in held),
+            findings=sum(item.findings for item in held),
+            unverified=sum(item.unverified for item in held),
+            max_prompt_chars=max(item.max_prompt_chars for item in held),
+        )
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "verification.") -> Verification:
