@@ -260,3 +260,17 @@ def test_merge_keeps_the_challenge_rounds_figures_and_verdicts(lok_project):
     calls = one["calls"] + two["calls"]
     assert f"{calls} verification calls ({one['answered'] + two['answered']} answered, cap 41)" in text
     assert "unsure: d" in text
+
+
+def test_the_plan_bounds_what_the_round_then_sends(lok_project):
+    log = trust_project(lok_project, {"a": "reporter", "b": "judge", "c": "judge"})
+    args = ("-b", "a,b,c", "--min-consensus", "2", "--max-verify-calls", "3")
+    planned = lok_project.lok("hunt", "src", "--plan", "--json", *args)
+    assert planned.returncode == 0, planned.stderr
+    bound = json.loads(planned.stdout)["verification"]
+    assert bound["max_calls"] == 3 and bound["prompt_chars_per_call"] == MAX_PROMPT
+    assert prompts(log) == []
+    data = hunt(lok_project, *args)
+    verify = [p for p in prompts(log) if p["kind"] == "verify"]
+    assert 0 < len(verify) == data["verification"]["calls"] <= bound["max_calls"]
+    assert max(p["chars"] for p in verify) <= bound["prompt_chars_per_call"]
