@@ -427,3 +427,25 @@ def test_plan_bounds_the_challenge_round_it_cannot_count(lok_project):
     alone = json.loads(lok_project.lok("hunt", ".", "-b", "rec_a", "--plan", "--json").stdout)
     assert alone["verification"] is None  # one backend: nobody else to put a finding to
     assert sent(log) == []
+
+
+def test_the_actions_verify_and_depth_inputs_are_read_whatever_their_case(
+    github_stand_in, pr_git_repo, tmp_path
+):
+    github_stand_in.state.add_repo(REPO)
+    checkout = pr_git_repo.path
+    run, prompts = _action(github_stand_in, checkout, tmp_path, plan="TRUE", backends="rec_a,rec_b")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Steps asking backends: all " in run.stdout and "Challenge round: up to 40" in run.stdout
+    run, prompts = _action(
+        github_stand_in,
+        checkout,
+        tmp_path,
+        plan="True",
+        backends="rec_a,rec_b",
+        verify="Off",
+        depth="Thorough",
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert prompts == [] and "Steps asking backends: errors, performance, dead_code" in run.stdout
+    assert "Challenge round" not in run.stdout  # verify: Off reached the plan
