@@ -32,6 +32,10 @@ Redactor (backends.redaction), the one rule used everywhere else. Each line goes
 an O_APPEND descriptor, so a killed run keeps every call it finished; a reader ignores a torn last line
 (and an appending replay cuts it off first).
 
+A recording replaces the cassette already in its folder lazily: on its first appended line, or at
+finish() when it made no call. A run refused before it calls anyone (an unknown backend, a bad
+option found late) leaves the old cassette whole, and one killed after its first call keeps what it got.
+
 meta.json is written once, atomically, by finish() at the end of a recorded run: the run's wall time,
 calls per backend and the caller's own facts. The wall time and step durations of a report are measured
 by lok, not answered by a backend, so a replay that must reproduce a report byte for byte reports
@@ -275,13 +279,16 @@ class Cassette:
         self._secrets: set[str] = set()
         self._meta: dict[str, Any] | None = None
         self._wrote = False
+        self._replace_pending = False  # a recording: the old cassette goes at the first line or finish
 
     @classmethod
     def record(cls, directory: Path, *, record_prompts: bool = True) -> Cassette:
-        """A new recording in ``directory`` (made if need be). A cassette already there is replaced;
-        a folder holding anything else is refused, so --record never deletes a user's files."""
+        """A new recording in ``directory`` (made if need be). A cassette already there is replaced,
+        but only once this run writes (its first call, or finish()); a folder holding anything else is
+        refused now, so --record never deletes a user's files."""
         cassette = cls(directory, "record", record_prompts=record_prompts)
-        cassette._clear()
+        cassette._check_folder()
+        cassette._replace_pending = True
         return cassette
 
     @classmethod
@@ -338,6 +345,7 @@ class Cassette:
         line = encode_line(request, reply, redact)
         path = self.directory / file_name(request.backend)
         with self._lock:
+            self._replace_old()
             try:
                 if path in self._torn:  # a killed run's half line: cut it off, or this line joins it
                     os.truncate(path, self._torn.pop(path))
@@ -420,6 +428,7 @@ class Cassette:
         if self.replaying and (self._meta is not None or not self._wrote):
             return
         with self._lock:
+            self._replace_old()
             known = self._secrets | set(Redactor.for_env(os.environ).secrets)
             redact = Redactor(tuple(sorted(known, key=len, reverse=True)))
             calls = dict(sorted(self._lines.items()))
@@ -442,9 +451,11 @@ class Cassette:
 
     # ---- the folder
 
-    def _clear(self) -> None:
+    def _check_folder(self) -> list[Path]:
+        """The cassette's files; refuses a folder holding anything else. Changes nothing."""
+        if not self.directory.exists() and not self.directory.is_symlink():
+            return []
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
             entries = sorted(self.directory.iterdir())
         except OSError as error:
             raise CassetteError(f"cassette {self.directory}: {error.strerror or error}") from None
@@ -454,6 +465,21 @@ class Cassette:
                 f"cassette {self.directory}: not a cassette folder (it holds {strangers[0]});"
                 " record into a new or empty folder"
             )
+        return entries
+
+    def _replace_old(self) -> None:
+        """A recording's first write: the folder made, the old cassette's files removed (under _lock)."""
+        if not self._replace_pending:
+            return
+        self._clear()
+        self._replace_pending = False
+
+    def _clear(self) -> None:
+        entries = self._check_folder()  # again: the folder may have changed since record()
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise CassetteError(f"cassette {self.directory}: {error.strerror or error}") from None
         try:
             for entry in entries:
                 entry.unlink()

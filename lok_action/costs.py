@@ -112,6 +112,54 @@ class BackendPlan:
 
 
 @dataclass
+class VerificationBound:
+    """The most the challenge round could send. How many calls it makes depends on the findings, so
+    it is not known before the run: at most ``max_calls`` (the run's cap), each prompt under
+    ``prompt_chars`` characters, each call priced as the dearest backend that could be asked (any
+    verification call may go to any of them, so only the total is bounded, not each backend's share)."""
+
+    max_calls: int
+    prompt_chars: int  # the cap on one verification prompt (findings.challenge.MAX_PROMPT_CHARS)
+    price: Price = field(default_factory=Price)
+    priced_as: str = ""  # the backend whose price is used
+
+    @property
+    def max_prompt_chars(self) -> int:
+        return self.max_calls * self.prompt_chars
+
+    @property
+    def tokens_in(self) -> int:
+        return self.max_calls * tokens(self.prompt_chars)
+
+    @property
+    def tokens_out(self) -> int:
+        return self.max_calls * ANSWER_TOKENS
+
+    @property
+    def cost_usd(self) -> float:
+        return self.price.cost(self.tokens_in, self.tokens_out)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "max_calls": self.max_calls,
+            "prompt_chars_per_call": self.prompt_chars,
+            "max_prompt_chars": self.max_prompt_chars,
+            "max_tokens_in": self.tokens_in,
+            "max_tokens_out": self.tokens_out,
+            "priced_as": self.priced_as,
+            "max_cost_usd": round(self.cost_usd, 6),
+        }
+
+    def line(self) -> str:
+        return (
+            f"Challenge round: up to {self.max_calls} verification call{'s' if self.max_calls != 1 else ''}"
+            f" (how many depends on the findings), at most {self.max_prompt_chars:,} prompt chars"
+            f" (~{self.tokens_in:,} tokens in, ~{self.tokens_out:,} out), at most ~${self.cost_usd:.4f}"
+            f" (priced as {self.priced_as}, the dearest that could be asked)"
+        )
+
+
+@dataclass
 class Plan:
     workflow: str
     target: str
@@ -121,6 +169,7 @@ class Plan:
     files: int = 0  # files analysed (candidates), when code is given
     skipped_files: int = 0
     notes: list[str] = field(default_factory=list)
+    verification: VerificationBound | None = None  # None: the run would have no challenge round
 
     @property
     def calls(self) -> int:
@@ -133,6 +182,11 @@ class Plan:
     @property
     def cost_usd(self) -> float:
         return sum(b.cost_usd for b in self.backends)
+
+    @property
+    def max_cost_usd(self) -> float:
+        """The analysis's estimate plus the most the challenge round could cost."""
+        return self.cost_usd + (self.verification.cost_usd if self.verification is not None else 0.0)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -150,6 +204,9 @@ class Plan:
             "chars_per_token": CHARS_PER_TOKEN,
             "answer_tokens_per_call": ANSWER_TOKENS,
             "backends": [b.to_dict() for b in self.backends],
+            # the figures above leave the challenge round out (its calls depend on the findings)
+            "verification": self.verification.to_dict() if self.verification is not None else None,
+            "max_cost_usd": round(self.max_cost_usd, 6),
             "notes": list(self.notes),
         }
 
@@ -171,5 +228,8 @@ class Plan:
             f"Total: {self.calls} call{'s' if self.calls != 1 else ''}, {self.prompt_chars:,} prompt chars, estimated ${self.cost_usd:.4f}"
             f" ({CHARS_PER_TOKEN} chars per token, {ANSWER_TOKENS} tokens per answer)"
         )
+        if self.verification is not None:
+            out.append(self.verification.line())
+            out.append(f"At most: estimated ${self.max_cost_usd:.4f} with the challenge round")
         out += [f"Note: {note}" for note in self.notes]
         return "\n".join(out) + "\n"

@@ -7,7 +7,7 @@ A leaf: it imports only data modules, so a sink that reads an Outcome depends on
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -255,6 +255,23 @@ class Verification:
         }
 
     @classmethod
+    def combined(cls, rounds: Iterable[Verification | None]) -> Verification | None:
+        """The figures of several runs' rounds as one (``lok merge``); None when none had a round.
+        Counts add up; so do the caps, since each run's cap bounded only its own calls (the merged
+        calls never exceed it); the longest prompt is the longest of any run."""
+        held = [item for item in rounds if item is not None]
+        if not held:
+            return None
+        return cls(
+            calls=sum(item.calls for item in held),
+            answered=sum(item.answered for item in held),
+            cap=sum(item.cap for item in held),
+            findings=sum(item.findings for item in held),
+            unverified=sum(item.unverified for item in held),
+            max_prompt_chars=max(item.max_prompt_chars for item in held),
+        )
+
+    @classmethod
     def from_dict(cls, data: Any, where: str = "verification.") -> Verification:
         from lok_action import jsonfields as f
 
@@ -404,6 +421,7 @@ class Outcome:
             "unconfirmed": [f.fingerprint for f in self.unconfirmed],
             "refuted": [f.to_dict() for f in self.refuted],
             "verification": self.verification.to_dict() if self.verification is not None else None,
+            "review": review_to_dict(self.review) if self.review is not None else None,
             "backends": [status.to_dict() for status in self.backends],
             "coverage": {"analysed": list(coverage.analysed), "skipped": dict(coverage.skipped)},
             "text": self.text,
@@ -434,6 +452,7 @@ class Outcome:
             if floor is not None and floor not in SEVERITY_RANK:
                 raise f.FieldError("unconfirmed_floor", f"'{floor}' is not a severity")
             verification = data.get("verification")
+            review = data.get("review")  # added to lok-analysis/1 later: an older report has none
             shard = f.optional_text(data, "shard")
             if shard is not None and not _SHARD.fullmatch(shard):
                 raise f.FieldError("shard", f"expected I/N such as 2/4, got '{shard}'")
@@ -460,7 +479,43 @@ class Outcome:
                 duration=f.number(data, "duration", "", 0.0),
                 refuted=sort_findings(refuted),
                 verification=Verification.from_dict(verification) if verification is not None else None,
+                review=review_from_dict(review) if review is not None else None,
                 unconfirmed_floor=as_severity(floor) if floor is not None else None,
             )
         except f.FieldError as error:
             raise UsageError(f"{source}: malformed lok analysis JSON: {error}") from None
+
+
+def review_to_dict(review: ReviewDelta) -> dict[str, Any]:
+    """An incremental pull request review's delta (findings.carry.ReviewDelta) in the JSON report."""
+    return {
+        "head": review.head,
+        "since": review.since,
+        "reviewed": list(review.reviewed),
+        "full_reason": review.full_reason,
+        "incremental": review.incremental,  # derived (since set, no full_reason); not read back
+        "new": review.new,
+        "again": review.again,
+        "carried": review.carried,
+        "fixed": [finding.to_dict() for finding in review.fixed],
+    }
+
+
+def review_from_dict(data: Any, where: str = "review.") -> ReviewDelta:
+    from lok_action import jsonfields as f
+    from lok_action.findings.carry import ReviewDelta
+
+    data = f.as_mapping(data, where.rstrip("."))
+    return ReviewDelta(
+        head=f.text(data, "head", where),
+        since=f.text(data, "since", where, ""),
+        reviewed=f.text_list(data, "reviewed", where),
+        full_reason=f.text(data, "full_reason", where, ""),
+        new=f.integer(data, "new", where, 0),
+        again=f.integer(data, "again", where, 0),
+        carried=f.integer(data, "carried", where, 0),
+        fixed=[
+            Finding.from_dict(item, f"{where}fixed[{index}].")
+            for index, item in enumerate(f.as_list(data.get("fixed", []), f"{where}fixed"))
+        ],
+    )

@@ -89,7 +89,9 @@ def plan(
     from lok_action.plan import make_plan
 
     workflow, source, context = _prepare(request, config, env, None, pull_requests, time.monotonic(), None)
-    return make_plan(workflow, context, source)
+    return make_plan(
+        workflow, context, source, verify=request.verify, max_verify_calls=request.max_verify_calls
+    )
 
 
 def _prepare(

@@ -4,6 +4,8 @@ judge other backends' findings by what the prompt says."""
 
 from __future__ import annotations
 
+import json
+
 from tests.fakes.trust_fixtures import hunt, prompts, trust_project
 
 MAX_PROMPT = 8000
@@ -223,3 +225,52 @@ def test_action_inputs_reach_the_request_and_bad_ones_are_refused():
     for name, value in (("VERIFY", "sometimes"), ("MAX-VERIFY-CALLS", "-1"), ("UNCONFIRMED", "urgent")):
         with pytest.raises(UsageError, match=f"input {name.lower()}"):
             ActionInputs.from_env({f"INPUT_{name}": value})
+
+
+def test_merge_keeps_the_challenge_rounds_figures_and_verdicts(lok_project):
+    trust_project(lok_project, {"a": "reporter", "b": "judge", "c": "judge", "d": "doubter"})
+    capped = hunt(
+        lok_project, "-b", "a,b,c", "--min-consensus", "2", "--max-verify-calls", "1", out="one.json"
+    )
+    doubted = hunt(lok_project, "-b", "a,d", "--min-consensus", "2", out="two.json")
+    one, two = capped["verification"], doubted["verification"]
+    assert one["calls"] == 1 and one["unverified"] == 2 and two["calls"] >= 1 and two["cap"] == 40
+    parent = lok_project.root.parent
+    merged_json = lok_project.lok(
+        "merge", "../one.json", "../two.json", "--format", "json", "-o", "../m.json"
+    )
+    assert merged_json.returncode == 0, merged_json.stderr
+    merged = json.loads((parent / "m.json").read_text())
+    # each run's cap bounded its own calls, so the merged calls are bounded by the caps' sum
+    assert merged["verification"] == {
+        "calls": one["calls"] + two["calls"],
+        "answered": one["answered"] + two["answered"],
+        "cap": one["cap"] + two["cap"],
+        "findings": one["findings"] + two["findings"],
+        "unverified": one["unverified"] + two["unverified"],
+        "max_prompt_chars": max(one["max_prompt_chars"], two["max_prompt_chars"]),
+    }
+    # the verdicts of both runs survive the re-merge: d was unsure, the cap left some unverified
+    every = merged["findings"] + merged["below_consensus"] + merged["refuted"]
+    division = next(f for f in every if "Division" in f["title"])
+    assert division["unsure_by"] == ["d"] and division["unverified"] is True
+    markdown = lok_project.lok("merge", "../one.json", "../two.json", "--format", "md", "-o", "../m.md")
+    assert markdown.returncode == 0, markdown.stderr
+    text = (parent / "m.md").read_text()
+    calls = one["calls"] + two["calls"]
+    assert f"{calls} verification calls ({one['answered'] + two['answered']} answered, cap 41)" in text
+    assert "unsure: d" in text
+
+
+def test_the_plan_bounds_what_the_round_then_sends(lok_project):
+    log = trust_project(lok_project, {"a": "reporter", "b": "judge", "c": "judge"})
+    args = ("-b", "a,b,c", "--min-consensus", "2", "--max-verify-calls", "3")
+    planned = lok_project.lok("hunt", "src", "--plan", "--json", *args)
+    assert planned.returncode == 0, planned.stderr
+    bound = json.loads(planned.stdout)["verification"]
+    assert bound["max_calls"] == 3 and bound["prompt_chars_per_call"] == MAX_PROMPT
+    assert prompts(log) == []
+    data = hunt(lok_project, *args)
+    verify = [p for p in prompts(log) if p["kind"] == "verify"]
+    assert 0 < len(verify) == data["verification"]["calls"] <= bound["max_calls"]
+    assert max(p["chars"] for p in verify) <= bound["prompt_chars_per_call"]

@@ -450,3 +450,54 @@ def test_a_budget_stop_stops_the_static_analyzers_too(lok_project):
     report = json.loads(stopped.stdout)
     assert report["findings"] == [] and report["coverage"]["analysed"] == []
     assert set(report["coverage"]["skipped"].values()) == {"not analysed: cost budget reached"}
+
+
+def test_plan_bounds_the_challenge_round_it_cannot_count(lok_project):
+    log = lok_project.root.parent / "prompts.jsonl"
+    lok_project.write_config(*recorders(log))
+    write_sources(lok_project.root)
+    plan = json.loads(hunt(lok_project, "--plan", "--json").stdout)
+    # 40 calls (the default cap), each prompt at most 8,000 chars, priced as the dearest (all cost $3/M in)
+    assert plan["verification"] == {
+        "max_calls": 40,
+        "prompt_chars_per_call": 8000,
+        "max_prompt_chars": 320_000,
+        "max_tokens_in": 80_000,
+        "max_tokens_out": 40 * ANSWER_TOKENS,
+        "priced_as": "rec_a",
+        "max_cost_usd": 0.24,
+    }
+    assert plan["max_cost_usd"] == round(plan["estimated_cost_usd"] + 0.24, 6)
+    assert any("leave out the challenge round" in note for note in plan["notes"])
+    text = hunt(lok_project, "--plan", "--max-verify-calls", "5").stdout
+    assert "Challenge round: up to 5 verification calls (how many depends on the findings)" in text, text
+    assert "at most 40,000 prompt chars (~10,000 tokens in" in text and "~$0.0300 (priced as rec_a" in text
+    assert "Note: the calls, prompt chars and cost above leave out the challenge round" in text
+    off = json.loads(hunt(lok_project, "--plan", "--json", "--verify", "off").stdout)
+    assert off["verification"] is None and off["max_cost_usd"] == off["estimated_cost_usd"]
+    assert not any("challenge" in note for note in off["notes"])
+    alone = json.loads(lok_project.lok("hunt", ".", "-b", "rec_a", "--plan", "--json").stdout)
+    assert alone["verification"] is None  # one backend: nobody else to put a finding to
+    assert sent(log) == []
+
+
+def test_the_actions_verify_and_depth_inputs_are_read_whatever_their_case(
+    github_stand_in, pr_git_repo, tmp_path
+):
+    github_stand_in.state.add_repo(REPO)
+    checkout = pr_git_repo.path
+    run, prompts = _action(github_stand_in, checkout, tmp_path, plan="TRUE", backends="rec_a,rec_b")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Steps asking backends: all " in run.stdout and "Challenge round: up to 40" in run.stdout
+    run, prompts = _action(
+        github_stand_in,
+        checkout,
+        tmp_path,
+        plan="True",
+        backends="rec_a,rec_b",
+        verify="Off",
+        depth="Thorough",
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert prompts == [] and "Steps asking backends: errors, performance, dead_code" in run.stdout
+    assert "Challenge round" not in run.stdout  # verify: Off reached the plan

@@ -336,3 +336,16 @@ def test_a_progress_bar_on_a_terminal_only(lok_project: LokProject) -> None:
     assert "/1" not in stderr_on_a_terminal("-q")
     piped = lok_project.lok(*args)
     assert piped.returncode == 0 and piped.stderr == ""  # not a terminal: no bar
+
+
+def test_an_eval_refused_before_any_call_leaves_the_recorded_cases_intact(lok_project: LokProject) -> None:
+    corpus = lok_project.root / "corpus"
+    shutil.copytree(CORPUS / "py-sql-injection-sort", corpus / "py-sql-injection-sort")
+    (lok_project.root / "lok.toml").write_text(recorder().config_text())
+    assert lok_project.lok("eval", "corpus", "-b", "alpha,beta", "--record", "tape", "-q").returncode == 0
+    case = lok_project.root / "tape" / "py-sql-injection-sort"
+    before = {path.name: path.read_bytes() for path in case.iterdir()}
+    assert {"alpha.jsonl", "beta.jsonl", "meta.json"} <= set(before)
+    refused = lok_project.lok("eval", "corpus", "-b", "alpha,typo", "--record", "tape", "-q")
+    assert refused.returncode == 2 and "typo" in refused.stderr, refused.stderr
+    assert {path.name: path.read_bytes() for path in case.iterdir()} == before

@@ -427,3 +427,43 @@ def test_a_lok_comment_whose_kept_state_is_damaged_means_a_full_review() -> None
     assert read_state(damaged) is None
     assert read_state("<!-- lok:reviewed-head 0123456 -->") is None  # a head without findings
     assert read_state(markers.replace("lok:reviewed-head", "lok:reviewed-heads")) is None
+
+
+def test_the_json_report_holds_what_the_review_is_to_the_last_one_and_reads_it_back() -> None:
+    """No command writes an incremental review's analysis JSON yet (`lok run --json` prints the steps),
+    so the Outcome is made here: the report must still carry it, and `lok merge`'s reader keep it."""
+    from lok_action.findings.carry import ReviewDelta
+    from lok_action.findings.model import Finding
+    from lok_action.outcome import Outcome
+    from lok_action.report.jsonreport import render_json
+
+    gone = Finding(
+        "division-by-zero",
+        "bug",
+        "high",
+        FIXED,
+        BUG_LINE,
+        BUG_LINE,
+        "mean divides by zero",
+        backends=["alpha"],
+        fingerprint="f" * 16,
+    )
+    delta = ReviewDelta(
+        head="b" * 40, since="a" * 40, reviewed=[FIXED], new=1, again=2, carried=3, fixed=[gone]
+    )
+    data = json.loads(render_json(Outcome("review-pr", "pull request #7", review=delta)))
+    assert data["review"] == {
+        "head": "b" * 40,
+        "since": "a" * 40,
+        "reviewed": [FIXED],
+        "full_reason": "",
+        "incremental": True,
+        "new": 1,
+        "again": 2,
+        "carried": 3,
+        "fixed": [gone.to_dict()],
+    }
+    assert Outcome.from_dict(data).review == delta
+    assert json.loads(render_json(Outcome("hunt", ".")))["review"] is None
+    older = {key: value for key, value in data.items() if key != "review"}  # written before the key
+    assert Outcome.from_dict(older).review is None

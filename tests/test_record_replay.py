@@ -285,3 +285,19 @@ def test_the_actions_record_and_replay_inputs(tmp_path: Path) -> None:
         request(replay="../elsewhere")
     with pytest.raises(UsageError, match="inputs record and replay exclude each other"):
         request(record="a", replay="b")
+
+
+def test_a_run_refused_before_any_call_leaves_the_old_cassette_intact(lok_project: LokProject) -> None:
+    p = project(lok_project)
+    p.write_config(*backends({"a": sys.executable, "b": sys.executable}))
+    assert p.lok("hunt", "src", "-q", "--record", "tape").returncode == 0
+    before = {path.name: path.read_bytes() for path in (p.root / "tape").iterdir()}
+    assert "a.jsonl" in before and "meta.json" in before
+    refused = p.lok("hunt", "src", "-q", "-b", "nosuch", "--record", "tape")
+    assert refused.returncode == 2 and "nosuch" in refused.stderr, refused.stderr
+    assert {path.name: path.read_bytes() for path in (p.root / "tape").iterdir()} == before
+    # the old recording still replays
+    assert p.lok("hunt", "src", "-q", "--replay", "tape").returncode == 0
+    # a run that does call replaces it: only this run's backend is left
+    assert p.lok("hunt", "src", "-q", "-b", "a", "--record", "tape").returncode == 0
+    assert sorted(path.name for path in (p.root / "tape").iterdir()) == ["a.jsonl", "meta.json"]

@@ -9,7 +9,7 @@ from pathlib import Path
 from lok_action import json_text
 from lok_action.commands.analyze import add_report_options
 from lok_action.errors import UsageError
-from lok_action.outcome import BackendStatus, CoverageSummary, Outcome
+from lok_action.outcome import BackendStatus, CoverageSummary, Outcome, Verification
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -82,5 +82,6 @@ def merge_outcomes(outcomes: Sequence[Outcome], min_consensus: int, sources: Seq
         # a shard the cost budget stopped leaves the merged analysis partial too (exit 3)
         stop_reason="; ".join(dict.fromkeys(o.stop_reason for o in outcomes if o.stop_reason)),
         refuted=sort_findings(f for outcome in outcomes for f in outcome.refuted),
+        verification=Verification.combined(outcome.verification for outcome in outcomes),
         unconfirmed_floor=first.unconfirmed_floor,
     )

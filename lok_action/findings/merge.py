@@ -334,6 +334,9 @@ def merge_cluster(members: Sequence[Finding], analysed_by: Callable[[str], Itera
         # shard outputs may carry the challenge round's verdicts (issue 12): none is lost in a merge
         confirmed_by=sorted({name for member in members for name in member.confirmed_by}),
         refuted_by=sorted({name for member in members for name in member.refuted_by}),
+        unsure_by=sorted({name for member in members for name in member.unsure_by}),
+        # some of its challenge calls were left out by a cap, in any of the runs merged
+        unverified=any(member.unverified for member in members),
     )
 
 

@@ -93,7 +93,7 @@ class ActionInputs:
                 raise UsageError(f"input {name}: '{raw}' is not one of {', '.join(allowed)}")
             return raw
 
-        verify = input_value(env, "verify")
+        verify = input_value(env, "verify").lower()  # as fail-on, unconfirmed and plan are
         if verify and verify not in CHALLENGE_MODES:
             raise UsageError(f"input verify: '{verify}' is not one of {', '.join(CHALLENGE_MODES)}")
         unconfirmed = input_value(env, "unconfirmed").lower()
@@ -114,7 +114,7 @@ class ActionInputs:
         plan_raw = (input_value(env, "plan", "false") or "false").lower()
         if plan_raw not in ("true", "false"):
             raise UsageError(f"input plan: '{plan_raw}' must be true or false")
-        depth_raw = input_value(env, "depth")
+        depth_raw = input_value(env, "depth").lower()
         if depth_raw and depth_raw not in DEPTHS:
             raise UsageError(f"input depth: '{depth_raw}' is not one of {', '.join(DEPTHS)}")
         max_cost_raw = input_value(env, "max-cost")
