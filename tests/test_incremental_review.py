@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.git_repos import PullRequestRepo, make_pr_repo, run_git
+from tests.fakes.github_fake_reviewer import FAIL_MARKER
 from tests.fakes.github_fixtures import REPO, WRITE_TOKEN
 from tests.fakes.github_server import PULL_REQUESTS_WRITE, GitHubStandIn
 from tests.fakes.project import LokProject
@@ -93,7 +94,7 @@ def review(
     repo: PullRequestRepo,
     number: int,
     tmp: Path,
-    findings: list[dict[str, Any]],
+    findings: list[dict[str, Any]] | dict[str, list[dict[str, Any]]],
     action: str = "opened",
     token: str | None = None,
     **inputs: str,
@@ -107,7 +108,7 @@ def review(
         "pull_request",
         pr_payload(number, at_head, action),
         token=token or WRITE_TOKEN,
-        findings=everyone(findings),
+        findings=findings if isinstance(findings, dict) else everyone(findings),
         extra_env={f"INPUT_{k.replace('_', '-').upper()}": v for k, v in inputs.items()},
     )
     assert run.returncode == 0, run.stdout + run.stderr
@@ -120,6 +121,17 @@ def push_fix(server: GitHubStandIn, repo: PullRequestRepo, number: int) -> str:
     lines[BUG_LINE - 1] = FIXED_LINE
     path.write_text("".join(lines))
     run_git(repo.path, "commit", "-q", "-am", "guard the empty list in mod3")
+    server.state.push_pull_request(REPO, number, repo.path, "HEAD")
+    return run_git(repo.path, "rev-parse", "HEAD").strip()
+
+
+def push_edit(server: GitHubStandIn, repo: PullRequestRepo, number: int, line: str) -> str:
+    """A push that replaces mod3's flagged line with ``line``."""
+    path = repo.path / FIXED
+    lines = path.read_text().splitlines(keepends=True)
+    lines[BUG_LINE - 1] = line
+    path.write_text("".join(lines))
+    run_git(repo.path, "commit", "-q", "-am", "edit mod3's flagged line")
     server.state.push_pull_request(REPO, number, repo.path, "HEAD")
     return run_git(repo.path, "rev-parse", "HEAD").strip()
 
@@ -250,6 +262,55 @@ def test_a_force_push_that_drops_the_reviewed_head_gets_a_full_review(
     assert len(server.state.review_comments) == 5 and len(server.state.reviews) == 1
     assert server.state.resolved_threads == {fixed_thread: "github-actions[bot]"}
     assert len(json.loads(run.outputs["findings"])) == 4
+
+
+def replies(server: GitHubStandIn) -> list[dict[str, Any]]:
+    return [c for c in server.state.review_comments.values() if "in_reply_to_id" in c]
+
+
+def kept_files(server: GitHubStandIn) -> list[str]:
+    """The files of the findings the lok comment keeps for the next review."""
+    from lok_action.github.review_state import read_state
+
+    state = read_state(lok_comment(server))
+    assert state is not None
+    return sorted(finding.file for finding in state[1])
+
+
+@pytest.mark.parametrize("token", [WRITE_TOKEN, PULLS_TOKEN])
+def test_a_re_review_whose_backends_all_fail_fixes_nothing(
+    github_stand_in: GitHubStandIn, five_file_pr: tuple[PullRequestRepo, int], tmp_path: Path, token: str
+) -> None:
+    """The push edits mod3's flagged line, and every backend's call on it fails: mod3 got no usable
+    answer, so its finding is not "no longer found": no thread resolved, no reply, still kept."""
+    server, (repo, number) = github_stand_in, five_file_pr
+    first_review(server, repo, number, tmp_path)
+    # the fake CLIs fail (exit 1) on a prompt holding the marker: here, mod3's diff
+    push_edit(server, repo, number, f"    return total / len(items)  # {FAIL_MARKER}\n")
+    run = review(server, repo, number, tmp_path, [], action="synchronize", token=token)
+    assert files_shown(review_prompts(tmp_path)) == {FIXED}
+    assert server.state.resolved_threads == {} and replies(server) == []
+    assert [r for r in server.graphql_requests() if "resolveReviewThread" in json.dumps(r.body)] == []
+    body = lok_comment(server)
+    assert "0 new, 0 fixed, 5 carried forward" in body
+    assert kept_files(server) == list(FILES)  # the next review still starts from all five
+    assert sorted(f["file"] for f in json.loads(run.outputs["findings"])) == list(FILES)
+    assert "no usable answer" in run.summary  # the coverage says mod3 was not analysed
+
+
+def test_a_finding_that_only_fell_below_min_consensus_is_not_fixed(
+    github_stand_in: GitHubStandIn, five_file_pr: tuple[PullRequestRepo, int], tmp_path: Path
+) -> None:
+    """mod3's flagged line is re-indented (same code, same fingerprint) and only alpha reports it now:
+    below --min-consensus 2 it is not reported, but it was found, so its thread stays open."""
+    server, (repo, number) = github_stand_in, five_file_pr
+    first_review(server, repo, number, tmp_path)
+    push_edit(server, repo, number, "    return  total  /  len(items)\n")
+    lone = {"alpha": [finding(FIXED)], "beta": [], "gamma": []}
+    review(server, repo, number, tmp_path, lone, action="synchronize")
+    assert files_shown(review_prompts(tmp_path)) == {FIXED}
+    assert server.state.resolved_threads == {} and replies(server) == []
+    assert "0 new, 0 fixed, 4 carried forward from unchanged code, 1 found again" in lok_comment(server)
 
 
 # ---------------------------------------------------------------- a quiet review
