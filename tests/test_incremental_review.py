@@ -300,6 +300,31 @@ def test_a_re_review_whose_backends_all_fail_fixes_nothing(
     assert "no usable answer" in run.summary  # the coverage says mod3 was not analysed
 
 
+def test_a_re_review_the_cost_budget_stops_before_any_call_fixes_nothing(
+    github_stand_in: GitHubStandIn, five_file_pr: tuple[PullRequestRepo, int], tmp_path: Path
+) -> None:
+    """The push fixes mod3, but the cost budget lets no call start: mod3 is not analysed, so its
+    finding is carried forward, not fixed, until a review that reads it says otherwise."""
+    server, (repo, number) = github_stand_in, five_file_pr
+    first_review(server, repo, number, tmp_path)
+    push_fix(server, repo, number)
+    head = run_git(repo.path, "rev-parse", "HEAD").strip()
+    run = run_action(
+        server,
+        repo.path,
+        tmp_path,
+        "pull_request",
+        pr_payload(number, PullRequestRepo(repo.path, repo.base_sha, head), "synchronize"),
+        findings=everyone([finding(p) for p in FILES if p != FIXED]),
+        extra_env={"INPUT_MAX-COST": "0.000001"},
+    )
+    assert review_prompts(tmp_path) == [], run.stdout + run.stderr  # the budget let no call start
+    assert "cost budget" in run.stdout + run.summary
+    assert server.state.resolved_threads == {} and replies(server) == []
+    assert "0 new, 0 fixed, 5 carried forward" in lok_comment(server)
+    assert kept_files(server) == list(FILES)
+
+
 def test_a_finding_that_only_fell_below_min_consensus_is_not_fixed(
     github_stand_in: GitHubStandIn, five_file_pr: tuple[PullRequestRepo, int], tmp_path: Path
 ) -> None:
