@@ -202,8 +202,17 @@ def _carry_forward(outcome: Outcome, source: CodeContext) -> None:
     from lok_action.findings.carry import carry_forward
     from lok_action.findings.model import sort_findings
 
+    # only a file that got a usable answer, or is gone at this head, can have a fixed finding
+    analysed = set(outcome.coverage.analysed if outcome.coverage is not None else [])
+    earlier = source.earlier.findings if source.earlier is not None else ()
+    analysed |= {finding.file for finding in earlier if source.lines_of(finding.file) is None}
     carried, outcome.review = carry_forward(
-        outcome.reported, source.earlier, source.revision or "", source.candidates or []
+        outcome.reported,
+        source.earlier,
+        source.revision or "",
+        source.candidates or [],
+        found=[*outcome.findings, *outcome.refuted],  # found again at any agreement, or refuted
+        analysed=analysed,
     )
     outcome.findings = sort_findings([*outcome.findings, *carried])
 

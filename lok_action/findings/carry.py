@@ -1,8 +1,9 @@
 """An incremental pull request review: the earlier review's findings measured against this one.
 
-An earlier finding is found again (its fingerprint is reported now), carried forward (its file or its
-lines did not change since the last reviewed head: it stands as it was, moved to its new lines), or
-fixed (its lines changed, or a full review no longer reports it). Findings reported now whose
+An earlier finding is found again (its fingerprint is found now, at any agreement level), carried
+forward (its file or its lines did not change since the last reviewed head, or its file got no usable
+answer this run: it stands as it was, moved to its new lines), or fixed (its file was analysed now, and
+its lines changed or a full review no longer finds it). Findings reported now whose
 fingerprint the earlier review did not have are new.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from lok_action.findings.model import Finding
@@ -108,32 +109,53 @@ def _file_changes(diff: str) -> dict[str, _FileChange]:
 
 
 def carry_forward(
-    reported: Sequence[Finding], earlier: EarlierReview | None, head: str, reviewed: Sequence[str]
+    reported: Sequence[Finding],
+    earlier: EarlierReview | None,
+    head: str,
+    reviewed: Sequence[str],
+    *,
+    found: Sequence[Finding],
+    analysed: Collection[str],
 ) -> tuple[list[Finding], ReviewDelta]:
-    """The earlier findings to add to this review's (carried forward), and the delta for the summary."""
+    """The earlier findings to add to this review's (carried forward), and the delta for the summary.
+
+    ``reported`` (what passed --min-consensus) are new when the earlier review did not have them;
+    ``found`` is everything this run found (every agreement level, refuted ones too): a finding that
+    only fell below --min-consensus is found again, not fixed. Only a file in ``analysed`` (a backend
+    gave a usable answer on it, or it is gone) can have a fixed finding: in a file the cost budget, a
+    failed call or an outage left out, absence proves nothing."""
     delta = ReviewDelta(head=head, reviewed=list(reviewed))
     if earlier is None:
         delta.new = len(reported)
         return [], delta
     delta.since, delta.full_reason = earlier.head, earlier.full_reason
-    now = {finding.fingerprint for finding in reported}
+    now = {finding.fingerprint for finding in [*reported, *found]}
     before = {finding.fingerprint for finding in earlier.findings}
-    delta.new = len(now - before)
+    delta.new = len({finding.fingerprint for finding in reported} - before)
     changes = _file_changes(earlier.since_diff)
     carried: list[Finding] = []
     for finding in earlier.findings:
+        change = changes.get(finding.file)
         if finding.fingerprint in now:
             delta.again += 1
-        elif earlier.changed is None:
-            delta.fixed.append(finding)  # the whole pull request was reviewed and it is not there
-        elif finding.file not in earlier.changed:
+        elif earlier.changed is not None and finding.file not in earlier.changed:
             carried.append(finding)
+        elif finding.file not in analysed:  # not asked, or no usable answer: it stands as it was
+            carried.append(_moved(finding, change))
+        elif (
+            earlier.changed is None or change is None or change.touches(finding.start_line, finding.end_line)
+        ):
+            delta.fixed.append(finding)  # analysed now, and not found where it was
         else:
-            change = changes.get(finding.file)
-            if change is None or change.touches(finding.start_line, finding.end_line):
-                delta.fixed.append(finding)
-            else:
-                start, end = change.new_line(finding.start_line), change.new_line(finding.end_line)
-                carried.append(dataclasses.replace(finding, start_line=start, end_line=end))
+            carried.append(_moved(finding, change))
     delta.carried = len(carried)
     return carried, delta
+
+
+def _moved(finding: Finding, change: _FileChange | None) -> Finding:
+    """The finding on its lines in the new head: moved where lines above it were added or removed, kept
+    where they were when its own lines changed (nothing says where they went)."""
+    if change is None or change.touches(finding.start_line, finding.end_line):
+        return finding
+    start, end = change.new_line(finding.start_line), change.new_line(finding.end_line)
+    return dataclasses.replace(finding, start_line=start, end_line=end)

@@ -43,24 +43,44 @@ def publish_comment(
     return CommentResult("created", created.html_url, created.id)
 
 
+ACTIONS_BOT = "github-actions[bot]"  # who the Actions GITHUB_TOKEN posts as
+
+
 def latest_lok_comment(handle: RepoHandle, issue: Issue) -> IssueComment | None:
     """The newest comment carrying lok's marker that lok itself wrote, if any."""
     marked = [c for c in issue.get_comments() if REPORT_MARKER in (c.body or "")]
-    mine = [c for c in marked if written_by_us(handle, c.user)]
+    if not marked:
+        return None
+    login = own_login(handle)
+    mine = [c for c in marked if written_by_us(c.user, login)]
     return mine[-1] if mine else None
 
 
-def written_by_us(handle: RepoHandle, author: NamedUser | Organization | None) -> bool:
-    """Whether a comment carrying lok's marker is lok's own, not someone's copy of the marker (whose
-    comment lok would then keep editing, while they could edit the "report" too). The Actions token
-    posts as a bot; a personal token posts as its user, learnt from GET /user only when needed."""
-    if author is None:
-        return False
-    if author.type == "Bot":
-        return True
+def own_login(handle: RepoHandle) -> str:
+    """The login the token posts as (GET /user); "" when the token may not read it (the Actions token
+    and other installation tokens get 403 there)."""
     from github import GithubException
 
     try:
-        return bool(author.login == handle.gh.get_user().login)
-    except GithubException:  # an installation token may not read /user: only bot comments are ours
+        return str(handle.gh.get_user().login or "")
+    except GithubException:
+        return ""
+
+
+def written_by_us(author: NamedUser | Organization | None, login: str) -> bool:
+    """Whether a comment carrying lok's marker is lok's own, not someone's copy of the marker (whose
+    comment lok would then keep editing, while they could edit the "report" too)."""
+    if author is None:
         return False
+    return is_our_login(str(author.login or ""), author.type == "Bot", login)
+
+
+def is_our_login(author: str, bot: bool, own: str) -> bool:
+    """The author is the token's own login (``own``, from GET /user), or, when the token may not say who
+    it is, the Actions bot: not any bot, since other apps' bots can post lok's markers too. GraphQL
+    names a bot without the "[bot]" REST gives its login."""
+    if not own:
+        return bot and author in (ACTIONS_BOT, ACTIONS_BOT.removesuffix("[bot]"))
+    if bot:
+        return own.endswith("[bot]") and own in (author, f"{author}[bot]")
+    return author == own

@@ -16,8 +16,9 @@ from lok_action.findings.model import Finding
 from lok_action.github.client import RepoHandle
 from lok_action.github.markers import (
     FINDINGS_STATE_PATTERN,
+    REPORT_MARKER,
+    REVIEWED_HEAD_PATTERN,
     findings_state_marker,
-    reviewed_head_in,
     reviewed_head_marker,
 )
 
@@ -44,13 +45,10 @@ def _kept(data: dict[str, Any], limit: int) -> dict[str, Any]:
     return data
 
 
-def decode_findings(text: str | None) -> list[Finding] | None:
-    """The findings kept in a lok comment; None when it keeps none or they cannot be read."""
-    match = FINDINGS_STATE_PATTERN.search(text or "")
-    if not match:
-        return None
+def decode_findings(encoded: str) -> list[Finding] | None:
+    """The findings ``encode_findings`` packed; None when they cannot be read."""
     try:
-        data = json.loads(zlib.decompress(base64.b64decode(match.group(1), validate=True)))
+        data = json.loads(zlib.decompress(base64.b64decode(encoded, validate=True)))
         return [Finding.from_dict(item, f"findings[{index}].") for index, item in enumerate(data)]
     except (binascii.Error, zlib.error, ValueError, TypeError, LookupError):  # FieldError is a ValueError
         return None
@@ -65,10 +63,27 @@ def state_markers(head: str, findings: Sequence[Finding]) -> str:
 
 
 def read_state(text: str | None) -> tuple[str, list[Finding]] | None:
-    """(reviewed head, its findings) from a lok comment, or None when it has no usable state."""
-    head = reviewed_head_in(text)
-    findings = decode_findings(text)
-    return (head, findings) if head and findings is not None else None
+    """(reviewed head, its findings) from a lok comment, or None when it has no usable state.
+
+    The markers are read only where lok writes them: the lines right after its report marker, before
+    any model-written text. A marker further down (in a suggested fix, a quoted answer) is someone's
+    text, never the state, even when lok kept none (it was too large)."""
+    head_line, findings_line = (_state_lines(text) + ["", ""])[:2]
+    head = REVIEWED_HEAD_PATTERN.fullmatch(head_line)
+    kept = FINDINGS_STATE_PATTERN.fullmatch(findings_line)
+    findings = decode_findings(kept.group(1)) if kept else None
+    return (head.group(1), findings) if head and findings is not None else None
+
+
+def _state_lines(text: str | None) -> list[str]:
+    """The two lines after the report marker that opens lok's comment (blank lines between skipped)."""
+    lines = [line.strip() for line in (text or "").strip().splitlines()]
+    if not lines or lines[0] != REPORT_MARKER:
+        return []
+    rest = lines[1:]
+    while rest and not rest[0]:
+        rest.pop(0)
+    return rest[:2]
 
 
 COMPARE_FILE_LIMIT = 300  # the compare API lists at most 300 files: past that, review everything

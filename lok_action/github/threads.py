@@ -78,7 +78,7 @@ def settle_fixed_threads(
 
 
 def _open_lok_threads(handle: RepoHandle, number: int) -> Iterator[_Thread]:
-    """Unresolved threads whose first comment is a bot's and carries lok's fingerprint marker."""
+    """Unresolved threads whose first comment is lok's own and carries lok's fingerprint marker."""
     after: str | None = None
     me: list[str] = []  # the token's login, once known
     while True:
@@ -100,19 +100,14 @@ def _open_lok_threads(handle: RepoHandle, number: int) -> Iterator[_Thread]:
 
 
 def _by_us(handle: RepoHandle, comment: dict[str, Any], me: list[str]) -> bool:
-    """lok posts as the Actions bot (or an app), or as a personal token's user (GET /user, asked only
-    when needed); a person's copy of a marker is theirs."""
-    from github import GithubException
+    """lok's own thread: started by the token's login (GET /user, asked once), or by the Actions bot
+    when the token may not read /user; a person's or another app's copy of a marker is theirs."""
+    from lok_action.github.comment import is_our_login, own_login
 
     author = comment.get("author") or {}
-    if author.get("__typename") == "Bot":
-        return True
     if not me:
-        try:
-            me.append(str(handle.gh.get_user().login))
-        except GithubException:  # an installation token may not read /user: only bots are lok
-            me.append("")
-    return bool(me[0]) and author.get("login") == me[0]
+        me.append(own_login(handle))
+    return is_our_login(str(author.get("login") or ""), author.get("__typename") == "Bot", me[0])
 
 
 def _forbidden(error: Exception) -> bool:
