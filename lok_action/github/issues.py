@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from lok_action.findings.model import Finding
 from lok_action.github.client import RepoHandle
-from lok_action.github.comment import written_by_us
+from lok_action.github.comment import own_login, written_by_us
 from lok_action.github.markers import CLOSED_MARKER, file_in, file_marker, fingerprints_in
 from lok_action.github.render import finding_details, key_of
 
@@ -46,10 +46,11 @@ def closed_by_lok(handle: RepoHandle, issue: Issue) -> bool:
     not as "not planned", and lok's closing comment is on it. Anything else is a person's decision."""
     if issue.state != "closed" or issue.state_reason == "not_planned":
         return False
-    if not written_by_us(handle, issue.user) or not written_by_us(handle, issue.closed_by):
+    login = own_login(handle)
+    if not written_by_us(issue.user, login) or not written_by_us(issue.closed_by, login):
         return False
     return any(
-        closing_comment(comment.body or "") and written_by_us(handle, comment.user)
+        closing_comment(comment.body or "") and written_by_us(comment.user, login)
         for comment in issue.get_comments()
     )
 
@@ -111,6 +112,7 @@ def close_fixed_issues(handle: RepoHandle, found: set[str], analysed: set[str], 
     (``analysed``: the files analysed, and the ones deleted since --since), each with a comment naming
     ``commit``. An issue about a file not analysed this run is left alone: absence proves nothing there."""
     closed: list[int] = []
+    login: str | None = None  # asked once, when an issue needs it
     for issue in handle.repo().get_issues(state="open"):
         if issue.pull_request is not None:
             continue  # the issues listing holds pull requests too
@@ -119,7 +121,9 @@ def close_fixed_issues(handle: RepoHandle, found: set[str], analysed: set[str], 
         path = file_in(body)
         if not fingerprints or path is None or path not in analysed or fingerprints & found:
             continue
-        if not written_by_us(handle, issue.user):
+        if login is None:
+            login = own_login(handle)
+        if not written_by_us(issue.user, login):
             continue  # someone's issue that carries lok's markers is theirs to close
         issue.create_comment(
             f"`lok hunt` no longer finds this in `{path}` at {commit}: closing."
