@@ -343,3 +343,30 @@ def test_fence_is_longer_than_backticks_inside() -> None:
     stream = io.StringIO()
     print(fence("x", "suggestion"), file=stream)
     assert stream.getvalue() == "```suggestion\nx\n```\n"
+
+
+def test_a_github_app_token_knows_its_own_comment_by_the_graphql_viewer(
+    github_stand_in: GitHubStandIn,
+) -> None:
+    """An App's installation token may not read GET /user (403, as on GitHub): lok learns its bot's login
+    from GraphQL's viewer, so it updates its own comment instead of posting one per run, and still
+    leaves the Actions bot's copy of the marker alone."""
+    github_stand_in.state.add_repo(REPO)
+    issue = github_stand_in.state.add_issue(REPO, "Crash", "It crashes")
+    github_stand_in.add_app_token("ghs_apptoken000000000000000000000000000", "lok-app[bot]")
+    handle = handle_for(github_stand_in, "ghs_apptoken000000000000000000000000000")
+    others = handle.repo().get_issue(issue["number"]).create_comment(f"{REPORT_MARKER}\nanother bot's")
+    github_stand_in.state.comments[others.id]["user"] = github_stand_in.state.user(
+        "github-actions[bot]", "Bot"
+    )
+    first = publish_comment(handle, issue["number"], comment_markdown(report(outside_diff_finding())))
+    assert first.action == "created" and first.comment_id != others.id
+    github_stand_in.state.comments[first.comment_id]["user"] = github_stand_in.state.user(
+        "lok-app[bot]", "Bot"
+    )
+    second = publish_comment(handle, issue["number"], comment_markdown(report()))
+    assert (second.action, second.comment_id) == ("updated", first.comment_id)
+    assert github_stand_in.requests_matching("GET", r"/user$") and github_stand_in.requests_matching(
+        "POST", r"/graphql$"
+    )
+    assert github_stand_in.state.comments[others.id]["body"].endswith("another bot's")

@@ -56,15 +56,24 @@ def latest_lok_comment(handle: RepoHandle, issue: Issue) -> IssueComment | None:
     return mine[-1] if mine else None
 
 
+VIEWER_QUERY = "query { viewer { login } }"
+
+
 def own_login(handle: RepoHandle) -> str:
-    """The login the token posts as (GET /user); "" when the token may not read it (the Actions token
-    and other installation tokens get 403 there)."""
+    """The login the token posts as: GET /user for a person's token; GitHub App installation tokens
+    get 403 there, and GraphQL's `viewer` names their bot ("my-app[bot]"). "" when neither says."""
     from github import GithubException
 
     try:
         return str(handle.gh.get_user().login or "")
     except GithubException:
+        pass
+    try:
+        _headers, data = handle.gh.requester.graphql_query(VIEWER_QUERY, {})
+    except GithubException:
         return ""
+    login = ((data.get("data") or {}).get("viewer") or {}).get("login") if isinstance(data, dict) else None
+    return login if isinstance(login, str) else ""
 
 
 def written_by_us(author: NamedUser | Organization | None, login: str) -> bool:
@@ -76,7 +85,7 @@ def written_by_us(author: NamedUser | Organization | None, login: str) -> bool:
 
 
 def is_our_login(author: str, bot: bool, own: str) -> bool:
-    """The author is the token's own login (``own``, from GET /user), or, when the token may not say who
+    """The author is the token's own login (``own``, see own_login), or, when the token may not say who
     it is, the Actions bot: not any bot, since other apps' bots can post lok's markers too. GraphQL
     names a bot without the "[bot]" REST gives its login."""
     if not own:

@@ -211,7 +211,12 @@ class Resolvers:
         self.may_resolve = viewer.may_resolve
 
     def query(self) -> dict[str, Any]:
-        return {"repository": self.repository, "node": self.node}
+        kind = "Bot" if self.viewer.login.endswith("[bot]") else "User"
+        return {
+            "repository": self.repository,
+            "node": self.node,
+            "viewer": self.actor({"login": self.viewer.login, "type": kind}),
+        }
 
     def mutation(self) -> dict[str, Any]:
         return {"resolveReviewThread": self.resolve_review_thread}

@@ -295,6 +295,9 @@ class GitHubState:
         self.jobs: dict[int, dict[str, Any]] = {}
         self.job_logs: dict[int, str] = {}
         self.tokens: dict[str, str] = {}  # token -> one of TOKEN_PERMISSIONS
+        # GitHub App installation tokens -> the app's bot login: GET /user refuses them (403), as
+        # GitHub does; GraphQL's viewer names the bot
+        self.app_tokens: dict[str, str] = {}
         # login -> role_name (admin | maintain | write | triage | read); others are not collaborators
         self.collaborators: dict[str, str] = {}
         self.sarif_polls_before_complete = 1
@@ -737,6 +740,11 @@ class GitHubStandIn:
             raise ValueError(f"token permission {permission!r} is not one of {TOKEN_PERMISSIONS}")
         self.state.tokens[token] = permission
 
+    def add_app_token(self, token: str, login: str, permission: str = WRITE) -> None:
+        """A GitHub App's installation token, acting as LOGIN (e.g. "lok-app[bot]")."""
+        self.add_token(token, permission)
+        self.state.app_tokens[token] = login
+
     def inject(
         self,
         method: str,
@@ -869,7 +877,8 @@ class GitHubStandIn:
                 if fault.times > 0 and fault.method == method and re.search(fault.path_regex, GRAPHQL_PATH):
                     fault.times -= 1
                     return fault.status, dict(fault.headers), fault.body
-            viewer = Viewer(BOT, may_write=permission != READ, may_resolve=permission == WRITE)
+            login = self.state.app_tokens.get(token, BOT)
+            viewer = Viewer(login, may_write=permission != READ, may_resolve=permission == WRITE)
             return self.graphql.answer(raw, viewer)
 
     def _graphql_violation(self, problem: str) -> None:
@@ -915,6 +924,12 @@ class GitHubStandIn:
         if path == "/" and method == "GET":
             return 200, {}, {"current_user_url": f"{s.origin}/user"}
         if path == "/user" and method == "GET":
+            if token in s.app_tokens:  # an installation token has no user behind it
+                return (
+                    403,
+                    {},
+                    {"message": "Resource not accessible by integration", "documentation_url": DOCS},
+                )
             return 200, {}, s.user("github-actions[bot]", "Bot")
         if path == "/rate_limit":
             core = {"limit": 5000, "remaining": 4999, "reset": 4102444800, "used": 1}
