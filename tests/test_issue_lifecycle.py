@@ -36,6 +36,16 @@ def comments_on(server, issue: dict) -> list[dict]:
     return [c for c in server.state.comments.values() if c["issue_url"] == issue["url"]]
 
 
+def recorder_tables(log: Path, *extra: str) -> list[str]:
+    """The recording backends (tests/fakes/recording_backend.py) as lok.toml tables, logging to LOG;
+    EXTRA are the recorder's further arguments (a suggested fix to put in every finding)."""
+    return [
+        f'[backends.{name}]\nkind = "command"\n'
+        f"command = {json.dumps(shlex.join([sys.executable, str(RECORDER), str(log), name, *extra]))}\n"
+        for name in NAMES
+    ]
+
+
 def test_a_refuted_finding_seen_again_keeps_its_issue_open(lok_project, github_stand_in):
     trust_project(lok_project, {"a": "reporter", "b": "judge", "c": "judge"})
     github_stand_in.state.add_repo(REPO)
@@ -62,13 +72,7 @@ def test_a_finding_that_comes_back_reopens_the_issue_lok_closed_not_one_a_human_
     lok_project, github_stand_in
 ):
     root = lok_project.root
-    lok_project.write_config(
-        *(
-            f'[backends.{name}]\nkind = "command"\n'
-            f"command = {json.dumps(shlex.join([sys.executable, str(RECORDER), str(root.parent / 'p.jsonl'), name]))}\n"
-            for name in NAMES
-        )
-    )
+    lok_project.write_config(*recorder_tables(root.parent / "p.jsonl"))
     write_sources(root, count=5, buggy=(1, 3))
     run_git(root, "init", "-q")
     commit_all(root, "one")
@@ -111,13 +115,7 @@ def test_only_lok_issues_are_closed_and_the_file_comes_from_loks_own_marker(lok_
     log = root.parent / "p.jsonl"
     # a model-written suggested fix that carries a fake file marker (it is fenced, not escaped)
     fake_fix = "<!-- lok-file: src/m0.py -->\nreturn total / 2"
-    lok_project.write_config(
-        *(
-            f'[backends.{name}]\nkind = "command"\n'
-            f"command = {json.dumps(shlex.join([sys.executable, str(RECORDER), str(log), name, fake_fix]))}\n"
-            for name in NAMES
-        )
-    )
+    lok_project.write_config(*recorder_tables(log, fake_fix))
     write_sources(root, count=5, buggy=(1,))
     run_git(root, "init", "-q")
     commit_all(root, "one")
@@ -148,14 +146,7 @@ def test_only_lok_issues_are_closed_and_the_file_comes_from_loks_own_marker(lok_
 def test_a_quiet_night_exits_0_but_changed_files_nobody_answered_exit_1(lok_project):
     root = lok_project.root
     log = root.parent / "p.jsonl"
-    lok_project.write_config(
-        *(
-            f'[backends.{name}]\nkind = "command"\n'
-            f"command = {json.dumps(shlex.join([sys.executable, str(RECORDER), str(log), name]))}\n"
-            for name in NAMES
-        ),
-        '[backends.dead]\nkind = "command"\ncommand = "false"\n',
-    )
+    lok_project.write_config(*recorder_tables(log), '[backends.dead]\nkind = "command"\ncommand = "false"\n')
     write_sources(root, count=3, buggy=(1,))
     (root / "vendor.min.js").write_text("var a=1;\n", encoding="utf-8")  # skipped for its own reason
     run_git(root, "init", "-q")
@@ -182,13 +173,7 @@ def test_issues_an_earlier_lok_filed_and_closed_are_still_closed_and_reopened(lo
     import requests
 
     root = lok_project.root
-    lok_project.write_config(
-        *(
-            f'[backends.{name}]\nkind = "command"\n'
-            f"command = {json.dumps(shlex.join([sys.executable, str(RECORDER), str(root.parent / 'p.jsonl'), name]))}\n"
-            for name in NAMES
-        )
-    )
+    lok_project.write_config(*recorder_tables(root.parent / "p.jsonl"))
     write_sources(root, count=5, buggy=(1, 3))
     run_git(root, "init", "-q")
     commit_all(root, "one")
