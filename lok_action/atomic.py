@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -30,7 +31,20 @@ def current_umask() -> int:
     return umask
 
 
+def _is_special(path: Path) -> bool:
+    """An existing target that is not a regular file: /dev/null, a FIFO, a terminal. Renaming over it
+    would replace the device itself (as root, /dev/null becomes a file), so it is written in place."""
+    try:
+        return not stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
+    if _is_special(path):
+        with open(path, "wb") as handle:  # nothing to make atomic: a reader takes the stream as it comes
+            handle.write(data)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -202,10 +202,10 @@ def _carry_forward(outcome: Outcome, source: CodeContext) -> None:
     from lok_action.findings.carry import carry_forward
     from lok_action.findings.model import sort_findings
 
-    # only a file that got a usable answer, or is gone at this head, can have a fixed finding
+    # only a file that got a usable answer, or that the pull request deletes, can have a fixed finding
+    # (whether a file is gone comes from the diffs: the checkout may not hold the head commit at all)
     analysed = set(outcome.coverage.analysed if outcome.coverage is not None else [])
-    earlier = source.earlier.findings if source.earlier is not None else ()
-    analysed |= {finding.file for finding in earlier if source.lines_of(finding.file) is None}
+    analysed |= set(source.gone)
     carried, outcome.review = carry_forward(
         outcome.reported,
         source.earlier,

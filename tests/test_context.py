@@ -187,3 +187,39 @@ def test_added_line_starting_with_plus_plus_is_not_a_header(tmp_path: Path) -> N
 
 def test_lines_of_missing_file_is_none(tmp_path: Path) -> None:
     assert Coverage(root=tmp_path).lines_of("nope.py") is None
+
+
+def test_a_pull_requests_deleted_files_come_from_its_diffs_not_the_checkout(tmp_path: Path) -> None:
+    """Whether an earlier finding's file is gone (so the finding is fixed though nobody analysed it) is
+    read from the diffs: a default Actions checkout (the merge ref, depth 1) may not hold the PR's head,
+    and then every file would look gone."""
+    from lok_action.context.diffs import PullRequestPatch, deleted_files
+    from lok_action.context.providers import pull_request_context
+    from lok_action.findings.carry import EarlierReview
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    run_git(repo, "init", "-q")
+    for name in ("kept.py", "dropped.py", "later.py"):
+        (repo / name).write_text(f"# {name}\nx = 1\n")
+    run_git(repo, "add", "-A")
+    run_git(repo, "commit", "-qm", "base")
+    base = run_git(repo, "rev-parse", "HEAD").strip()
+    (repo / "dropped.py").unlink()
+    (repo / "kept.py").write_text("# kept.py\nx = 2\n")
+    run_git(repo, "commit", "-qam", "first push")
+    first = run_git(repo, "rev-parse", "HEAD").strip()
+    (repo / "later.py").unlink()
+    run_git(repo, "commit", "-qam", "second push")
+    head = run_git(repo, "rev-parse", "HEAD").strip()
+    pr_diff = run_git(repo, "diff", base, head)
+    since_diff = run_git(repo, "diff", first, head)
+    assert deleted_files(pr_diff) == {"dropped.py", "later.py"}
+    assert deleted_files(since_diff) == {"later.py"}
+
+    checkout = tmp_path / "checkout"  # holds none of the PR's commits
+    checkout.mkdir()
+    earlier = EarlierReview(first, changed=frozenset({"later.py"}), since_diff=since_diff)
+    source = pull_request_context(checkout, PullRequestPatch(7, head, pr_diff, earlier=earlier))
+    assert source.lines_of("kept.py") is None  # the checkout cannot show the head's files
+    assert source.gone == ["dropped.py", "later.py"]  # yet only the deleted ones are gone

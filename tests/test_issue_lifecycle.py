@@ -166,6 +166,16 @@ def test_a_quiet_night_exits_0_but_changed_files_nobody_answered_exit_1(lok_proj
     assert dead.returncode == 1, dead.stderr
     assert "nothing was analysed" in dead.stderr
 
+    # a night whose only change is a file lok skips for its own reason is not a night of no change
+    (root / "vendor.min.js").write_text("var a=2;\n", encoding="utf-8")
+    commit_all(root, "three")
+    skipped = hunt(lok_project, "--since", "HEAD~1", "--json")
+    assert skipped.returncode == 1, skipped.stderr
+    assert "nothing changed" not in skipped.stderr and "nothing was analysed" in skipped.stderr
+    reasons = json.loads(skipped.stdout)["coverage"]["skipped"]
+    assert not reasons["vendor.min.js"].startswith("unchanged since")  # its own reason, kept
+    assert reasons["src/m0.py"] == "unchanged since HEAD~1"
+
 
 def test_issues_an_earlier_lok_filed_and_closed_are_still_closed_and_reopened(lok_project, github_stand_in):
     """Bodies filed before the file marker moved to the first line had it as the last line, and the
@@ -210,3 +220,22 @@ def test_issues_an_earlier_lok_filed_and_closed_are_still_closed_and_reopened(lo
     assert issues[(REPO, open_number)]["state"] == "closed", night.stderr  # its file read from the last line
     assert issues[(REPO, closed_number)]["state"] == "open", night.stderr
     assert f"1 reopened (#{closed_number})" in night.stderr
+
+
+def test_github_refusing_the_issues_is_one_line_after_the_reports(lok_project, github_stand_in):
+    """A token GitHub refuses (401 here; 403 "not accessible by integration" alike): the run's reports are
+    written, then one line says what GitHub answered, exit 2, no traceback."""
+    root = lok_project.root
+    lok_project.write_config(*recorder_tables(root.parent / "p.jsonl"))
+    write_sources(root, count=2, buggy=(1,))
+    run_git(root, "init", "-q")
+    commit_all(root, "one")
+    github_stand_in.state.add_repo(REPO)
+    github_env(lok_project, github_stand_in)
+    lok_project.env["GITHUB_TOKEN"] = "ghp_notatokengithubknows000000000000000"
+    done = hunt(lok_project, "--issues", "-y", "--format", "json", "-o", "../report.json")
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    [line] = [line for line in done.stderr.splitlines() if line.startswith("lok: error:")]
+    assert "--issues: GitHub answered 401" in line
+    assert json.loads((root.parent / "report.json").read_text())["findings"]  # the report came first

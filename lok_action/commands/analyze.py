@@ -213,14 +213,16 @@ UNCHANGED = "unchanged since "
 
 def unchanged_since(outcome: Outcome) -> str:
     """The REF when --since left nothing to analyse because no file changed since it, else "". A run
-    where files changed but no backend answered for them (skipped "not analysed") is not that."""
+    where a file changed but was skipped (binary, too large, ignored) or got no answer is not that:
+    every skipped file must be skipped as unchanged."""
     coverage = outcome.coverage
     if coverage is None or coverage.analysed or outcome.stop_reason:
         return ""
-    reasons = list(coverage.skipped.values())
-    if any(reason.startswith("not analysed") for reason in reasons):
+    reasons = set(coverage.skipped.values())
+    if len(reasons) != 1:
         return ""
-    return next((reason[len(UNCHANGED) :] for reason in reasons if reason.startswith(UNCHANGED)), "")
+    (reason,) = reasons
+    return reason[len(UNCHANGED) :] if reason.startswith(UNCHANGED) else ""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -264,7 +266,23 @@ def print_plan(request: Request, config: Config, env: Mapping[str, str]) -> int:
 
 def file_issues(outcome: Outcome, target: Path, assume_yes: bool, env: Mapping[str, str]) -> None:
     """`--issues`: one GitHub issue per reported finding, deduplicated by fingerprint; the open issues
-    of findings no longer found in a file this run analysed are closed."""
+    of findings no longer found in a file this run analysed are closed. GitHub refusing or not answering
+    is one line (the reports are written by then), not a traceback."""
+    import requests
+    from github import GithubException
+
+    from lok_action.errors import GitHubError
+
+    try:
+        _file_issues(outcome, target, assume_yes, env)
+    except GithubException as error:
+        message = error.data.get("message") if isinstance(error.data, dict) else error.data
+        raise GitHubError(f"--issues: GitHub answered {error.status}: {message}") from None
+    except requests.RequestException as error:
+        raise GitHubError(f"--issues: cannot reach GitHub ({type(error).__name__})") from None
+
+
+def _file_issues(outcome: Outcome, target: Path, assume_yes: bool, env: Mapping[str, str]) -> None:
     from lok_action import git
     from lok_action.commands.requests import github_repository
     from lok_action.github.client import open_repo

@@ -37,6 +37,23 @@ def git_diff(root: Path, revision_range: str | None) -> str:
         raise ContextError(f"diff: {error}") from None
 
 
+def deleted_files(diff: str) -> set[str]:
+    """The files a unified diff deletes (their new side is /dev/null), read from the diff itself, so it
+    needs no checkout of either side."""
+    deleted: set[str] = set()
+    path, in_header = "", False
+    for line in source_lines(diff):
+        if line.startswith("diff --git "):
+            path, in_header = line.split(" b/", 1)[-1], True
+        elif in_header and line.startswith("--- a/"):
+            path = line[len("--- a/") :].strip()
+        elif in_header and line.startswith("+++ "):
+            if line[4:].strip() == "/dev/null" and path:
+                deleted.add(path)
+            in_header = False
+    return deleted
+
+
 def split_diff(diff: str) -> list[FileDiff]:
     """Per-file sections; added and context lines get their new-file line number in front."""
     sections: list[FileDiff] = []

@@ -15,6 +15,7 @@ from lok_action.context.chunks import Budget, Chunk, Chunker, ChunkPlan, file_ch
 from lok_action.context.diffs import (
     FileDiff,
     PullRequestPatch,
+    deleted_files,
     diff_chunker,
     git_diff,
     plan_diff_chunks,
@@ -40,7 +41,9 @@ class CodeContext:
     revision: str | None = None  # whose code the line numbers refer to; None = the working tree
     path_prefix: str = ""  # workdir relative to the repository's top ("src/"), for SARIF URIs
     earlier: EarlierReview | None = None  # a pull request's last review, whose findings carry forward
-    gone: list[str] = field(default_factory=list)  # --since: files deleted or renamed away since then
+    gone: list[str] = field(
+        default_factory=list
+    )  # files deleted (or renamed away) since --since, or by the PR
     since: str | None = None  # --since REF: only the files changed since REF were candidates
     _lines: dict[str, list[str] | None] = field(default_factory=dict, repr=False)
 
@@ -118,6 +121,12 @@ def only_changed(coverage: Coverage, root: Path, since: str) -> list[str]:
         else:
             coverage.skipped[source.path] = reason
     coverage.files = kept
+    # a file skipped for its own reason (binary, too large, .lokignore) that did not change is, for this
+    # run, unchanged; one that changed keeps its reason, so a night whose only change was skipped is
+    # not taken for a night where nothing changed
+    for path in list(coverage.skipped):
+        if path not in changed:
+            coverage.skipped[path] = reason
     return sorted(path for path in gone if coverage.shard is None or coverage.shard.owns(path))
 
 
@@ -152,6 +161,9 @@ def pull_request_context(workdir: Path, patch: PullRequestPatch) -> CodeContext:
         unchanged = f"unchanged since {earlier.head[:7]}"
         skipped.update({s.path: unchanged for s in sections if s.path not in earlier.changed})
         sections = [section for section in sections if section.path in earlier.changed]
+    # files the pull request (or its changes since the last review) deletes: their earlier findings are
+    # fixed, though no backend analysed them; read from the diffs, not the checkout, which may lack the head
+    gone = deleted_files(patch.diff) | (deleted_files(earlier.since_diff) if earlier is not None else set())
     return CodeContext(
         root,
         f"pull request #{patch.number}",
@@ -160,6 +172,7 @@ def pull_request_context(workdir: Path, patch: PullRequestPatch) -> CodeContext:
         [section.path for section in sections],
         revision=patch.head_sha or None,
         earlier=earlier,
+        gone=sorted(gone),
     )
 
 

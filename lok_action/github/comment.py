@@ -73,7 +73,11 @@ def own_login(handle: RepoHandle) -> str:
     except GithubException:
         return ""
     login = ((data.get("data") or {}).get("viewer") or {}).get("login") if isinstance(data, dict) else None
-    return login if isinstance(login, str) else ""
+    if not isinstance(login, str) or not login:
+        return ""
+    # only an installation token is refused GET /user, and it always acts as its app's bot, which
+    # GraphQL may name without the "[bot]" that REST authors carry
+    return login if login.endswith("[bot]") else f"{login}[bot]"
 
 
 def written_by_us(author: NamedUser | Organization | None, login: str) -> bool:

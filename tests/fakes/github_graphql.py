@@ -211,11 +211,13 @@ class Resolvers:
         self.may_resolve = viewer.may_resolve
 
     def query(self) -> dict[str, Any]:
-        kind = "Bot" if self.viewer.login.endswith("[bot]") else "User"
+        # GraphQL names a bot without the "[bot]" its REST login carries ("github-actions")
+        login = self.viewer.login
+        kind = "Bot" if login.endswith("[bot]") else "User"
         return {
             "repository": self.repository,
             "node": self.node,
-            "viewer": self.actor({"login": self.viewer.login, "type": kind}),
+            "viewer": self.actor({"login": login.removesuffix("[bot]"), "type": kind}),
         }
 
     def mutation(self) -> dict[str, Any]:
