@@ -41,9 +41,7 @@ class CodeContext:
     revision: str | None = None  # whose code the line numbers refer to; None = the working tree
     path_prefix: str = ""  # workdir relative to the repository's top ("src/"), for SARIF URIs
     earlier: EarlierReview | None = None  # a pull request's last review, whose findings carry forward
-    gone: list[str] = field(
-        default_factory=list
-    )  # files deleted (or renamed away) since --since, or by the PR
+    gone: list[str] = field(default_factory=list)  # deleted or renamed away (since --since, or by the PR)
     since: str | None = None  # --since REF: only the files changed since REF were candidates
     _lines: dict[str, list[str] | None] = field(default_factory=dict, repr=False)
 
