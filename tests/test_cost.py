@@ -294,9 +294,10 @@ def test_the_nightly_example_hunts_since_the_cached_commit_and_sweeps_weekly(tmp
     hunt_run = " ".join(step.get("run", "") for step in steps["hunt"])
     assert '${SINCE:+--since "$SINCE"}' in hunt_run and "--issues -y" in hunt_run
     upload = next(s for s in steps["merge"] if "upload-sarif" in s.get("uses", ""))
-    # only a full sweep that every shard reported is uploaded
-    assert (
-        upload["if"] == "${{ needs.decide.outputs.since == '' && steps.shards.outputs.complete == 'true' }}"
+    # only a full sweep whose every shard's hunt succeeded and reported is uploaded
+    assert upload["if"] == (
+        "${{ needs.decide.outputs.since == '' && needs.hunt.result == 'success'"
+        " && steps.shards.outputs.complete == 'true' }}"
     )
 
     # the decision itself, run as the runner runs it (bash -e), in a real repository
