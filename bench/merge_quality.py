@@ -28,11 +28,9 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
@@ -47,7 +45,7 @@ from lok_action.findings.merge import (  # noqa: E402
     merge_cluster,
 )
 from lok_action.findings.model import Finding  # noqa: E402
-from lok_action.reviewbench import RecordedComment, read_comments  # noqa: E402
+from lok_action.reviewbench import OracleSite, RecordedComment, RecordingError, read_recording  # noqa: E402
 
 TOLERANCE = 3  # the data's is_hit rule: a range within +-3 lines of a fix hunk
 CLOSE = 10  # pairs of comments at most this many lines apart are "close"
@@ -70,33 +68,20 @@ Definitions
   joined       the two comments of a pair end up in one merged finding of their ensemble's merge"""
 
 
-@dataclass(frozen=True)
-class Site:
-    file: str
-    start: int
-    end: int
+def load(data_dir: Path) -> tuple[list[RecordedComment], dict[str, list[OracleSite]]]:
+    try:
+        return read_recording(data_dir)
+    except RecordingError as error:
+        sys.exit(f"merge_quality: {error}")
 
 
-def load(data_dir: Path) -> tuple[list[RecordedComment], dict[str, list[Site]]]:
-    base = data_dir / "outputs" / "n100"
-    if not base.is_dir():
-        sys.exit(f"merge_quality: {base} not found (DATA_DIR must be a copy of SWE-Review-Bench)")
-    comments = read_comments(base / "variant_results.csv") + read_comments(base / "static" / "results.csv")
-    index = json.loads((base / "oracle_index.json").read_text(encoding="utf-8"))
-    sites = {
-        instance: [Site(s["file"], s["line_start"], s["line_end"]) for s in entry["sites"]]
-        for instance, entry in index["instances"].items()
-    }
-    return comments, sites
-
-
-def hit_sites(finding: Finding, sites: Sequence[Site]) -> set[int]:
+def hit_sites(finding: Finding, sites: Sequence[OracleSite]) -> set[int]:
     return {
         number
         for number, site in enumerate(sites)
         if site.file == finding.file
-        and finding.start_line <= site.end + TOLERANCE
-        and finding.end_line >= site.start - TOLERANCE
+        and finding.start_line <= site.end_line + TOLERANCE
+        and finding.end_line >= site.start_line - TOLERANCE
     }
 
 
@@ -159,7 +144,7 @@ def ratio(part: int, whole: int) -> str:
     return f"{part / whole:.3f}" if whole else "  -  "
 
 
-def reviewer_table(comments: list[RecordedComment], sites: dict[str, list[Site]], total: int) -> None:
+def reviewer_table(comments: list[RecordedComment], sites: dict[str, list[OracleSite]], total: int) -> None:
     print("\nPer reviewer (every comment is a finding, no merge)")
     print(f"  {'backend':<22} {'comments':>8} {'hits':>5} {'precision':>9} {'sites':>5} {'recall':>7}")
     for backend in sorted({c.backend for c in comments}):
@@ -173,7 +158,9 @@ def reviewer_table(comments: list[RecordedComment], sites: dict[str, list[Site]]
         )
 
 
-def quorum_table(replays: dict[str, Replay], sites: dict[str, list[Site]], total: int, label: str) -> None:
+def quorum_table(
+    replays: dict[str, Replay], sites: dict[str, list[OracleSite]], total: int, label: str
+) -> None:
     print(f"\nEnsemble {label}: {', '.join(next(iter(replays.values())).backends)}")
     print(f"  {'merge':<7} {'k':>2} {'findings':>8} {'hits':>5} {'precision':>9} {'sites':>5} {'recall':>7}")
     for name, replay in replays.items():

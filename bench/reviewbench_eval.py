@@ -18,11 +18,9 @@ The recordings hold no verdicts, so only the rows without the challenge round ar
 from __future__ import annotations
 
 import csv
-import json
 import sys
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -32,29 +30,16 @@ from lok_action.findings.merge import merge_findings  # noqa: E402
 from lok_action.findings.model import Finding  # noqa: E402
 from lok_action.outcome import BackendStatus  # noqa: E402
 from lok_action.report.eval_table import render_table  # noqa: E402
-from lok_action.reviewbench import RecordedComment, read_comments  # noqa: E402
+from lok_action.reviewbench import OracleSite, RecordedComment, RecordingError, read_recording  # noqa: E402
 
 STATIC = "static"
 
 
-@dataclass(frozen=True)
-class Site:
-    file: str
-    start_line: int
-    end_line: int
-
-
-def load(data_dir: Path) -> tuple[list[RecordedComment], dict[str, list[Site]]]:
-    base = data_dir / "outputs" / "n100"
-    if not base.is_dir():
-        sys.exit(f"reviewbench_eval: {base} not found (DATA_DIR must be a copy of SWE-Review-Bench)")
-    comments = read_comments(base / "variant_results.csv") + read_comments(base / "static" / "results.csv")
-    index = json.loads((base / "oracle_index.json").read_text(encoding="utf-8"))
-    sites = {
-        instance: [Site(s["file"], s["line_start"], s["line_end"]) for s in entry["sites"]]
-        for instance, entry in index["instances"].items()
-    }
-    return comments, sites
+def load(data_dir: Path) -> tuple[list[RecordedComment], dict[str, list[OracleSite]]]:
+    try:
+        return read_recording(data_dir)
+    except RecordingError as error:
+        sys.exit(f"reviewbench_eval: {error}")
 
 
 def review_costs(data_dir: Path) -> dict[tuple[str, str], BackendStatus]:
@@ -95,7 +80,7 @@ def _number(text: str | None) -> float:
 
 def ensemble_runs(
     comments: list[RecordedComment],
-    sites: dict[str, list[Site]],
+    sites: dict[str, list[OracleSite]],
     backends: list[str],
     calls: dict[tuple[str, str], BackendStatus],
 ) -> list[CaseRun]:

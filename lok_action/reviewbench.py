@@ -17,6 +17,7 @@ How a row maps, since the format has less than a finding:
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -154,3 +155,27 @@ def by_review(comments: Iterable[RecordedComment]) -> dict[str, dict[str, list[R
     for comment in comments:
         grouped[comment.instance][comment.backend].append(comment)
     return {instance: dict(reviews) for instance, reviews in grouped.items()}
+
+
+@dataclass(frozen=True)
+class OracleSite:
+    """A place the instance's fix changed: what a review comment must overlap to count as a hit."""
+
+    file: str
+    start_line: int
+    end_line: int
+
+
+def read_recording(data_dir: Path) -> tuple[list[RecordedComment], dict[str, list[OracleSite]]]:
+    """A copy of SWE-Review-Bench: every recorded comment (the LLM reviewers' and the static one's) and
+    each instance's oracle sites. The benches take DATA_DIR as an argument; nothing here ships it."""
+    base = data_dir / "outputs" / "n100"
+    if not base.is_dir():
+        raise RecordingError(f"{base} not found (DATA_DIR must be a copy of SWE-Review-Bench)")
+    comments = read_comments(base / "variant_results.csv") + read_comments(base / "static" / "results.csv")
+    index = json.loads((base / "oracle_index.json").read_text(encoding="utf-8"))
+    sites = {
+        instance: [OracleSite(s["file"], s["line_start"], s["line_end"]) for s in entry["sites"]]
+        for instance, entry in index["instances"].items()
+    }
+    return comments, sites
