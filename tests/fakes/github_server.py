@@ -1153,21 +1153,7 @@ class GitHubStandIn:
         ahead = run_git(git_dir, "rev-list", "--reverse", f"{base_sha}..{head_sha}").split()
         behind = run_git(git_dir, "rev-list", "--count", f"{head_sha}..{base_sha}").strip()
         diff = run_git(git_dir, "diff", "--no-color", "--no-ext-diff", merge_base, head_sha)
-        files = [
-            {
-                "sha": "0" * 40,
-                "filename": f.filename,
-                "status": f.status,
-                "additions": f.additions,
-                "deletions": f.deletions,
-                "changes": f.additions + f.deletions,
-                "blob_url": f"https://github.com/{full_name}/blob/{head_sha}/{f.filename}",
-                "raw_url": f"https://github.com/{full_name}/raw/{head_sha}/{f.filename}",
-                "contents_url": f"{self.state.origin}/repos/{full_name}/contents/{f.filename}",
-                "patch": f.patch,
-            }
-            for f in split_diff(diff)
-        ]
+        files = [self._diff_entry(full_name, f, head_sha) for f in split_diff(diff)]
         url = f"{self.state.origin}/repos/{full_name}/compare/{basehead}"
         return (
             200,
@@ -1205,22 +1191,25 @@ class GitHubStandIn:
             "status": "406",
         }
 
+    def _diff_entry(self, full_name: str, f: FilePatch, ref: str) -> dict[str, Any]:
+        """One changed file as GitHub's diff-entry schema has it (pull request files, compare)."""
+        return {
+            "sha": "0" * 40,
+            "filename": f.filename,
+            "status": f.status,
+            "additions": f.additions,
+            "deletions": f.deletions,
+            "changes": f.additions + f.deletions,
+            "blob_url": f"https://github.com/{full_name}/blob/{ref}/{f.filename}",
+            "raw_url": f"https://github.com/{full_name}/raw/{ref}/{f.filename}",
+            "contents_url": f"{self.state.origin}/repos/{full_name}/contents/{f.filename}",
+            "patch": f.patch,
+        }
+
     def _list_files(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
         self._pull(full_name, number)
         files = [
-            {
-                "sha": "0" * 40,
-                "filename": f.filename,
-                "status": f.status,
-                "additions": f.additions,
-                "deletions": f.deletions,
-                "changes": f.additions + f.deletions,
-                "blob_url": f"https://github.com/{full_name}/blob/HEAD/{f.filename}",
-                "raw_url": f"https://github.com/{full_name}/raw/HEAD/{f.filename}",
-                "contents_url": f"{self.state.origin}/repos/{full_name}/contents/{f.filename}",
-                "patch": f.patch,
-            }
-            for f in self.state.pull_files[(full_name, int(number))]
+            self._diff_entry(full_name, f, "HEAD") for f in self.state.pull_files[(full_name, int(number))]
         ]
         return self._page(files, kw["query"], f"/repos/{full_name}/pulls/{number}/files")
 
