@@ -35,11 +35,6 @@ def findings_state_marker(encoded: str) -> str:
     return f"<!-- lok:findings {encoded} -->"
 
 
-def reviewed_head_in(text: str | None) -> str:
-    match = REVIEWED_HEAD_PATTERN.search(text or "")
-    return match.group(1) if match else ""
-
-
 FILE_PATTERN = re.compile(r"<!-- lok-file: (.+?) -->")
 
 
