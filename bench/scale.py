@@ -123,7 +123,7 @@ def measure(root: Path) -> dict[str, float]:
 def merge_bench(count: int) -> tuple[float, int]:
     rng = random.Random(11)
     problems = count // 3 + 1
-    findings = []
+    findings: list[Finding] = []
     titles = [
         "Division by zero in {f}",
         "Possible None dereference of {f}",

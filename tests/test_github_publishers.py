@@ -366,7 +366,7 @@ def test_a_github_app_token_knows_its_own_comment_by_the_graphql_viewer(
     )
     second = publish_comment(handle, issue["number"], comment_markdown(report()))
     assert (second.action, second.comment_id) == ("updated", first.comment_id)
-    assert github_stand_in.requests_matching("GET", r"/user$") and github_stand_in.requests_matching(
-        "POST", r"/graphql$"
-    )
+    # asked once for the handle, not once per comment looked up
+    assert len(github_stand_in.requests_matching("GET", r"/user$")) == 1
+    assert len(github_stand_in.requests_matching("POST", r"/graphql$")) == 1
     assert github_stand_in.state.comments[others.id]["body"].endswith("another bot's")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,8 @@ class RepoHandle:
     gh: Github
     full_name: str
     api_url: str
+    # the token's own login, once asked (lok_action.github.comment.own_login): one lookup per run
+    known_login: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def owner(self) -> str:

@@ -61,7 +61,14 @@ VIEWER_QUERY = "query { viewer { login } }"
 
 def own_login(handle: RepoHandle) -> str:
     """The login the token posts as: GET /user for a person's token; GitHub App installation tokens
-    get 403 there, and GraphQL's `viewer` names their bot ("my-app[bot]"). "" when neither says."""
+    get 403 there, and GraphQL's `viewer` names their bot ("my-app[bot]"). "" when neither says.
+    Asked once per handle: a run looks its own comments, threads and issues up many times."""
+    if handle.known_login is None:
+        handle.known_login = _ask_own_login(handle)
+    return handle.known_login
+
+
+def _ask_own_login(handle: RepoHandle) -> str:
     from github import GithubException
 
     try:
