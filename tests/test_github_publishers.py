@@ -9,7 +9,7 @@ from pathlib import Path
 from lok_action.findings.model import Finding
 from lok_action.github.client import RepoHandle, make_github
 from lok_action.github.comment import publish_comment
-from lok_action.github.issues import create_finding_issues
+from lok_action.github.issues import close_fixed_issues, create_finding_issues
 from lok_action.github.markers import REPORT_MARKER
 from lok_action.github.render import comment_markdown, fence
 from lok_action.github.review import publish_review
@@ -370,3 +370,29 @@ def test_a_github_app_token_knows_its_own_comment_by_the_graphql_viewer(
     assert len(github_stand_in.requests_matching("GET", r"/user$")) == 1
     assert len(github_stand_in.requests_matching("POST", r"/graphql$")) == 1
     assert github_stand_in.state.comments[others.id]["body"].endswith("another bot's")
+
+
+def test_an_issue_a_person_reopened_and_closed_again_with_loks_token_stays_closed(
+    github_stand_in: GitHubStandIn,
+) -> None:
+    """lok closes the issue of a finding it no longer sees; a maintainer, whose token lok runs with,
+    reopens it and closes it again by hand (so GitHub names the same login as closer). When the finding
+    comes back, that close is theirs: lok leaves the issue closed. An issue only lok closed is reopened."""
+    github_stand_in.state.add_repo(REPO)
+    handle = handle_for(github_stand_in)
+    theirs = outside_diff_finding()
+    other = in_diff_finding()
+    filed = create_finding_issues(handle, [theirs, other], labels=())
+    assert len(filed.created) == 2
+    closed = close_fixed_issues(handle, found=set(), analysed={theirs.file, other.file}, commit="abc123")
+    assert sorted(closed) == sorted(filed.created)
+    by_hand = handle.repo().get_issue(filed.created[0])
+    by_hand.edit(state="open")
+    by_hand.edit(state="closed")
+
+    again = create_finding_issues(handle, [theirs, other], labels=())
+
+    assert again.reopened == [filed.created[1]] and again.existing == [filed.created[0]]
+    assert again.created == []
+    states = {n: github_stand_in.state.issues[(REPO, n)]["state"] for n in filed.created}
+    assert states == {filed.created[0]: "closed", filed.created[1]: "open"}

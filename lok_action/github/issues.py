@@ -2,8 +2,9 @@
 issues of findings that are gone closed.
 
 Before creating, the repository's issues (open and closed) are searched for the fingerprint marker. A
-closed one is reopened when lok closed it (closed by lok's account, with lok's closing comment, not as
-"not planned") and its finding is back; one a person closed stays closed, so "won't fix" is respected.
+closed one is reopened when lok closed it (closed by lok's account, with lok's closing comment and no
+reopen since, not as "not planned") and its finding is back; one a person closed stays closed, so
+"won't fix" is respected.
 Only issues lok wrote are ever closed or reopened. Labels are only applied when they exist: the action
 never creates labels as a side effect.
 """
@@ -43,15 +44,24 @@ def issue_for_fingerprint(handle: RepoHandle, fingerprint: str) -> Issue | None:
 
 def closed_by_lok(handle: RepoHandle, issue: Issue) -> bool:
     """Whether lok closed ``issue`` as no longer found: lok wrote it and closed it (GitHub's closed_by),
-    not as "not planned", and lok's closing comment is on it. Anything else is a person's decision."""
+    not as "not planned", lok's closing comment is on it, and nobody reopened it since that comment.
+    Anything else is a person's decision: one who runs lok with their own token closes as the same
+    login, so a reopen after lok's last closing comment is what tells their close from lok's."""
     if issue.state != "closed" or issue.state_reason == "not_planned":
         return False
     login = own_login(handle)
     if not written_by_us(issue.user, login) or not written_by_us(issue.closed_by, login):
         return False
-    return any(
-        closing_comment(comment.body or "") and written_by_us(comment.user, login)
+    closings = [
+        comment.created_at
         for comment in issue.get_comments()
+        if closing_comment(comment.body or "") and written_by_us(comment.user, login)
+    ]
+    if not closings:
+        return False
+    last_closing = max(closings)
+    return not any(
+        event.event == "reopened" and event.created_at > last_closing for event in issue.get_events()
     )
 
 

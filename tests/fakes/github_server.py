@@ -20,6 +20,7 @@ import re
 import threading
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,7 @@ SERVED_OPERATIONS = (
     "issues/get",
     "issues/update",
     "issues/list-comments",
+    "issues/list-events",
     "issues/create-comment",
     "issues/get-comment",
     "issues/update-comment",
@@ -286,6 +288,9 @@ class GitHubState:
         self.pull_diffs: dict[tuple[str, int], str] = {}
         self.git_dirs: dict[str, Path] = {}  # repository -> the git repository its pull requests come from
         self.comments: dict[int, dict[str, Any]] = {}  # issue comments by id
+        # an issue's closed/reopened events, oldest first (GET /repos/{o}/{r}/issues/{n}/events)
+        self.issue_events: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self._seconds = 0  # the stand-in's clock: each comment and event one second after the last
         self.reviews: dict[int, dict[str, Any]] = {}
         # a thread is a first comment and its replies, which name it in `in_reply_to_id`
         self.review_comments: dict[int, dict[str, Any]] = {}
@@ -306,6 +311,12 @@ class GitHubState:
     def new_id(self) -> int:
         self._next_id += 1
         return self._next_id
+
+    def now(self) -> str:
+        """A timestamp one second after the last one handed out, so comments and events keep their order."""
+        self._seconds += 1
+        moment = datetime(2024, 1, 2, tzinfo=UTC) + timedelta(seconds=self._seconds)
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     # ---- objects in GitHub's shapes
     def user(self, login: str, kind: str = "User") -> dict[str, Any]:
@@ -950,6 +961,7 @@ class GitHubStandIn:
             ("GET", r"/issues/(\d+)", self._get_issue),
             ("PATCH", r"/issues/(\d+)", self._update_issue),
             ("GET", r"/issues/(\d+)/comments", self._list_comments),
+            ("GET", r"/issues/(\d+)/events", self._list_issue_events),
             ("POST", r"/issues/(\d+)/comments", self._create_comment),
             ("GET", r"/issues/(\d+)/labels", self._list_issue_labels),
             ("POST", r"/issues/(\d+)/labels", self._add_labels),
@@ -1046,11 +1058,35 @@ class GitHubStandIn:
                 issue[key] = kw["body"][key]
         if issue["state"] != was:  # as GitHub: who closed it, and "reopened" on a reopen
             closing = issue["state"] == "closed"
-            issue["closed_by"] = self.state.user("github-actions[bot]", "Bot") if closing else None
-            issue["closed_at"] = "2024-01-03T00:00:00Z" if closing else None
+            actor = self.state.user("github-actions[bot]", "Bot")
+            issue["closed_by"] = actor if closing else None
+            when = self.state.now()
+            issue["closed_at"] = when if closing else None
             if not closing:
                 issue["state_reason"] = "reopened"
+            self.state.issue_events.setdefault((full_name, int(number)), []).append(
+                self._event_json(full_name, "closed" if closing else "reopened", actor, when)
+            )
         return 200, {}, issue
+
+    def _event_json(self, full_name: str, event: str, actor: dict[str, Any], when: str) -> dict[str, Any]:
+        event_id = self.state.new_id()
+        return {
+            "id": event_id,
+            "node_id": f"CE_{event_id}",
+            "url": f"{self.state.origin}/repos/{full_name}/issues/events/{event_id}",
+            "actor": actor,
+            "event": event,
+            "commit_id": None,
+            "commit_url": None,
+            "created_at": when,
+            "performed_via_github_app": None,
+        }
+
+    def _list_issue_events(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        self._issue(full_name, number)
+        items = self.state.issue_events.get((full_name, int(number)), [])
+        return self._page(items, kw["query"], f"/repos/{full_name}/issues/{number}/events")
 
     def _list_comments(self, full_name: str, number: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
         issue = self._issue(full_name, number)
@@ -1067,8 +1103,8 @@ class GitHubStandIn:
             "issue_url": issue["url"],
             "body": body,
             "user": self.state.user("github-actions[bot]", "Bot"),
-            "created_at": "2024-01-02T00:00:00Z",
-            "updated_at": "2024-01-02T00:00:00Z",
+            "created_at": (when := self.state.now()),
+            "updated_at": when,
             "author_association": "NONE",
         }
 
