@@ -34,7 +34,7 @@ DEFAULTS_KEYS: dict[str, Key] = {
     ),
     "max_cost": Key(
         (int, float),
-        "USD an analysis may spend (estimated before each call); no more calls once reached",
+        "USD a run (an analysis, a debate, a spawn) may spend (estimated before each call); no more calls once reached",
         ranges.COST_USD,
     ),
 }

@@ -221,3 +221,58 @@ def test_bad_limits_are_usage_errors(lok_project: LokProject) -> None:
         result = lok_project.lok("conduct", "g", *args)
         assert result.returncode == 2 and message in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_recorded_loop_replays_without_its_backends_and_redoes_the_edits(lok_project: LokProject) -> None:
+    """--record keeps the conductor's, its query's and its workflow's calls; --replay answers all of
+    them with the backends gone: the same rounds, spend and timings, and the edit applied and verified
+    again in the restored project."""
+    make_app(lok_project)
+    folder = lok_project.root / ".lok" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "look.toml").write_text(
+        'name = "look"\n[[steps]]\nname = "ask"\nbackend = "helper"\nprompt = "Your part (scan): {{ args[0] }}"\n'
+    )
+    answers = [
+        {"action": "query", "backend": "helper", "prompt": "Your part (look): find the bug"},
+        {"action": "workflow", "name": "look", "args": ["app.py"]},
+        {
+            "action": "edit",
+            "edits": [{"file": "app.py", "old": "return a - b", "new": "return a + b"}],
+            "verify": VERIFY,
+        },
+        {"action": "finish", "summary": "add() fixed"},
+    ]
+
+    def config(conductor_script: str, worker_script: str) -> None:
+        boss = conductor(lok_project, "boss", answers)
+        lok_project.write_config_only(
+            boss.replace("ensemble_conductor.py", conductor_script),
+            fake_backend("helper", worker_script, "helper"),
+        )
+
+    config("ensemble_conductor.py", "ensemble_worker.py")
+    args = ("conduct", "make add() correct", "-b", "boss", "--verify", VERIFY, "--json")
+    recorded = lok_project.lok(*args, "--record", "tape")
+    assert recorded.returncode == 0, recorded.stderr
+    calls = (lok_project.calls("boss"), lok_project.calls("helper"))
+    assert calls == (4, 2)
+    assert "1800s time limit" in lok_project.prompts("boss")  # not the seconds left: prompts repeat
+    assert (lok_project.root / "app.py").read_text() == "def add(a, b):\n    return a + b\n"
+
+    (lok_project.root / "app.py").write_text(APP)  # the project as it was
+    config("no_such_conductor.py", "no_such_worker.py")  # the backends' programs are gone
+    replayed = lok_project.lok(*args, "--replay", "tape")
+    assert replayed.returncode == 0, replayed.stderr
+    assert (lok_project.calls("boss"), lok_project.calls("helper")) == calls  # nobody was asked
+    assert (lok_project.root / "app.py").read_text() == "def add(a, b):\n    return a + b\n"
+    mine, theirs = json.loads(recorded.stdout), json.loads(replayed.stdout)
+    for data in (mine, theirs):  # a run folder of its own each time
+        del data["run_id"], data["run_dir"]
+    assert theirs == mine
+    assert [r["result"] for r in mine["rounds"]][2] == "applied 1 edit(s), verified"
+    assert "helper did look" in json.dumps(mine["rounds"][0])
+
+    (lok_project.root / "app.py").write_text(APP)
+    missed = lok_project.lok("conduct", "another goal", "-b", "boss", "--verify", VERIFY, "--replay", "tape")
+    assert missed.returncode == 2 and "boss" in missed.stderr and "Traceback" not in missed.stderr

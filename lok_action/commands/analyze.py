@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lok_action import ranges
+from lok_action.commands.options import BUDGET_EXIT
 from lok_action.errors import UsageError
 from lok_action.findings.model import SEVERITIES
 from lok_action.request import DEPTHS, REPORT_FORMATS
@@ -20,10 +21,6 @@ if TYPE_CHECKING:
     from lok_action.config import Config
     from lok_action.outcome import Outcome
     from lok_action.request import PublishSpec, Request
-
-# exit code when the cost budget stopped the run (the reports are written, the analysis is partial):
-# not 1 (findings at --fail-on, or nothing analysed) nor 2 (bad input), so CI can tell it apart
-BUDGET_EXIT = 3
 
 EXAMPLES = {
     "hunt": "lok hunt . -b codex,gemini --min-consensus 2 --sarif lok.sarif --fail-on high",

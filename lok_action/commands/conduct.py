@@ -16,7 +16,10 @@ EXAMPLES = """examples:
 Each round the conductor answers with one JSON decision: query a backend, run a workflow, edit files
 (all or none, then the --verify command; a failing verify rolls the edits back) or finish. Without
 --verify, edits are refused. Every decision is logged to .lok/runs/<id>/conduct.jsonl.
-Exit 0 when the conductor finished, 1 when a limit stopped it.
+Exit 0 when the conductor finished, 1 when a limit stopped it. --record DIR keeps every backend call
+(the conductor's, its queries' and its workflows'), --replay DIR answers them from DIR: edits and verify
+commands still run. Under either, the conductor is told the time limit instead of the seconds left, so
+its prompts repeat and a replay finds them.
 """
 
 
@@ -54,6 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         metavar="CMD",
         help="a command edits may be verified with (repeatable); without one, edits are refused",
     )
+    from lok_action.commands.options import add_cassette_options
+
+    add_cassette_options(parser)
     add_json_and_dir(parser, "project directory (default .); runs go in its .lok/runs/")
 
 
@@ -68,7 +74,11 @@ def run(args: argparse.Namespace) -> int:
     if any(not command.strip() for command in args.verify):
         raise UsageError("--verify: empty command")
     names = split_names(args.backends, "--backends") if args.backends else None
-    ensemble = open_ensemble(args.dir, args.config, names, make_progress(args))
+    from lok_action.commands.requests import cassette_spec
+    from lok_action.pipeline import open_cassette
+
+    cassette = open_cassette(cassette_spec(args))
+    ensemble = open_ensemble(args.dir, args.config, names, make_progress(args), cassette)
     ensemble.backends(ensemble.names)  # unknown or disabled names fail here, before the loop
     conductor = ensemble.backend(args.conductor or ensemble.best_for(CONDUCTING)[0])
     env = dict(os.environ)
@@ -80,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         backends=ensemble.names,
         workflows=[info.name for info in list_workflows(ensemble.workdir, env)],
         verify_commands=tuple(args.verify),
+        cassette=cassette,
     )
     limits = ConductLimits(args.max_rounds, args.max_seconds, args.max_cost)
     run_dir = new_run_dir(ensemble.workdir)

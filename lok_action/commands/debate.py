@@ -30,9 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         "--synthesizer", metavar="BACKEND", help="backend that writes the final synthesis (default: computed)"
     )
     parser.add_argument("-o", "--output", metavar="FILE", help="write the transcript as markdown")
-    from lok_action.commands.options import add_cassette_options
+    from lok_action.commands.options import add_budget_option, add_cassette_options
 
     add_cassette_options(parser)
+    add_budget_option(parser)
     add_json_and_dir(parser, "directory the backends work in (default .)")
 
 
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         )
     backends = ensemble.backends(ensemble.names)
     synthesizer = ensemble.backend(args.synthesizer) if args.synthesizer else None
-    settings = ensemble.call_settings(use_cache=not args.no_cache)
+    settings = ensemble.call_settings(use_cache=not args.no_cache, max_cost=args.max_cost)
     result = run_debate(args.question, backends, settings, synthesizer, rounds=args.rounds)
     result.duration = settle_wall_time(cassette, result.duration)
     transcript = transcript_markdown(result)
@@ -70,5 +71,9 @@ def run(args: argparse.Namespace) -> int:
         print(result.synthesis)
     else:
         print(transcript)
+    from lok_action.commands.options import BUDGET_EXIT, budget_stopped
+
+    if budget_stopped(settings.spend):
+        return BUDGET_EXIT
     # a debate that ended (agreeing or not) did its job; one that could not even start did not
     return 0 if len(result.rounds) >= 1 and len(result.latest) >= 1 else 1

@@ -4,12 +4,14 @@ names (-b a,b), progress (-q); and the options the ensemble commands (debate, sp
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lok_action.errors import UsageError
 
 if TYPE_CHECKING:
+    from lok_action.budget import Spend
     from lok_action.config import Config
     from lok_action.progress import Progress
 
@@ -43,6 +45,33 @@ def add_json_and_dir(parser: argparse.ArgumentParser, dir_help: str) -> None:
     """--json (the result as JSON on stdout) and -C/--dir (where the run works)."""
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("-C", "--dir", default=".", help=dir_help)
+
+
+# exit code when the cost budget stopped the run (the reports are written, the work is partial): not 1
+# (findings at --fail-on, nothing analysed, a failed run) nor 2 (bad input), so CI can tell it apart
+BUDGET_EXIT = 3
+
+
+def add_budget_option(parser: argparse.ArgumentParser) -> None:
+    """--max-cost USD on the commands that ask backends outside an analysis (debate, spawn)."""
+    from lok_action import ranges
+
+    parser.add_argument(
+        "--max-cost",
+        type=ranges.COST_USD.option("--max-cost"),
+        metavar="USD",
+        default=None,
+        help=f"stop starting calls once the run's spend would pass USD ({ranges.COST_USD.span()};"
+        f" default: lok.toml [defaults] max_cost, else none); exit {BUDGET_EXIT} when it stopped the run",
+    )
+
+
+def budget_stopped(spend: Spend | None) -> bool:
+    """Whether the budget refused a call; says so on stderr in one line."""
+    if spend is None or not spend.stopped:
+        return False
+    print(f"lok: {spend.summary()}", file=sys.stderr)
+    return True
 
 
 def add_cassette_options(parser: argparse.ArgumentParser) -> None:

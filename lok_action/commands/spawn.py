@@ -39,9 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument(
         "--merger", metavar="BACKEND", help="backend that merges the outputs (default: concatenate)"
     )
-    from lok_action.commands.options import add_cassette_options
+    from lok_action.commands.options import add_budget_option, add_cassette_options
 
     add_cassette_options(parser)
+    add_budget_option(parser)
     add_json_and_dir(parser, "project directory (default .); runs go in its .lok/runs/")
 
 
@@ -58,10 +59,14 @@ def run(args: argparse.Namespace) -> int:
 
     cassette = open_cassette(cassette_spec(args))
     ensemble = open_ensemble(args.dir, args.config, names, make_progress(args), cassette)
-    settings = ensemble.call_settings(use_cache=not args.no_cache)
+    settings = ensemble.call_settings(use_cache=not args.no_cache, max_cost=args.max_cost)
     result = run_spawn(
         args.task, ensemble, settings, explicit=explicit, planner_name=args.planner, merger_name=args.merger
     )
     result.duration = settle_wall_time(cassette, result.duration)
     print(as_json(result.to_dict()) if args.json else result.merged)
+    from lok_action.commands.options import BUDGET_EXIT, budget_stopped
+
+    if budget_stopped(settings.spend):
+        return BUDGET_EXIT
     return 0 if result.success else 1

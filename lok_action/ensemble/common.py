@@ -19,6 +19,7 @@ from lok_action.errors import UsageError
 
 if TYPE_CHECKING:
     from lok_action.backends.base import Backend
+    from lok_action.budget import Spend
     from lok_action.cache import AnswerCache
     from lok_action.cassette import Cassette
     from lok_action.config import Config
@@ -39,11 +40,24 @@ class CallSettings:
     cache: AnswerCache | None = None
     max_parallel: int = 8
     cassette: Cassette | None = None  # --record / --replay
+    spend: Spend | None = None  # --max-cost: each call admitted by the budget first (lok_action.budget)
 
     def ask(self, backend: Backend, prompt: str) -> Reply:
-        return call_backend(
-            backend, prompt, self.workdir, self.timeout_for(backend), cache=self.cache, cassette=self.cassette
-        )
+        def call() -> Reply:
+            return call_backend(
+                backend,
+                prompt,
+                self.workdir,
+                self.timeout_for(backend),
+                cache=self.cache,
+                cassette=self.cassette,
+            )
+
+        if self.spend is None:
+            return call()
+        from lok_action.costs import price_of
+
+        return self.spend.call(backend.name, price_of(backend), len(prompt), call)
 
     def each(self, work: Callable[[Item], Answer], items: Sequence[Item]) -> list[Answer]:
         """``work`` on every item at once (at most max_parallel at a time); results in item order."""
@@ -78,10 +92,13 @@ class Ensemble:
         names = self.names if among is None else among
         return pick_backend(task, {name: self.config.backends[name].kind for name in names})
 
-    def call_settings(self, *, use_cache: bool) -> CallSettings:
+    def call_settings(self, *, use_cache: bool, max_cost: float | None = None) -> CallSettings:
+        """``max_cost``: the run's budget in USD (None: lok.toml's [defaults] max_cost, else none)."""
         from lok_action.backends.calling import open_cache
+        from lok_action.budget import Spend
 
         config = self.config
+        limit = max_cost if max_cost is not None else config.max_cost
         return CallSettings(
             workdir=self.workdir,
             timeout_for=lambda backend: config.backend_timeout(backend.config),
@@ -89,6 +106,7 @@ class Ensemble:
             cache=open_cache(config.cache_enabled, config.cache_ttl_hours, not use_cache),
             max_parallel=config.max_parallel if config.parallel else 1,
             cassette=self.cassette,
+            spend=Spend(limit=limit) if limit is not None else None,
         )
 
 

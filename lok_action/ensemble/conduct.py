@@ -28,6 +28,7 @@ from lok_action.workflow.edits import EditError
 
 if TYPE_CHECKING:
     from lok_action.backends.base import Backend
+    from lok_action.cassette import Cassette
     from lok_action.config import Config
     from lok_action.reply import Reply
 
@@ -117,6 +118,10 @@ class ConductSettings:
     backends: Sequence[str]  # names the conductor may query
     workflows: Sequence[str]  # names the conductor may run
     verify_commands: Sequence[str] = ()  # the only verify commands edits may use; none = edits refused
+    # --record / --replay: every call of the loop (conductor, queries, workflows) recorded, or answered
+    # from the cassette; the conductor is then told the time limit, not the seconds left, so that its
+    # prompts repeat from run to run and a replay finds them
+    cassette: Cassette | None = None
 
 
 class _Loop:
@@ -192,10 +197,10 @@ class _Loop:
             self.settings,
             self.limits,
             round_.number,
-            self.remaining(),
+            None if self.settings.cassette is not None else self.remaining(),
             self.result.spend_usd,
         )
-        reply = call_backend(self.conductor, prompt, self.settings.workdir, self.timeout_for(self.conductor))
+        reply = self.ask(self.conductor, prompt)
         self.charge(round_, [reply])
         if not reply.ok:
             round_.error = f"conductor {self.conductor.name} failed: {reply.error}"
@@ -229,11 +234,16 @@ class _Loop:
             return self.workflow(decision["name"], decision["args"])
         return self.edit(decision["edits"], decision["verify"]), []
 
+    def ask(self, backend: Backend, prompt: str) -> Reply:
+        return call_backend(
+            backend, prompt, self.settings.workdir, self.timeout_for(backend), cassette=self.settings.cassette
+        )
+
     def query(self, name: str, prompt: str) -> tuple[str, list[Reply]]:
         from lok_action.backends import resolve_backends
 
         backend = resolve_backends(self.settings.config, [name], env=self.settings.env)[0]
-        reply = call_backend(backend, prompt, self.settings.workdir, self.timeout_for(backend))
+        reply = self.ask(backend, prompt)
         if not reply.ok:
             raise ActionFailed(f"{name} failed: {reply.error}", [reply])
         return clip(reply.text), [reply]
@@ -251,6 +261,7 @@ class _Loop:
             args=list(args),
             env=self.settings.env,
             deadline=self.deadline(),
+            cassette=self.settings.cassette,
         )
         run = run_workflow(workflow, context)
         replies = [reply for step in run.steps.values() for reply in step.replies]
@@ -305,8 +316,28 @@ def run_conduct(
     loop = _Loop(goal, conductor, limits, settings, result)
     loop.run()
     result.duration = loop.elapsed()
+    if settings.cassette is not None:
+        keep_timings(settings.cassette, result)
     save_json(run_dir / "result.json", result.to_dict())
     return result
+
+
+def keep_timings(cassette: Cassette, result: ConductResult) -> None:
+    """Recording: the loop's and each round's times go to meta.json. Replaying: they come from it (when
+    the replay ran as many rounds), so a replay reports what the recorded run took, as `lok run` does."""
+    if not cassette.replaying:
+        timings = [[r.started, r.duration] for r in result.rounds]
+        cassette.finish(wall_time=result.duration, rounds=timings)
+        return
+    facts = (cassette.meta() or {}).get("facts") or {}
+    kept = facts.get("rounds")
+    recorded = cassette.wall_time()
+    if isinstance(kept, list) and len(kept) == len(result.rounds) and recorded is not None:
+        for round_, pair in zip(result.rounds, kept, strict=True):
+            if isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, (int, float)) for x in pair):
+                round_.started, round_.duration = float(pair[0]), float(pair[1])
+        result.duration = recorded
+    cassette.finish(wall_time=result.duration)  # only when it recorded misses
 
 
 def parse_decision(text: str, settings: ConductSettings) -> dict[str, Any]:
@@ -378,7 +409,7 @@ def conductor_prompt(
     settings: ConductSettings,
     limits: ConductLimits,
     number: int,
-    remaining: float,
+    remaining: float | None,
     spend: float,
 ) -> str:
     lines = [
@@ -401,7 +432,9 @@ def conductor_prompt(
         "",
         f"Goal:\n{goal}",
         "",
-        f"This is round {number} of at most {limits.max_rounds}; {max(0.0, remaining):.0f}s left{budget}.",
+        f"This is round {number} of at most {limits.max_rounds}; "
+        + (f"{limits.max_seconds:g}s time limit" if remaining is None else f"{max(0.0, remaining):.0f}s left")
+        + f"{budget}.",
     ]
     if history:
         lines += ["", "What happened so far:"]
