@@ -22,10 +22,10 @@ line-order sweep with the plain lexicon, lok's merge until the best-first pass) 
    - same-model: pairs of one reviewer under its two prompts (claude/A with claude/B, gpt/A with
      gpt/B), merged in the ensembles claude/A+claude/B+static and gpt/A+gpt/B+static. Labelled
      later, blind (two labellers who saw neither lok's code nor its output, each on all 414 pairs;
-     they agreed on 401, Cohen's kappa 0.94; the 13 they disagreed on are "unclear"), with the
-     merge frozen before; its first look is the one reported for the bar. One model under two
-     prompts often words a comment the same way twice: the rates are also printed without the pairs
-     whose two messages are identical ("same-model reworded").
+     they agreed on 401, Cohen's kappa 0.94; the 13 they disagreed on are "unclear", as are the 27
+     both called unclear), with the merge frozen before; its first look is the one reported for the
+     bar. One model under two prompts often words a comment the same way twice: the rates are also
+     printed without the pairs whose two messages are identical ("same-model reworded").
 
 The label file names comments by instance, backend and row (the comment's 1-based position among
 that backend's comments on that instance, in file order); it holds none of their text.
@@ -243,7 +243,7 @@ def main() -> None:
         for label, backends in groups.items()
     }
     for label, by_merge in replays.items():
-        if "+" not in label:  # the mixed ensembles are there for the cross-prompt pairs only
+        if "+" not in label:  # the mixed ensembles are there for the cross-prompt and same-model pairs
             quorum_table(by_merge, sites, total, label)
 
     pairs = close_pairs(comments, groups)

@@ -276,3 +276,23 @@ def test_recorded_loop_replays_without_its_backends_and_redoes_the_edits(lok_pro
     (lok_project.root / "app.py").write_text(APP)
     missed = lok_project.lok("conduct", "another goal", "-b", "boss", "--verify", VERIFY, "--replay", "tape")
     assert missed.returncode == 2 and "boss" in missed.stderr and "Traceback" not in missed.stderr
+
+
+def test_a_loop_the_time_limit_stopped_replays_to_the_same_stop(lok_project: LokProject) -> None:
+    """A replay asks no backend, so it runs faster than the recording: it stops where the recording's
+    time limit stopped it, not one round later (which the cassette does not hold)."""
+    query = {"action": "query", "backend": "boss", "prompt": "anything"}
+    lok_project.write_config_only(conductor(lok_project, "boss", [query], "--sleep", "0.3"))
+    args = ("conduct", "g", "-b", "boss", "--max-seconds", "1.5", "--max-rounds", "50", "--json")
+    recorded = lok_project.lok(*args, "--record", "tape")
+    assert recorded.returncode == 1, recorded.stderr
+    mine = json.loads(recorded.stdout)
+    assert mine["stop_reason"] == "time limit reached (1.5s)" and mine["rounds_run"] >= 2
+    calls = lok_project.calls("boss")
+    replayed = lok_project.lok(*args, "--replay", "tape")
+    assert replayed.returncode == 1, replayed.stderr
+    theirs = json.loads(replayed.stdout)
+    assert lok_project.calls("boss") == calls
+    for data in (mine, theirs):
+        del data["run_id"], data["run_dir"]
+    assert theirs == mine

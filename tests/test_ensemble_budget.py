@@ -61,3 +61,12 @@ def test_a_bad_budget_is_a_one_line_usage_error(lok_project: LokProject) -> None
         bad = lok_project.lok(*command, "--max-cost", "lots")
         assert bad.returncode == 2 and "--max-cost" in bad.stderr and "Traceback" not in bad.stderr
         assert len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+
+
+def test_a_spawn_whose_planner_the_budget_refused_exits_3_not_1(lok_project: LokProject) -> None:
+    lok_project.write_config_only(fake_backend("w1", "ensemble_worker.py", "w1") + PRICED)
+    past = lok_project.lok("spawn", "Build a REST API", "-b", "w1", "--max-cost", TINY)
+    assert past.returncode == 3, past.stderr
+    assert lok_project.calls("w1") == 0
+    assert past.stderr.strip().splitlines()[-1].startswith("lok: the cost budget ($1e-08) stopped the run")
+    assert "Traceback" not in past.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lok_action.findings.model import Finding
 from lok_action.github.client import RepoHandle, make_github
-from lok_action.github.comment import publish_comment
+from lok_action.github.comment import own_login, publish_comment
 from lok_action.github.issues import close_fixed_issues, create_finding_issues
 from lok_action.github.markers import REPORT_MARKER
 from lok_action.github.render import comment_markdown, fence
@@ -396,3 +396,24 @@ def test_an_issue_a_person_reopened_and_closed_again_with_loks_token_stays_close
     assert again.created == []
     states = {n: github_stand_in.state.issues[(REPO, n)]["state"] for n in filed.created}
     assert states == {filed.created[0]: "closed", filed.created[1]: "open"}
+    # lok's own reopen is no person's: once lok closes that issue again, it may reopen it again
+    assert close_fixed_issues(handle, found=set(), analysed={other.file}, commit="def456") == [
+        filed.created[1]
+    ]
+    third = create_finding_issues(handle, [theirs, other], labels=())
+    assert third.reopened == [filed.created[1]] and third.existing == [filed.created[0]]
+
+
+def test_the_own_login_is_kept_once_known_but_not_an_error_in_its_place(
+    github_stand_in: GitHubStandIn,
+) -> None:
+    """A lookup GitHub answered with an error (not the 403 an installation token gets) says nothing of
+    the token: it is not kept, so the next lookup asks again; the answer, once there, is kept."""
+    github_stand_in.state.add_repo(REPO)
+    handle = handle_for(github_stand_in)
+    github_stand_in.inject("GET", r"/user$", 404)
+    assert own_login(handle) == ""
+    assert not github_stand_in.requests_matching("POST", r"/graphql$")  # no guess from GraphQL either
+    assert own_login(handle) == "github-actions[bot]"
+    assert own_login(handle) == "github-actions[bot]"
+    assert len(github_stand_in.requests_matching("GET", r"/user$")) == 2

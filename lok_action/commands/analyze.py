@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lok_action import ranges
-from lok_action.commands.options import BUDGET_EXIT
+from lok_action.commands.options import BUDGET_EXIT, add_budget_option
 from lok_action.errors import UsageError
 from lok_action.findings.model import SEVERITIES
 from lok_action.request import DEPTHS, REPORT_FORMATS
@@ -64,14 +64,7 @@ def add_cost_options(parser: argparse.ArgumentParser) -> None:
         help="print what the run would send (chunks, calls, prompt characters, tokens, estimated cost"
         " per backend) and call no one; with --json as JSON",
     )
-    parser.add_argument(
-        "--max-cost",
-        type=ranges.COST_USD.option("--max-cost"),
-        metavar="USD",
-        default=None,
-        help=f"stop starting calls once the run's spend would pass USD ({ranges.COST_USD.span()};"
-        f" default: lok.toml [defaults] max_cost, else none); exit {BUDGET_EXIT} when it stopped the run",
-    )
+    add_budget_option(parser)
 
 
 def add_challenge_options(parser: argparse.ArgumentParser) -> None:

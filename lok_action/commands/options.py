@@ -53,7 +53,7 @@ BUDGET_EXIT = 3
 
 
 def add_budget_option(parser: argparse.ArgumentParser) -> None:
-    """--max-cost USD on the commands that ask backends outside an analysis (debate, spawn)."""
+    """--max-cost USD: the run's budget (analyses, debate, spawn; lok_action.budget)."""
     from lok_action import ranges
 
     parser.add_argument(

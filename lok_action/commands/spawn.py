@@ -47,8 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lok_action.commands.options import BUDGET_EXIT, budget_stopped
     from lok_action.ensemble.common import as_json, open_ensemble
-    from lok_action.ensemble.spawn import parse_subtask_specs, run_spawn
+    from lok_action.ensemble.spawn import SpawnFailure, parse_subtask_specs, run_spawn
 
     if not args.task.strip():
         raise UsageError("the task is empty")
@@ -60,13 +61,21 @@ def run(args: argparse.Namespace) -> int:
     cassette = open_cassette(cassette_spec(args))
     ensemble = open_ensemble(args.dir, args.config, names, make_progress(args), cassette)
     settings = ensemble.call_settings(use_cache=not args.no_cache, max_cost=args.max_cost)
-    result = run_spawn(
-        args.task, ensemble, settings, explicit=explicit, planner_name=args.planner, merger_name=args.merger
-    )
+    try:
+        result = run_spawn(
+            args.task,
+            ensemble,
+            settings,
+            explicit=explicit,
+            planner_name=args.planner,
+            merger_name=args.merger,
+        )
+    except SpawnFailure:
+        if budget_stopped(settings.spend):  # the budget refused the planner: that is why there is no plan
+            return BUDGET_EXIT
+        raise
     result.duration = settle_wall_time(cassette, result.duration)
     print(as_json(result.to_dict()) if args.json else result.merged)
-    from lok_action.commands.options import BUDGET_EXIT, budget_stopped
-
     if budget_stopped(settings.spend):
         return BUDGET_EXIT
     return 0 if result.success else 1

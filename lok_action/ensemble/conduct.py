@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 Action = Literal["query", "workflow", "edit", "finish"]
 ACTIONS: tuple[Action, ...] = get_args(Action)
+FINISHED = "conductor finished"  # the stop reason when the conductor chose to finish
 CONDUCTING = "orchestration, reasoning, planning"  # what `lok suggest` picks the conductor for
 RESULT_CHARS = 3000  # most characters of one action's result fed back to the conductor
 FULL_HISTORY_ROUNDS = 6  # older rounds are shown in one line each
@@ -140,6 +141,8 @@ class _Loop:
         self.result = result
         self.began = time.monotonic()
         self.log = result.run_dir / "conduct.jsonl"
+        # a replay's clock is not the recording's: it stops where the recording stopped instead
+        self.recorded = recorded_loop(settings.cassette)
 
     def elapsed(self) -> float:
         return time.monotonic() - self.began
@@ -155,7 +158,11 @@ class _Loop:
         limits, result = self.limits, self.result
         if len(result.rounds) >= limits.max_rounds:
             return f"round limit reached ({limits.max_rounds} rounds)"
-        if self.remaining() <= 0:
+        if self.recorded is not None:
+            rounds, reason = self.recorded
+            if len(result.rounds) >= rounds and reason != FINISHED:
+                return reason  # the recording's time limit (or another stop) came here
+        elif self.remaining() <= 0:
             return f"time limit reached ({limits.max_seconds:g}s)"
         if limits.max_cost_usd is not None and result.spend_usd >= limits.max_cost_usd:
             return f"spend limit reached (${result.spend_usd:.4f} of ${limits.max_cost_usd:g})"
@@ -186,7 +193,7 @@ class _Loop:
             self.result.rounds.append(round_)
             self.write_log(round_)
             if self.result.finished:
-                self.result.stop_reason = "conductor finished"
+                self.result.stop_reason = FINISHED
                 return
 
     def play(self, round_: Round) -> None:
@@ -317,17 +324,29 @@ def run_conduct(
     loop.run()
     result.duration = loop.elapsed()
     if settings.cassette is not None:
-        keep_timings(settings.cassette, result)
+        keep_timings(settings.cassette, result, settings.note)
     save_json(run_dir / "result.json", result.to_dict())
     return result
 
 
-def keep_timings(cassette: Cassette, result: ConductResult) -> None:
-    """Recording: the loop's and each round's times go to meta.json. Replaying: they come from it (when
-    the replay ran as many rounds), so a replay reports what the recorded run took, as `lok run` does."""
+def recorded_loop(cassette: Cassette | None) -> tuple[int, str] | None:
+    """In a replay of a finished recording: how many rounds it ran and why it stopped."""
+    if cassette is None or not cassette.replaying:
+        return None
+    facts = (cassette.meta() or {}).get("facts") or {}
+    rounds, reason = facts.get("rounds"), facts.get("stop_reason")
+    if not isinstance(rounds, list) or not isinstance(reason, str):
+        return None
+    return len(rounds), reason
+
+
+def keep_timings(cassette: Cassette, result: ConductResult, note: Callable[[str], None]) -> None:
+    """Recording: the loop's and each round's times, and why it stopped, go to meta.json. Replaying:
+    the times come from it (when the replay ran as many rounds), so a replay reports what the recorded
+    run took, as `lok run` does. conduct.jsonl is written as the rounds happen, with this run's times."""
     if not cassette.replaying:
         timings = [[r.started, r.duration] for r in result.rounds]
-        cassette.finish(wall_time=result.duration, rounds=timings)
+        cassette.finish(wall_time=result.duration, rounds=timings, stop_reason=result.stop_reason)
         return
     facts = (cassette.meta() or {}).get("facts") or {}
     kept = facts.get("rounds")
@@ -337,6 +356,8 @@ def keep_timings(cassette: Cassette, result: ConductResult) -> None:
             if isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, (int, float)) for x in pair):
                 round_.started, round_.duration = float(pair[0]), float(pair[1])
         result.duration = recorded
+    elif isinstance(kept, list):
+        note(f"the replay ran {len(result.rounds)} rounds, the recording {len(kept)}: times are this run's")
     cassette.finish(wall_time=result.duration)  # only when it recorded misses
 
 

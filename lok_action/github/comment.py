@@ -62,23 +62,31 @@ VIEWER_QUERY = "query { viewer { login } }"
 def own_login(handle: RepoHandle) -> str:
     """The login the token posts as: GET /user for a person's token; GitHub App installation tokens
     get 403 there, and GraphQL's `viewer` names their bot ("my-app[bot]"). "" when neither says.
-    Asked once per handle: a run looks its own comments, threads and issues up many times."""
+    Asked once per handle (a run looks its own comments, threads and issues up many times); an answer
+    lost to an error (a 5xx, a rate limit) is not kept, so the next lookup asks again."""
     if handle.known_login is None:
-        handle.known_login = _ask_own_login(handle)
+        login = _ask_own_login(handle)
+        if login is None:
+            return ""
+        handle.known_login = login
     return handle.known_login
 
 
-def _ask_own_login(handle: RepoHandle) -> str:
-    from github import GithubException
+def _ask_own_login(handle: RepoHandle) -> str | None:
+    """The login, "" when GitHub says nothing usable, None when an error kept it from saying."""
+    from github import GithubException, RateLimitExceededException
 
     try:
         return str(handle.gh.get_user().login or "")
-    except GithubException:
-        pass
+    except RateLimitExceededException:
+        return None
+    except GithubException as error:
+        if error.status != 403:  # what an installation token gets; anything else says nothing of the token
+            return None
     try:
         _headers, data = handle.gh.requester.graphql_query(VIEWER_QUERY, {})
     except GithubException:
-        return ""
+        return None
     login = ((data.get("data") or {}).get("viewer") or {}).get("login") if isinstance(data, dict) else None
     if not isinstance(login, str) or not login:
         return ""

@@ -59,9 +59,14 @@ def closed_by_lok(handle: RepoHandle, issue: Issue) -> bool:
     ]
     if not closings:
         return False
+    if any(when is None for when in closings):
+        return False  # no time to compare with: leave it to a person
     last_closing = max(closings)
+    # GitHub's times are to the second: a reopen in the very second of lok's comment counts as after it
+    # (lok never closes and reopens one issue in one run, so a tie can only be someone else's reopen)
     return not any(
-        event.event == "reopened" and event.created_at > last_closing for event in issue.get_events()
+        event.event == "reopened" and (event.created_at is None or event.created_at >= last_closing)
+        for event in issue.get_events()
     )
 
 

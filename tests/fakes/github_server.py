@@ -1064,6 +1064,8 @@ class GitHubStandIn:
             issue["closed_at"] = when if closing else None
             if not closing:
                 issue["state_reason"] = "reopened"
+            elif "state_reason" not in kw["body"]:
+                issue["state_reason"] = "completed"  # as GitHub: a close that names no reason
             self.state.issue_events.setdefault((full_name, int(number)), []).append(
                 self._event_json(full_name, "closed" if closing else "reopened", actor, when)
             )
@@ -1128,7 +1130,7 @@ class GitHubStandIn:
             raise not_found()
         check_body_length(kw["body"]["body"])
         comment["body"] = kw["body"]["body"]
-        comment["updated_at"] = "2024-01-03T00:00:00Z"
+        comment["updated_at"] = self.state.now()
         return 200, {}, comment
 
     def _delete_comment(self, full_name: str, comment_id: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
