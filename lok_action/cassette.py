@@ -39,7 +39,7 @@ option found late) leaves the old cassette whole, and one killed after its first
 meta.json is written once, atomically, by finish() at the end of a recorded run: the run's wall time,
 calls per backend and the caller's own facts. The wall time and step durations of a report are measured
 by lok, not answered by a backend, so a replay that must reproduce a report byte for byte reports
-``cassette.meta()["wall_time"]`` (and any durations it put in facts) instead of what it measured.
+``cassette.wall_time()`` (and any durations it put in ``cassette.facts()``) instead of what it measured.
 """
 
 from __future__ import annotations
@@ -415,6 +415,11 @@ class Cassette:
     def meta(self) -> dict[str, Any] | None:
         """meta.json of a replayed cassette (None when the recording did not finish)."""
         return self._meta
+
+    def facts(self) -> dict[str, Any]:
+        """The facts the recorded run kept in meta.json (see finish); empty when there are none."""
+        facts = (self._meta or {}).get("facts")
+        return facts if isinstance(facts, dict) else {}
 
     def wall_time(self) -> float | None:
         """The recorded run's wall time in seconds, for a replay to report instead of its own."""

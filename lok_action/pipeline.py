@@ -167,7 +167,7 @@ def keep_durations(cassette: Cassette, wall_time: float, run: RunResult) -> None
         measured = {name: step.duration for name, step in run.steps.items()}
         cassette.finish(wall_time=wall_time, run_duration=run.duration, steps=measured)
         return
-    facts = (cassette.meta() or {}).get("facts") or {}
+    facts = cassette.facts()
     if isinstance(facts.get("run_duration"), (int, float)):
         run.duration = float(facts["run_duration"])
     steps = facts.get("steps")

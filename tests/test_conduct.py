@@ -110,10 +110,9 @@ def test_good_edit_is_kept_then_conductor_finishes(lok_project: LokProject) -> N
 
 
 def test_query_and_workflow_results_are_fed_back(lok_project: LokProject) -> None:
-    folder = lok_project.root / ".lok" / "workflows"
-    folder.mkdir(parents=True)
-    (folder / "greet.toml").write_text(
-        'name = "greet"\ndescription = "say hello"\n[[steps]]\nname = "hello"\nshell = "echo greeting-{{ args[0] }}"\n'
+    lok_project.write_workflow(
+        "greet",
+        'name = "greet"\ndescription = "say hello"\n[[steps]]\nname = "hello"\nshell = "echo greeting-{{ args[0] }}"\n',
     )
     answers = [
         {"action": "query", "backend": "helper", "prompt": "Your part (look): find slow code"},
@@ -186,12 +185,11 @@ def test_wall_time_limit_is_hard(lok_project: LokProject) -> None:
 
 
 def test_wall_time_limit_is_hard_inside_a_workflow(lok_project: LokProject) -> None:
-    folder = lok_project.root / ".lok" / "workflows"
-    folder.mkdir(parents=True)
-    (folder / "slow.toml").write_text(
+    lok_project.write_workflow(
+        "slow",
         'name = "slow"\ndescription = "a long build"\n'
         '[[steps]]\nname = "build"\nshell = "echo $$ > build.pgid; sleep 10; touch built"\n'
-        '[[steps]]\nname = "after"\ndepends_on = ["build"]\nshell = "touch after"\n'
+        '[[steps]]\nname = "after"\ndepends_on = ["build"]\nshell = "touch after"\n',
     )
     run_slow = {"action": "workflow", "name": "slow", "args": []}
     lok_project.write_config_only(conductor(lok_project, "boss", [run_slow]))
@@ -228,10 +226,9 @@ def test_recorded_loop_replays_without_its_backends_and_redoes_the_edits(lok_pro
     them with the backends gone: the same rounds, spend and timings, and the edit applied and verified
     again in the restored project."""
     make_app(lok_project)
-    folder = lok_project.root / ".lok" / "workflows"
-    folder.mkdir(parents=True)
-    (folder / "look.toml").write_text(
-        'name = "look"\n[[steps]]\nname = "ask"\nbackend = "helper"\nprompt = "Your part (scan): {{ args[0] }}"\n'
+    lok_project.write_workflow(
+        "look",
+        'name = "look"\n[[steps]]\nname = "ask"\nbackend = "helper"\nprompt = "Your part (scan): {{ args[0] }}"\n',
     )
     answers = [
         {"action": "query", "backend": "helper", "prompt": "Your part (look): find the bug"},

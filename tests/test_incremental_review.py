@@ -118,22 +118,22 @@ def review(
 
 
 def push_fix(server: GitHubStandIn, repo: PullRequestRepo, number: int) -> str:
-    path = repo.path / FIXED
-    lines = path.read_text().splitlines(keepends=True)
-    lines[BUG_LINE - 1] = FIXED_LINE
-    path.write_text("".join(lines))
-    run_git(repo.path, "commit", "-q", "-am", "guard the empty list in mod3")
-    server.state.push_pull_request(REPO, number, repo.path, "HEAD")
-    return run_git(repo.path, "rev-parse", "HEAD").strip()
+    return push_edit(server, repo, number, FIXED_LINE, "guard the empty list in mod3")
 
 
-def push_edit(server: GitHubStandIn, repo: PullRequestRepo, number: int, line: str) -> str:
+def push_edit(
+    server: GitHubStandIn,
+    repo: PullRequestRepo,
+    number: int,
+    line: str,
+    message: str = "edit mod3's flagged line",
+) -> str:
     """A push that replaces mod3's flagged line with ``line``."""
     path = repo.path / FIXED
     lines = path.read_text().splitlines(keepends=True)
     lines[BUG_LINE - 1] = line
     path.write_text("".join(lines))
-    run_git(repo.path, "commit", "-q", "-am", "edit mod3's flagged line")
+    run_git(repo.path, "commit", "-q", "-am", message)
     server.state.push_pull_request(REPO, number, repo.path, "HEAD")
     return run_git(repo.path, "rev-parse", "HEAD").strip()
 

@@ -26,6 +26,16 @@ def commit_all(root: Path, message: str) -> str:
     return run_git(root, "rev-parse", "HEAD").strip()
 
 
+def committed_sources(project, tables: list[str], count: int, buggy: tuple[int, ...]) -> Path:
+    """The project under git: TABLES as its lok.toml, COUNT sources (the BUGGY ones with a bug), one commit."""
+    root = project.root
+    project.write_config(*tables)
+    write_sources(root, count=count, buggy=buggy)
+    run_git(root, "init", "-q")
+    commit_all(root, "one")
+    return root
+
+
 def issue_about(server, word: str) -> tuple[int, dict]:
     return next(
         (number, issue) for (_, number), issue in server.state.issues.items() if word in issue["title"]
@@ -71,11 +81,7 @@ def test_a_refuted_finding_seen_again_keeps_its_issue_open(lok_project, github_s
 def test_a_finding_that_comes_back_reopens_the_issue_lok_closed_not_one_a_human_closed(
     lok_project, github_stand_in
 ):
-    root = lok_project.root
-    lok_project.write_config(*recorder_tables(root.parent / "p.jsonl"))
-    write_sources(root, count=5, buggy=(1, 3))
-    run_git(root, "init", "-q")
-    commit_all(root, "one")
+    root = committed_sources(lok_project, recorder_tables(lok_project.root.parent / "p.jsonl"), 5, (1, 3))
     github_stand_in.state.add_repo(REPO)
     github_env(lok_project, github_stand_in)
     first = hunt(lok_project, "--issues", "-y")
@@ -111,14 +117,10 @@ def test_a_finding_that_comes_back_reopens_the_issue_lok_closed_not_one_a_human_
 
 
 def test_only_lok_issues_are_closed_and_the_file_comes_from_loks_own_marker(lok_project, github_stand_in):
-    root = lok_project.root
-    log = root.parent / "p.jsonl"
+    log = lok_project.root.parent / "p.jsonl"
     # a model-written suggested fix that carries a fake file marker (it is fenced, not escaped)
     fake_fix = "<!-- lok-file: src/m0.py -->\nreturn total / 2"
-    lok_project.write_config(*recorder_tables(log, fake_fix))
-    write_sources(root, count=5, buggy=(1,))
-    run_git(root, "init", "-q")
-    commit_all(root, "one")
+    root = committed_sources(lok_project, recorder_tables(log, fake_fix), 5, (1,))
     github_stand_in.state.add_repo(REPO)
     github_env(lok_project, github_stand_in)
     first = hunt(lok_project, "--issues", "-y")
@@ -182,11 +184,7 @@ def test_issues_an_earlier_lok_filed_and_closed_are_still_closed_and_reopened(lo
     closing comment had no marker: both still work."""
     import requests
 
-    root = lok_project.root
-    lok_project.write_config(*recorder_tables(root.parent / "p.jsonl"))
-    write_sources(root, count=5, buggy=(1, 3))
-    run_git(root, "init", "-q")
-    commit_all(root, "one")
+    root = committed_sources(lok_project, recorder_tables(lok_project.root.parent / "p.jsonl"), 5, (1, 3))
     keys = {f["file"]: f["fingerprint"] for f in json.loads(hunt(lok_project, "--json").stdout)["findings"]}
     github_stand_in.state.add_repo(REPO)
     api = requests.Session()
@@ -225,11 +223,7 @@ def test_issues_an_earlier_lok_filed_and_closed_are_still_closed_and_reopened(lo
 def test_github_refusing_the_issues_is_one_line_after_the_reports(lok_project, github_stand_in):
     """A token GitHub refuses (401 here; 403 "not accessible by integration" alike): the run's reports are
     written, then one line says what GitHub answered, exit 2, no traceback."""
-    root = lok_project.root
-    lok_project.write_config(*recorder_tables(root.parent / "p.jsonl"))
-    write_sources(root, count=2, buggy=(1,))
-    run_git(root, "init", "-q")
-    commit_all(root, "one")
+    root = committed_sources(lok_project, recorder_tables(lok_project.root.parent / "p.jsonl"), 2, (1,))
     github_stand_in.state.add_repo(REPO)
     github_env(lok_project, github_stand_in)
     lok_project.env["GITHUB_TOKEN"] = "ghp_notatokengithubknows000000000000000"

@@ -333,7 +333,7 @@ def recorded_loop(cassette: Cassette | None) -> tuple[int, str] | None:
     """In a replay of a finished recording: how many rounds it ran and why it stopped."""
     if cassette is None or not cassette.replaying:
         return None
-    facts = (cassette.meta() or {}).get("facts") or {}
+    facts = cassette.facts()
     rounds, reason = facts.get("rounds"), facts.get("stop_reason")
     if not isinstance(rounds, list) or not isinstance(reason, str):
         return None
@@ -348,7 +348,7 @@ def keep_timings(cassette: Cassette, result: ConductResult, note: Callable[[str]
         timings = [[r.started, r.duration] for r in result.rounds]
         cassette.finish(wall_time=result.duration, rounds=timings, stop_reason=result.stop_reason)
         return
-    facts = (cassette.meta() or {}).get("facts") or {}
+    facts = cassette.facts()
     kept = facts.get("rounds")
     recorded = cassette.wall_time()
     if isinstance(kept, list) and len(kept) == len(result.rounds) and recorded is not None:
